@@ -1,0 +1,36 @@
+/* kafka.h — librdkafka set-up shared by both programs: configuration from
+ * settings and pass-through properties, logging, and the embedded mock
+ * cluster used when no brokers are configured. */
+#ifndef HG_KAFKA_H
+#define HG_KAFKA_H
+
+#include <stddef.h>
+#include <librdkafka/rdkafka.h>
+
+#include "common/config.h"
+
+/* Build a configuration: bootstrap.servers = brokers, then defaults (a
+ * NULL-terminated list of name, value pairs) and then the user's props, so a
+ * user's property wins. Routes librdkafka's log lines into hg_log. Returns the
+ * conf (owned by the caller until rd_kafka_new takes it) or NULL with errstr
+ * naming the property librdkafka refused. */
+rd_kafka_conf_t *hg_kafka_conf_new(const char *brokers,
+                                   const char *const *defaults,
+                                   const struct hg_kafka_props *props,
+                                   char *errstr, size_t errstr_size);
+
+/* The embedded cluster: librdkafka's in-process mock (a real Kafka-protocol
+ * server on 127.0.0.1). Nothing is persisted. */
+struct hg_kafka_mock;
+struct hg_kafka_mock *hg_kafka_mock_start(int brokers, char *errstr, size_t errstr_size);
+/* "127.0.0.1:port,..." — valid until hg_kafka_mock_stop. */
+const char *hg_kafka_mock_bootstraps(const struct hg_kafka_mock *m);
+/* The underlying cluster, for fault injection in tools and tests. */
+struct rd_kafka_mock_cluster_s *hg_kafka_mock_cluster(struct hg_kafka_mock *m);
+/* Write the bootstrap list plus "\n" to path atomically (tmp + rename).
+ * Returns 0 or -1 with errstr. */
+int hg_kafka_mock_write_bootstrap(const struct hg_kafka_mock *m, const char *path,
+                                  char *errstr, size_t errstr_size);
+void hg_kafka_mock_stop(struct hg_kafka_mock *m);
+
+#endif
