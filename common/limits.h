@@ -32,4 +32,32 @@
 #define HG_CONFIG_MAX_KAFKA_PROPS     64u
 #define HG_CONFIG_VALUE_MAX           4096u
 
+/* AWS layer and the HTTP client (common/http_client.c, common/aws/). */
+#define HG_HTTP_CLIENT_MAX_RESPONSE   (1024u * 1024u)   /* default cap on a buffered response body */
+#define HG_HTTP_CLIENT_MAX_HEADERS    (64u * 1024u)     /* response header bytes kept */
+#define HG_HTTP_CLIENT_TIMEOUT_MS     30000L            /* default whole-request timeout */
+#define HG_HTTP_CLIENT_CONNECT_MS     5000L             /* default connect timeout */
+#define HG_HTTP_RETRY_AFTER_MAX_MS    60000L            /* a larger Retry-After is clamped */
+#define HG_AWS_AKID_MAX               128u              /* access key id, bytes incl. NUL */
+#define HG_AWS_SECRET_MAX             256u              /* secret access key, incl. NUL */
+#define HG_AWS_TOKEN_MAX              8192u             /* session token, incl. NUL */
+#define HG_AWS_REGION_MAX             64u
+#define HG_AWS_URL_MAX                2048u
+#define HG_AWS_ERR_CODE_MAX           128u
+#define HG_AWS_ERR_MSG_MAX            512u
+#define HG_AWS_XML_MAX                (256u * 1024u)    /* S3/STS XML documents parsed */
+#define HG_AWS_XML_MAX_DEPTH          16u
+#define HG_AWS_CREDS_DOC_MAX          (64u * 1024u)     /* IMDS/container/STS credential documents */
+#define HG_AWS_CREDS_FILE_MAX         (1024u * 1024u)   /* ~/.aws/credentials and config */
+#define HG_AWS_WEB_TOKEN_MAX          (64u * 1024u)     /* web identity token file */
+#define HG_AWS_CREDS_REFRESH_S        300               /* refresh temporary creds this early */
+#define HG_S3_KEY_MAX                 1024u             /* S3's own limit on key bytes */
+#define HG_S3_ETAG_MAX                128u
+#define HG_S3_PART_SIZE_DEFAULT       (8u * 1024u * 1024u)
+#define HG_S3_PART_SIZE_MIN           (5u * 1024u * 1024u)
+#define HG_S3_MAX_PARTS               10000u
+#define HG_S3_UPLOAD_ID_MAX           1024u
+#define HG_GLUE_MAX_ARGS              64u
+#define HG_GLUE_RUN_ID_MAX            256u
+
 #endif
