@@ -60,4 +60,23 @@
 #define HG_GLUE_MAX_ARGS              64u
 #define HG_GLUE_RUN_ID_MAX            256u
 
+/* Table configs and the CSV validator (consumer/tables.c, csv_validate.c). */
+#define HG_TABLE_CONFIG_MAX_BYTES     (1024u * 1024u)   /* a table's JSON config file */
+#define HG_TABLE_NAME_MAX             128u              /* table/file name bytes (without .csv) */
+#define HG_TABLE_MAX_COLUMNS          512u              /* mappings entries */
+#define HG_TABLE_COLUMN_NAME_MAX      128u              /* one column name, bytes */
+#define HG_TABLE_IDENT_MAX            128u              /* project, schema, glue_job, channel */
+#define HG_TABLE_PATH_MAX             512u              /* s3_prefix, s3_key_template */
+#define HG_TABLE_MAX_MARKERS          32u               /* empty_markers / forbidden_separators entries */
+#define HG_TABLE_MARKER_MAX           32u               /* one marker or separator, bytes */
+#define HG_CSV_MAX_FIELD_BYTES        (128u * 1024u)    /* one cell after unquoting */
+#define HG_CSV_MAX_ROW_BYTES          (1024u * 1024u)   /* one record after unquoting */
+#define HG_CSV_MAX_FIELDS             4096u             /* fields counted beyond this are not stored */
+#define HG_CSV_PROBLEM_VALUE_MAX      80u               /* bytes of an offending value kept */
+#define HG_CSV_MAX_PROBLEMS_DEFAULT   20u               /* problems kept in full */
+#define HG_CSV_MAX_PROBLEMS_CEILING   10000u
+#define HG_CSV_OUT_BUF_BYTES          (64u * 1024u)     /* output batched before the write callback */
+#define HG_CSV_UNIQUE_BUFFER_SLOTS    (1u << 18)        /* uniqueness: recent-hash set (2 MiB) */
+#define HG_CSV_READ_CHUNK             (256u * 1024u)    /* validate command: read size */
+
 #endif
