@@ -79,4 +79,17 @@
 #define HG_CSV_UNIQUE_BUFFER_SLOTS    (1u << 18)        /* uniqueness: recent-hash set (2 MiB) */
 #define HG_CSV_READ_CHUNK             (256u * 1024u)    /* validate command: read size */
 
+/* Consumer worker (consumer/): Slack Web API, markers, DLQ, admin port. */
+#define HGC_SLACK_ID_MAX              64u               /* file, channel, event ids */
+#define HGC_URL_MAX                   4096u             /* any URL the worker builds */
+#define HGC_SLACK_MAX_RESPONSE        (4u * 1024u * 1024u)  /* one Web API JSON answer */
+#define HGC_SLACK_MAX_REQUEST         (64u * 1024u)     /* one chat.postMessage body */
+#define HGC_SLACK_HISTORY_PAGES       5u                /* conversations.history pages searched */
+#define HGC_MARKER_MAX                (16u * 1024u)     /* one idempotency marker object */
+#define HGC_MESSAGE_MAX               (8u * 1024u)      /* text of one result message */
+#define HGC_PROBLEMS_SHOWN            10u               /* validation problems quoted in a message */
+#define HGC_KEY_MAX                   1024u             /* one S3 key (S3's own limit) */
+#define HGC_ADMIN_MAX_BODY            (1u * 1024u * 1024u)  /* /metrics text */
+#define HGC_MAX_PARTITIONS            1024u             /* per-partition retry state slots */
+
 #endif
