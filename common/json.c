@@ -1,0 +1,373 @@
+/* json.c — bounded JSON parsing into a yajl tree (built from yajl's
+ * callback parser so depth, UTF-8 and size limits are ours), path
+ * look-ups, and compact re-serialisation. */
+#include "common/json.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yajl/yajl_parse.h>
+
+#include "common/buf.h"
+#include "common/limits.h"
+
+struct json_ctx {
+    yajl_val root;
+    yajl_val stack[HG_JSON_MAX_DEPTH];
+    size_t depth;
+    const char *err;   /* our reason when a callback cancels */
+};
+
+/* Strict UTF-8 (RFC 3629): no overlongs, no surrogates, nothing above
+ * U+10FFFF. Also refuses NUL, which a C-string tree cannot carry.
+ * Returns NULL when valid, else the reason. */
+static const char *utf8_check(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c == 0)
+            return "string contains U+0000";
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t need;
+        uint32_t cp;
+        if (c >= 0xc2 && c <= 0xdf) { need = 1; cp = c & 0x1f; }
+        else if (c >= 0xe0 && c <= 0xef) { need = 2; cp = c & 0x0f; }
+        else if (c >= 0xf0 && c <= 0xf4) { need = 3; cp = c & 0x07; }
+        else return "invalid UTF-8";
+        if (n - i <= need)
+            return "invalid UTF-8";
+        for (size_t k = 1; k <= need; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return "invalid UTF-8";
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
+            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return "invalid UTF-8";
+        i += need + 1;
+    }
+    return NULL;
+}
+
+static yajl_val json_new(yajl_type t)
+{
+    yajl_val v = calloc(1, sizeof *v);
+    if (v)
+        v->type = t;
+    return v;
+}
+
+/* Attach v to the current container (or make it the root). Returns 1 to
+ * continue, 0 to cancel; on cancel v has been freed. */
+static int json_attach(struct json_ctx *c, yajl_val v)
+{
+    if (!v) {
+        c->err = "out of memory";
+        return 0;
+    }
+    if (c->depth == 0) {
+        c->root = v;
+        return 1;
+    }
+    yajl_val top = c->stack[c->depth - 1];
+    if (top->type == yajl_t_object) {
+        /* the key was appended with a NULL value by json_map_key */
+        top->u.object.values[top->u.object.len - 1] = v;
+        return 1;
+    }
+    size_t len = top->u.array.len;
+    if ((len & (len - 1)) == 0) { /* 0, 1, 2, 4, 8, ...: double */
+        size_t ncap = len ? len * 2 : 1;
+        yajl_val *nv = realloc(top->u.array.values, ncap * sizeof *nv);
+        if (!nv) {
+            yajl_tree_free(v);
+            c->err = "out of memory";
+            return 0;
+        }
+        top->u.array.values = nv;
+    }
+    top->u.array.values[len] = v;
+    top->u.array.len = len + 1;
+    return 1;
+}
+
+static int json_null(void *ctx)
+{
+    return json_attach(ctx, json_new(yajl_t_null));
+}
+
+static int json_boolean(void *ctx, int b)
+{
+    return json_attach(ctx, json_new(b ? yajl_t_true : yajl_t_false));
+}
+
+static int json_number(void *ctx, const char *s, size_t n)
+{
+    struct json_ctx *c = ctx;
+    yajl_val v = json_new(yajl_t_number);
+    if (!v)
+        return json_attach(c, NULL);
+    v->u.number.r = malloc(n + 1);
+    if (!v->u.number.r) {
+        free(v);
+        return json_attach(c, NULL);
+    }
+    memcpy(v->u.number.r, s, n);
+    v->u.number.r[n] = '\0';
+    char *end = NULL;
+    errno = 0;
+    v->u.number.i = strtoll(v->u.number.r, &end, 10);
+    if (errno == 0 && end && *end == '\0')
+        v->u.number.flags |= YAJL_NUMBER_INT_VALID;
+    end = NULL;
+    errno = 0;
+    v->u.number.d = strtod(v->u.number.r, &end);
+    if (errno == 0 && end && *end == '\0')
+        v->u.number.flags |= YAJL_NUMBER_DOUBLE_VALID;
+    return json_attach(c, v);
+}
+
+static int json_string(void *ctx, const unsigned char *s, size_t n)
+{
+    struct json_ctx *c = ctx;
+    const char *bad = utf8_check(s, n);
+    if (bad) {
+        c->err = bad;
+        return 0;
+    }
+    yajl_val v = json_new(yajl_t_string);
+    if (!v)
+        return json_attach(c, NULL);
+    v->u.string = malloc(n + 1);
+    if (!v->u.string) {
+        free(v);
+        return json_attach(c, NULL);
+    }
+    memcpy(v->u.string, s, n);
+    v->u.string[n] = '\0';
+    return json_attach(c, v);
+}
+
+static int json_push(struct json_ctx *c, yajl_type t)
+{
+    if (c->depth >= HG_JSON_MAX_DEPTH) {
+        c->err = "nesting deeper than the limit";
+        return 0;
+    }
+    yajl_val v = json_new(t);
+    if (!json_attach(c, v))
+        return 0;
+    c->stack[c->depth++] = v;
+    return 1;
+}
+
+static int json_start_map(void *ctx)
+{
+    return json_push(ctx, yajl_t_object);
+}
+
+static int json_start_array(void *ctx)
+{
+    return json_push(ctx, yajl_t_array);
+}
+
+static int json_end(void *ctx)
+{
+    struct json_ctx *c = ctx;
+    if (c->depth > 0)
+        c->depth--;
+    return 1;
+}
+
+static int json_map_key(void *ctx, const unsigned char *s, size_t n)
+{
+    struct json_ctx *c = ctx;
+    const char *bad = utf8_check(s, n);
+    if (bad) {
+        c->err = bad;
+        return 0;
+    }
+    yajl_val top = c->stack[c->depth - 1];
+    size_t len = top->u.object.len;
+    if ((len & (len - 1)) == 0) { /* 0, 1, 2, 4, 8, ...: double */
+        size_t ncap = len ? len * 2 : 1;
+        const char **nk = realloc(top->u.object.keys, ncap * sizeof *nk);
+        if (!nk)
+            goto oom;
+        top->u.object.keys = nk;
+        yajl_val *nv = realloc(top->u.object.values, ncap * sizeof *nv);
+        if (!nv)
+            goto oom;
+        top->u.object.values = nv;
+    }
+    char *k = malloc(n + 1);
+    if (!k)
+        goto oom;
+    memcpy(k, s, n);
+    k[n] = '\0';
+    top->u.object.keys[len] = k;
+    top->u.object.values[len] = NULL;
+    top->u.object.len = len + 1;
+    return 1;
+oom:
+    c->err = "out of memory";
+    return 0;
+}
+
+static const yajl_callbacks json_callbacks = {
+    .yajl_null = json_null,
+    .yajl_boolean = json_boolean,
+    .yajl_number = json_number,
+    .yajl_string = json_string,
+    .yajl_start_map = json_start_map,
+    .yajl_map_key = json_map_key,
+    .yajl_end_map = json_end,
+    .yajl_start_array = json_start_array,
+    .yajl_end_array = json_end,
+};
+
+yajl_val hg_json_parse(const char *text, size_t len, char *errstr, size_t errstr_size)
+{
+    struct json_ctx c;
+    memset(&c, 0, sizeof c);
+    yajl_val result = NULL;
+    yajl_handle h = yajl_alloc(&json_callbacks, NULL, &c);
+    if (!h) {
+        snprintf(errstr, errstr_size, "out of memory");
+        goto out;
+    }
+    /* yajl's defaults: strings validated, no comments, no trailing
+     * garbage, one value. */
+    yajl_status st = yajl_parse(h, (const unsigned char *)text, len);
+    size_t off = yajl_get_bytes_consumed(h);
+    if (st == yajl_status_ok) {
+        st = yajl_complete_parse(h);
+        off = len;
+    }
+    if (st == yajl_status_client_canceled) {
+        snprintf(errstr, errstr_size, "offset %zu: %s", off, c.err ? c.err : "rejected");
+        goto out;
+    }
+    if (st != yajl_status_ok) {
+        unsigned char *m = yajl_get_error(h, 0, NULL, 0);
+        char msg[128];
+        snprintf(msg, sizeof msg, "%s", m ? (const char *)m : "parse error");
+        if (m)
+            yajl_free_error(h, m);
+        size_t ml = strlen(msg);
+        while (ml > 0 && (msg[ml - 1] == '\n' || msg[ml - 1] == ' ' || msg[ml - 1] == '.'))
+            msg[--ml] = '\0';
+        snprintf(errstr, errstr_size, "offset %zu: %s", off, msg);
+        goto out;
+    }
+    if (!c.root) {
+        snprintf(errstr, errstr_size, "offset %zu: no JSON value", len);
+        goto out;
+    }
+    result = c.root;
+    c.root = NULL;
+out:
+    yajl_tree_free(c.root);
+    if (h)
+        yajl_free(h);
+    return result;
+}
+
+static yajl_val json_member(yajl_val v, const char *key)
+{
+    if (!v || v->type != yajl_t_object)
+        return NULL;
+    for (size_t i = 0; i < v->u.object.len; i++)
+        if (v->u.object.keys[i] && strcmp(v->u.object.keys[i], key) == 0)
+            return v->u.object.values[i];
+    return NULL;
+}
+
+static yajl_val json_vget(yajl_val v, va_list ap)
+{
+    const char *k;
+    while ((k = va_arg(ap, const char *)) != NULL) {
+        v = json_member(v, k);
+        if (!v)
+            return NULL;
+    }
+    return v;
+}
+
+yajl_val hg_json_get(yajl_val v, ...)
+{
+    va_list ap;
+    va_start(ap, v);
+    yajl_val r = json_vget(v, ap);
+    va_end(ap);
+    return r;
+}
+
+const char *hg_json_get_str(yajl_val v, ...)
+{
+    va_list ap;
+    va_start(ap, v);
+    yajl_val r = json_vget(v, ap);
+    va_end(ap);
+    return r && r->type == yajl_t_string ? r->u.string : NULL;
+}
+
+static int json_write_str(struct hg_buf *out, const char *s)
+{
+    if (hg_buf_append(out, "\"", 1) != 0 ||
+        hg_buf_append_json_str(out, s ? s : "", s ? strlen(s) : 0) != 0 ||
+        hg_buf_append(out, "\"", 1) != 0)
+        return -1;
+    return 0;
+}
+
+int hg_json_write(struct hg_buf *out, yajl_val v)
+{
+    if (!v)
+        return hg_buf_append_str(out, "null");
+    switch (v->type) {
+    case yajl_t_string:
+        return json_write_str(out, v->u.string);
+    case yajl_t_number:
+        if (v->u.number.r)
+            return hg_buf_append_str(out, v->u.number.r);
+        if (v->u.number.flags & YAJL_NUMBER_INT_VALID)
+            return hg_buf_appendf(out, "%lld", v->u.number.i);
+        return hg_buf_appendf(out, "%.17g", v->u.number.d);
+    case yajl_t_object:
+        if (hg_buf_append(out, "{", 1) != 0)
+            return -1;
+        for (size_t i = 0; i < v->u.object.len; i++) {
+            if ((i && hg_buf_append(out, ",", 1) != 0) ||
+                json_write_str(out, v->u.object.keys[i]) != 0 ||
+                hg_buf_append(out, ":", 1) != 0 ||
+                hg_json_write(out, v->u.object.values[i]) != 0)
+                return -1;
+        }
+        return hg_buf_append(out, "}", 1);
+    case yajl_t_array:
+        if (hg_buf_append(out, "[", 1) != 0)
+            return -1;
+        for (size_t i = 0; i < v->u.array.len; i++) {
+            if ((i && hg_buf_append(out, ",", 1) != 0) ||
+                hg_json_write(out, v->u.array.values[i]) != 0)
+                return -1;
+        }
+        return hg_buf_append(out, "]", 1);
+    case yajl_t_true:
+        return hg_buf_append_str(out, "true");
+    case yajl_t_false:
+        return hg_buf_append_str(out, "false");
+    case yajl_t_null:
+    default:
+        return hg_buf_append_str(out, "null");
+    }
+}
