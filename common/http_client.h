@@ -38,8 +38,9 @@ void hg_http_client_destroy(struct hg_http_client *c);
  * request (the result is then HG_HTTP_ERR_ABORTED). */
 #define HG_HTTP_READ_ABORT ((size_t)-1)
 typedef size_t (*hg_http_read_fn)(void *ud, char *buf, size_t len);
-/* Streamed response body: consume len bytes (called only for the final
- * response, never for 1xx). Return 0 to go on, -1 to abort the transfer. */
+/* Streamed response body: consume len bytes. Called only for a 2xx final
+ * response; the body of any other status goes into resp->body (capped) so
+ * the caller can parse the error. Return 0 to go on, -1 to abort. */
 typedef int (*hg_http_write_fn)(void *ud, const char *data, size_t len);
 /* Rewind a streamed request body to its start for a retry. Return 0, or -1
  * when the stream cannot be rewound (no retry then). */
