@@ -1,0 +1,154 @@
+/* kafka.c — librdkafka configuration from settings, log routing, and the
+ * embedded mock cluster. */
+#include "common/kafka.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka_mock.h>
+
+#include "common/log.h"
+
+/* librdkafka log lines (syslog levels) into JSON-lines logging. Runs on
+ * librdkafka's threads; hg_log is thread-safe. */
+static void kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    enum hg_log_level l = level <= 3 ? HG_LOG_ERROR : level == 4 ? HG_LOG_WARN
+                        : level <= 6 ? HG_LOG_INFO : HG_LOG_DEBUG;
+    hg_log(l, "kafka_log", "client", rd_kafka_name(rk), "facility", fac, "message", buf,
+           (const char *)NULL);
+}
+
+static int conf_set(rd_kafka_conf_t *conf, const char *name, const char *value,
+                    const char *origin, char *errstr, size_t errstr_size)
+{
+    char why[256];
+    if (rd_kafka_conf_set(conf, name, value, why, sizeof why) == RD_KAFKA_CONF_OK)
+        return 0;
+    /* Never echo the value: it may be a SASL password. */
+    snprintf(errstr, errstr_size, "kafka property %s (%s): %s", name, origin, why);
+    return -1;
+}
+
+rd_kafka_conf_t *hg_kafka_conf_new(const char *brokers,
+                                   const char *const *defaults,
+                                   const struct hg_kafka_props *props,
+                                   char *errstr, size_t errstr_size)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    if (!conf) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    rd_kafka_conf_set_log_cb(conf, kafka_log_cb);
+    if (brokers && *brokers &&
+        conf_set(conf, "bootstrap.servers", brokers, "brokers", errstr, errstr_size) != 0)
+        goto fail;
+    for (size_t i = 0; defaults && defaults[i] && defaults[i + 1]; i += 2)
+        if (conf_set(conf, defaults[i], defaults[i + 1], "built-in default", errstr, errstr_size) != 0)
+            goto fail;
+    for (size_t i = 0; props && i < props->n; i++)
+        if (conf_set(conf, props->name[i], props->value[i], "--kafka / HOOKGATE_KAFKA_*",
+                     errstr, errstr_size) != 0)
+            goto fail;
+    return conf;
+fail:
+    rd_kafka_conf_destroy(conf);
+    return NULL;
+}
+
+struct hg_kafka_mock {
+    rd_kafka_t *host;               /* the handle the cluster lives in */
+    rd_kafka_mock_cluster_t *cluster;
+    char *bootstraps;
+};
+
+struct hg_kafka_mock *hg_kafka_mock_start(int brokers, char *errstr, size_t errstr_size)
+{
+    struct hg_kafka_mock *m = calloc(1, sizeof *m);
+    rd_kafka_conf_t *conf = NULL;
+    char why[512];
+
+    if (!m) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    if (brokers < 1)
+        brokers = 1;
+    conf = rd_kafka_conf_new();
+    rd_kafka_conf_set_log_cb(conf, kafka_log_cb);
+    /* the host handle never connects anywhere: silence its "no bootstrap.servers" warning */
+    if (rd_kafka_conf_set(conf, "client.id", "hookgate-embedded-cluster", why, sizeof why) != RD_KAFKA_CONF_OK ||
+        rd_kafka_conf_set(conf, "log_level", "3", why, sizeof why) != RD_KAFKA_CONF_OK)
+        goto conf_fail;
+    m->host = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
+    if (!m->host)
+        goto conf_fail;
+    conf = NULL; /* owned by m->host now */
+    m->cluster = rd_kafka_mock_cluster_new(m->host, brokers);
+    if (!m->cluster) {
+        snprintf(errstr, errstr_size, "could not start the embedded mock Kafka cluster");
+        goto fail;
+    }
+    m->bootstraps = strdup(rd_kafka_mock_cluster_bootstraps(m->cluster));
+    if (!m->bootstraps) {
+        snprintf(errstr, errstr_size, "out of memory");
+        goto fail;
+    }
+    return m;
+conf_fail:
+    snprintf(errstr, errstr_size, "embedded Kafka cluster: %s", why);
+    if (conf)
+        rd_kafka_conf_destroy(conf);
+fail:
+    hg_kafka_mock_stop(m);
+    return NULL;
+}
+
+const char *hg_kafka_mock_bootstraps(const struct hg_kafka_mock *m)
+{
+    return m->bootstraps;
+}
+
+struct rd_kafka_mock_cluster_s *hg_kafka_mock_cluster(struct hg_kafka_mock *m)
+{
+    return m->cluster;
+}
+
+int hg_kafka_mock_write_bootstrap(const struct hg_kafka_mock *m, const char *path,
+                                  char *errstr, size_t errstr_size)
+{
+    char tmp[4096];
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp) {
+        snprintf(errstr, errstr_size, "bootstrap file path too long");
+        return -1;
+    }
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        snprintf(errstr, errstr_size, "cannot write %s: %s", tmp, strerror(errno));
+        return -1;
+    }
+    int ok = fprintf(f, "%s\n", m->bootstraps) > 0;
+    ok = (fclose(f) == 0) && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        snprintf(errstr, errstr_size, "cannot write %s: %s", path, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+void hg_kafka_mock_stop(struct hg_kafka_mock *m)
+{
+    if (!m)
+        return;
+    if (m->cluster)
+        rd_kafka_mock_cluster_destroy(m->cluster);
+    if (m->host)
+        rd_kafka_destroy(m->host);
+    free(m->bootstraps);
+    free(m);
+}

@@ -1,0 +1,220 @@
+/* acks.c — produce, wait for the delivery report, answer. librdkafka facts:
+ * protocols.md §11 (src/rdkafka.h @ v2.0.2: rd_kafka_queue_io_event_enable
+ * needs a non-blocking fd and writes only on empty → non-empty). */
+#include "gateway/acks.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/kafka.h"
+#include "common/log.h"
+#include "gateway/conn.h"
+#include "gateway/dedup.h"
+
+struct gw_pending {
+    struct gw_conn   *conn;      /* NULL once answered or closed */
+    struct gw_thread *t;
+    struct event      ev_deadline;
+    int64_t           start_us;
+    uint64_t          id_hash;
+};
+
+static void answer_503(struct gw_conn *c, const char *code, const char *message)
+{
+    gw_conn_reply_error(c, 503, code, message, (int)c->t->app->cfg->s.retry_after_s);
+}
+
+void gw_acks_detach(struct gw_pending *p)
+{
+    if (p->conn)
+        p->conn->pending = NULL;
+    p->conn = NULL;
+}
+
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+    struct gw_pending *p = arg;
+    struct gw_conn *c = p->conn;
+    if (!c)
+        return;
+    gw_acks_detach(p);
+    hg_counter_add(p->t->app->metrics.ack_timeouts, 1);
+    answer_503(c, "kafka_ack_timeout", "Kafka did not acknowledge the record in time; retry later");
+}
+
+/* Runs inside rd_kafka_poll() on the loop thread. */
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    struct gw_pending *p = m->_private;
+    struct gw_thread *t = p->t;
+    struct gw_metrics *mx = &t->app->metrics;
+    struct gw_conn *c = p->conn;
+
+    event_del(&p->ev_deadline);
+    t->inflight--;
+    hg_gauge_add(mx->inflight, -1);
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        hg_counter_add(mx->records, 1);
+        hg_histogram_observe(mx->ack_latency, (double)(hg_clock_mono_us() - p->start_us) / 1e6);
+        if (p->id_hash)
+            gw_dedup_insert(t->app->dedup, p->id_hash);
+        if (c) {
+            gw_acks_detach(p);
+            gw_conn_reply(c, 200, NULL, NULL, 0, 0);
+        } else {
+            hg_counter_add(mx->late_acks, 1);
+        }
+    } else {
+        char msg[160];
+        hg_counter_add(mx->delivery_failures, 1);
+        hg_log_warn("kafka_delivery_failed", "error", rd_kafka_err2str(m->err),
+                    "persisted", rd_kafka_message_status(m) == RD_KAFKA_MSG_STATUS_NOT_PERSISTED ? "no" : "possibly");
+        if (c) {
+            gw_acks_detach(p);
+            snprintf(msg, sizeof msg, "Kafka did not take the record (%s); retry later", rd_kafka_err2str(m->err));
+            answer_503(c, "kafka_delivery_failed", msg);
+        }
+    }
+    free(p);
+}
+
+static void on_dr_pipe(evutil_socket_t fd, short what, void *arg)
+{
+    struct gw_thread *t = arg;
+    char drain[64];
+    while (read(fd, drain, sizeof drain) > 0)
+        ;
+    /* librdkafka only signals empty → non-empty: serve until empty. */
+    while (rd_kafka_poll(t->rk, 0) > 0)
+        ;
+}
+
+int gw_acks_start(struct gw_thread *t, char *errstr, size_t errstr_size)
+{
+    const struct gw_config *cfg = t->app->cfg;
+    char client_id[64], timeout[32], maxmsg[32], why[512];
+    /* Fail a record librdkafka could not send before we answer, so a 503
+     * record does not turn up later (librdkafka checks timeouts about once a
+     * second, hence the margin). In-flight records may still land
+     * ("possibly persisted"): consumers dedupe by id. */
+    long long mto = cfg->s.ack_timeout_ms - 1000;
+    if (mto < 100)
+        mto = 100;
+    snprintf(client_id, sizeof client_id, "hookgate-%u", t->idx);
+    snprintf(timeout, sizeof timeout, "%lld", mto);
+    snprintf(maxmsg, sizeof maxmsg, "%lld", cfg->s.max_inflight);
+    const char *defaults[] = {
+        "client.id", client_id,
+        "enable.idempotence", "true",
+        "acks", "all",
+        "linger.ms", "1",
+        "message.timeout.ms", timeout,
+        "queue.buffering.max.messages", maxmsg,
+        "queue.buffering.max.kbytes", "262144",
+        "socket.keepalive.enable", "true",
+        "partitioner", "murmur2_random",
+        NULL,
+    };
+    rd_kafka_conf_t *conf = hg_kafka_conf_new(t->app->bootstraps, defaults, &cfg->kafka, errstr, errstr_size);
+    if (!conf)
+        return -1;
+    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    t->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
+    if (!t->rk) {
+        rd_kafka_conf_destroy(conf);
+        snprintf(errstr, errstr_size, "kafka producer: %s", why);
+        return -1;
+    }
+    t->rkt = rd_kafka_topic_new(t->rk, cfg->s.topic, NULL);
+    if (!t->rkt) {
+        snprintf(errstr, errstr_size, "kafka topic %s: %s", cfg->s.topic, rd_kafka_err2str(rd_kafka_last_error()));
+        return -1;
+    }
+    if (pipe2(t->dr_pipe, O_NONBLOCK | O_CLOEXEC) != 0) {
+        snprintf(errstr, errstr_size, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    t->mainq = rd_kafka_queue_get_main(t->rk);
+    rd_kafka_queue_io_event_enable(t->mainq, t->dr_pipe[1], "1", 1);
+    t->ev_dr = event_new(t->base, t->dr_pipe[0], EV_READ | EV_PERSIST, on_dr_pipe, t);
+    if (!t->ev_dr || event_add(t->ev_dr, NULL) != 0) {
+        snprintf(errstr, errstr_size, "event loop: cannot watch the delivery pipe");
+        return -1;
+    }
+    return 0;
+}
+
+int gw_acks_stop(struct gw_thread *t, int timeout_ms)
+{
+    int left = 0;
+    if (t->ev_dr) {
+        event_free(t->ev_dr);
+        t->ev_dr = NULL;
+    }
+    if (t->mainq) {
+        rd_kafka_queue_io_event_enable(t->mainq, -1, NULL, 0);
+        rd_kafka_queue_destroy(t->mainq);
+        t->mainq = NULL;
+    }
+    if (t->rk) {
+        rd_kafka_flush(t->rk, timeout_ms);
+        left = rd_kafka_outq_len(t->rk);
+        if (t->rkt)
+            rd_kafka_topic_destroy(t->rkt);
+        rd_kafka_destroy(t->rk);
+        t->rk = NULL;
+        t->rkt = NULL;
+    }
+    for (int i = 0; i < 2; i++)
+        if (t->dr_pipe[i] >= 0) {
+            close(t->dr_pipe[i]);
+            t->dr_pipe[i] = -1;
+        }
+    return left;
+}
+
+void gw_acks_produce(struct gw_conn *c, char *record, size_t len,
+                     const char *key, size_t key_len, uint64_t id_hash)
+{
+    struct gw_thread *t = c->t;
+    struct gw_metrics *mx = &t->app->metrics;
+    if (t->inflight >= (size_t)t->app->cfg->s.max_inflight) {
+        free(record);
+        hg_counter_add(mx->queue_full, 1);
+        answer_503(c, "overloaded", "too many records waiting for Kafka; retry later");
+        return;
+    }
+    struct gw_pending *p = calloc(1, sizeof *p);
+    if (!p) {
+        free(record);
+        answer_503(c, "overloaded", "out of memory; retry later");
+        return;
+    }
+    p->t = t;
+    p->conn = c;
+    p->start_us = c->req.start_us;
+    p->id_hash = id_hash;
+    evtimer_assign(&p->ev_deadline, t->base, on_deadline, p);
+    if (rd_kafka_produce(t->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_FREE, record, len,
+                         key_len ? key : NULL, key_len, p) != 0) {
+        rd_kafka_resp_err_t err = rd_kafka_last_error();
+        char msg[160];
+        free(record);
+        free(p);
+        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            hg_counter_add(mx->queue_full, 1);
+        snprintf(msg, sizeof msg, "the record could not be queued for Kafka (%s); retry later",
+                 rd_kafka_err2str(err));
+        answer_503(c, "kafka_queue_failed", msg);
+        return;
+    }
+    c->pending = p;
+    t->inflight++;
+    hg_gauge_add(mx->inflight, 1);
+    event_add(&p->ev_deadline, t->tv_ack);
+}

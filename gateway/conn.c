@@ -1,0 +1,481 @@
+/* conn.c — client connections on libevent's core loop: read into a fixed
+ * buffer, parse with libhttp-parser, capture only the headers ingest needs,
+ * reply with one writev. Limits: header bytes, URL length, body size per
+ * route; timeouts: whole request, idle keep-alive, blocked write. */
+#include "gateway/conn.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "gateway/acks.h"
+#include "gateway/routes.h"
+
+#define GW_OUT_MAX (HG_HTTP_MAX_BODY_CEILING + 4096)
+
+static const char *const hdr_names[GW_HDR_COUNT] = {
+    "content-type", "x-slack-signature", "x-slack-request-timestamp",
+    "x-slack-retry-num", "x-slack-retry-reason", "expect",
+};
+
+static void on_read(evutil_socket_t fd, short what, void *arg);
+static void on_write(evutil_socket_t fd, short what, void *arg);
+static void on_timer(evutil_socket_t fd, short what, void *arg);
+
+static const char *status_text(int status)
+{
+    switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default:  return "Unknown";
+    }
+}
+
+/* ---- parser callbacks ---------------------------------------------------- */
+
+static int fail(struct gw_conn *c, int status, const char *code)
+{
+    c->fail_status = status;
+    c->fail_code = code;
+    return -1;
+}
+
+static int count_header_bytes(struct gw_conn *c, size_t len)
+{
+    c->header_bytes += len;
+    return c->header_bytes > HG_HTTP_MAX_HEADER_BYTES ? fail(c, 431, "headers_too_large") : 0;
+}
+
+static int cb_message_begin(http_parser *p)
+{
+    struct gw_conn *c = p->data;
+    struct gw_request *r = &c->req;
+    hg_buf_reset(&r->body);
+    r->url_len = 0;
+    memset(r->hv_set, 0, sizeof r->hv_set);
+    memset(r->hv_overflow, 0, sizeof r->hv_overflow);
+    memset(r->hv_len, 0, sizeof r->hv_len);
+    r->received_ms = hg_clock_now_ms();
+    r->start_us = hg_clock_mono_us();
+    r->route = GW_ROUTE_UNKNOWN;
+    c->hname_len = 0;
+    c->hname_long = false;
+    c->in_value = false;
+    c->hcur = -1;
+    c->header_bytes = 0;
+    c->body_seen = 0;
+    c->state = GW_CONN_READING;
+    event_add(&c->ev_timer, c->t->tv_request);
+    return 0;
+}
+
+static int cb_url(http_parser *p, const char *at, size_t len)
+{
+    struct gw_conn *c = p->data;
+    if (count_header_bytes(c, len))
+        return -1;
+    if (c->req.url_len + len > HG_HTTP_MAX_URL)
+        return fail(c, 414, "url_too_long");
+    memcpy(c->req.url + c->req.url_len, at, len);
+    c->req.url_len += len;
+    c->req.url[c->req.url_len] = '\0';
+    return 0;
+}
+
+static int cb_header_field(http_parser *p, const char *at, size_t len)
+{
+    struct gw_conn *c = p->data;
+    if (count_header_bytes(c, len))
+        return -1;
+    if (c->in_value) {
+        c->in_value = false;
+        c->hname_len = 0;
+        c->hname_long = false;
+    }
+    if (c->hname_len + len >= sizeof c->hname) {
+        c->hname_long = true;
+        return 0;
+    }
+    memcpy(c->hname + c->hname_len, at, len);
+    c->hname_len += len;
+    return 0;
+}
+
+static int cb_header_value(http_parser *p, const char *at, size_t len)
+{
+    struct gw_conn *c = p->data;
+    struct gw_request *r = &c->req;
+    if (count_header_bytes(c, len))
+        return -1;
+    if (!c->in_value) {
+        c->in_value = true;
+        c->hcur = -1;
+        if (!c->hname_long) {
+            c->hname[c->hname_len] = '\0';
+            for (int i = 0; i < GW_HDR_COUNT; i++)
+                if (!strcasecmp(c->hname, hdr_names[i])) {
+                    c->hcur = i;
+                    /* a repeated header: the last one wins, as with envelopes */
+                    r->hv_len[i] = 0;
+                    r->hv_overflow[i] = false;
+                    r->hv_set[i] = true;
+                    break;
+                }
+        }
+    }
+    if (c->hcur < 0)
+        return 0;
+    int h = c->hcur;
+    if (r->hv_len[h] + len > GW_HDR_VALUE_MAX) {
+        r->hv_overflow[h] = true;
+        return 0;
+    }
+    memcpy(r->hv[h] + r->hv_len[h], at, len);
+    r->hv_len[h] += len;
+    r->hv[h][r->hv_len[h]] = '\0';
+    return 0;
+}
+
+static int cb_headers_complete(http_parser *p)
+{
+    struct gw_conn *c = p->data;
+    struct gw_request *r = &c->req;
+    size_t plen = strcspn(r->url, "?#");
+    r->method = p->method;
+    r->route = gw_routes_match(r->url, plen);
+    size_t cap = gw_routes_body_cap(c->t->app, r->route);
+    r->body.max = cap;
+    if (!(p->flags & F_CHUNKED) && p->content_length != ULLONG_MAX && p->content_length > cap)
+        return fail(c, 413, "body_too_large");
+    if (r->hv_set[GW_HDR_EXPECT] && !strcasecmp(r->hv[GW_HDR_EXPECT], "100-continue")) {
+        static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        /* best effort: a client that cannot take 6 bytes now will send anyway */
+        ssize_t w = write(c->fd, cont, sizeof cont - 1);
+        (void)w;
+    }
+    return 0;
+}
+
+static int cb_body(http_parser *p, const char *at, size_t len)
+{
+    struct gw_conn *c = p->data;
+    struct gw_request *r = &c->req;
+    c->body_seen += len;
+    if (c->body_seen > r->body.max)
+        return fail(c, 413, "body_too_large");
+    if (r->route == GW_ROUTE_EVENTS || r->route == GW_ROUTE_INTERACTIVE ||
+        r->route == GW_ROUTE_COMMANDS || r->route == GW_ROUTE_AWS)
+        if (hg_buf_append(&r->body, at, len) != 0)
+            return fail(c, 413, "body_too_large");
+    return 0;
+}
+
+static int cb_message_complete(http_parser *p)
+{
+    struct gw_conn *c = p->data;
+    c->keepalive = http_should_keep_alive(p);
+    http_parser_pause(p, 1);
+    return 0;
+}
+
+static const http_parser_settings parser_settings = {
+    .on_message_begin = cb_message_begin,
+    .on_url = cb_url,
+    .on_header_field = cb_header_field,
+    .on_header_value = cb_header_value,
+    .on_headers_complete = cb_headers_complete,
+    .on_body = cb_body,
+    .on_message_complete = cb_message_complete,
+};
+
+/* ---- connection life ----------------------------------------------------- */
+
+void gw_conn_accept(struct gw_thread *t, int fd)
+{
+    struct gw_conn *c = calloc(1, sizeof *c);
+    if (!c) {
+        close(fd);
+        return;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    c->t = t;
+    c->fd = fd;
+    c->hcur = -1;
+    c->state = GW_CONN_IDLE;
+    http_parser_init(&c->parser, HTTP_REQUEST);
+    c->parser.data = c;
+    hg_buf_init(&c->req.body, HG_HTTP_MAX_BODY_DEFAULT);
+    hg_buf_init(&c->out, GW_OUT_MAX);
+    event_assign(&c->ev_read, t->base, fd, EV_READ | EV_PERSIST, on_read, c);
+    event_assign(&c->ev_write, t->base, fd, EV_WRITE | EV_PERSIST, on_write, c);
+    evtimer_assign(&c->ev_timer, t->base, on_timer, c);
+    if (event_add(&c->ev_read, NULL) != 0) {
+        close(fd);
+        hg_buf_cleanup(&c->req.body);
+        free(c);
+        return;
+    }
+    event_add(&c->ev_timer, t->tv_keepalive);
+    c->next = t->conns;
+    if (t->conns)
+        t->conns->prev = c;
+    t->conns = c;
+    t->nconns++;
+    hg_gauge_add(t->app->metrics.connections, 1);
+}
+
+void gw_conn_close(struct gw_conn *c)
+{
+    struct gw_thread *t = c->t;
+    event_del(&c->ev_read);
+    event_del(&c->ev_write);
+    event_del(&c->ev_timer);
+    if (c->pending)
+        gw_acks_detach(c->pending);
+    close(c->fd);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        t->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    t->nconns--;
+    hg_gauge_add(t->app->metrics.connections, -1);
+    hg_buf_cleanup(&c->req.body);
+    hg_buf_cleanup(&c->out);
+    free(c);
+}
+
+void gw_conn_close_idle_all(struct gw_thread *t)
+{
+    struct gw_conn *c = t->conns, *next;
+    for (; c; c = next) {
+        next = c->next;
+        if (c->state == GW_CONN_IDLE && c->in_len == 0)
+            gw_conn_close(c);
+        else
+            c->close_after_write = true;
+    }
+}
+
+/* The reply is out: close, or get ready for the next request. */
+static void after_reply(struct gw_conn *c)
+{
+    if (!c->keepalive || c->close_after_write) {
+        gw_conn_close(c);
+        return;
+    }
+    c->state = GW_CONN_IDLE;
+    http_parser_pause(&c->parser, 0);
+    event_add(&c->ev_timer, c->t->tv_keepalive);
+    event_add(&c->ev_read, NULL);
+    if (c->in_len)   /* a pipelined request is already buffered */
+        event_active(&c->ev_read, EV_READ, 0);
+}
+
+void gw_conn_reply(struct gw_conn *c, int status, const char *content_type,
+                   const char *body, size_t len, int retry_after)
+{
+    char head[384];
+    int n;
+    if (c->t->closing)
+        c->close_after_write = true;
+    if (!c->keepalive)
+        c->close_after_write = true;
+    gw_metrics_request(&c->t->app->metrics, (int)c->req.route, status);
+    n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\nContent-Length: %zu\r\n%s%s%s%s",
+                 status, status_text(status), len,
+                 content_type ? "Content-Type: " : "", content_type ? content_type : "",
+                 content_type ? "\r\n" : "",
+                 c->close_after_write ? "Connection: close\r\n" : "");
+    if (retry_after > 0 && n > 0 && (size_t)n < sizeof head)
+        n += snprintf(head + n, sizeof head - (size_t)n, "Retry-After: %d\r\n", retry_after);
+    if (n > 0 && (size_t)n < sizeof head - 2)
+        n += snprintf(head + n, sizeof head - (size_t)n, "\r\n");
+
+    struct iovec iov[2] = { { head, (size_t)n }, { (void *)body, len } };
+    size_t total = (size_t)n + len;
+    ssize_t w;
+    do
+        w = writev(c->fd, iov, len ? 2 : 1);
+    while (w < 0 && errno == EINTR);
+    if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+        gw_conn_close(c);
+        return;
+    }
+    if (w < 0)
+        w = 0;
+    if ((size_t)w == total) {
+        after_reply(c);
+        return;
+    }
+    /* keep the rest and wait until the socket takes it */
+    hg_buf_reset(&c->out);
+    size_t off = (size_t)w;
+    int rc = 0;
+    if (off < (size_t)n)
+        rc |= hg_buf_append(&c->out, head + off, (size_t)n - off);
+    size_t boff = off > (size_t)n ? off - (size_t)n : 0;
+    rc |= hg_buf_append(&c->out, body + boff, len - boff);
+    if (rc != 0) {
+        gw_conn_close(c);
+        return;
+    }
+    c->state = GW_CONN_WRITING;
+    event_del(&c->ev_read);
+    event_add(&c->ev_write, NULL);
+    event_add(&c->ev_timer, c->t->tv_request);
+}
+
+void gw_conn_reply_error(struct gw_conn *c, int status, const char *code, const char *message,
+                         int retry_after)
+{
+    struct hg_buf b;
+    char small[512];
+    hg_buf_init(&b, sizeof small);
+    int rc = hg_buf_append_str(&b, "{\"error\":\"");
+    rc |= hg_buf_append_json_str(&b, code, strlen(code));
+    rc |= hg_buf_append_str(&b, "\",\"message\":\"");
+    rc |= hg_buf_append_json_str(&b, message, strlen(message));
+    rc |= hg_buf_append_str(&b, "\"}");
+    if (rc != 0) {
+        hg_buf_reset(&b);
+        hg_buf_append_str(&b, "{\"error\":\"internal\"}");
+    }
+    memcpy(small, b.data, b.len);
+    size_t len = b.len;
+    hg_buf_cleanup(&b);
+    gw_conn_reply(c, status, "application/json", small, len, retry_after);
+}
+
+static void on_write(evutil_socket_t fd, short what, void *arg)
+{
+    struct gw_conn *c = arg;
+    ssize_t w = write(fd, c->out.data, c->out.len);
+    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return;
+    if (w <= 0) {
+        gw_conn_close(c);
+        return;
+    }
+    memmove(c->out.data, c->out.data + w, c->out.len - (size_t)w);
+    c->out.len -= (size_t)w;
+    if (c->out.len)
+        return;
+    event_del(&c->ev_write);
+    after_reply(c);
+}
+
+static void parse_failed(struct gw_conn *c)
+{
+    int status = c->fail_status;
+    const char *code = c->fail_code;
+    enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
+    char msg[160];
+    if (!status) {
+        status = e == HPE_HEADER_OVERFLOW ? 431 : 400;
+        code = "malformed_http";
+    }
+    if (status == 413)
+        snprintf(msg, sizeof msg, "request body is larger than the %zu-byte limit for this route",
+                 c->req.body.max);
+    else if (status == 431)
+        snprintf(msg, sizeof msg, "request line and headers exceed %u bytes", HG_HTTP_MAX_HEADER_BYTES);
+    else if (status == 414)
+        snprintf(msg, sizeof msg, "URL longer than %u bytes", HG_HTTP_MAX_URL);
+    else
+        snprintf(msg, sizeof msg, "malformed HTTP request: %s", http_errno_description(e));
+    c->close_after_write = true;
+    c->keepalive = false;
+    event_del(&c->ev_read);
+    gw_conn_reply_error(c, status, code, msg, 0);
+}
+
+/* Parse what is buffered; dispatch a complete request. Returns after the
+ * request is handed on (c may be gone then) or when more bytes are needed. */
+static void process_input(struct gw_conn *c)
+{
+    while (c->in_len && (c->state == GW_CONN_IDLE || c->state == GW_CONN_READING)) {
+        size_t n = http_parser_execute(&c->parser, &parser_settings, c->in, c->in_len);
+        enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
+        if (n > c->in_len)
+            n = c->in_len;
+        memmove(c->in, c->in + n, c->in_len - n);
+        c->in_len -= n;
+        if (e == HPE_PAUSED) {
+            c->state = GW_CONN_WAITING;
+            event_del(&c->ev_timer);
+            event_del(&c->ev_read);
+            gw_routes_dispatch(c);
+            return;
+        }
+        if (e != HPE_OK) {
+            parse_failed(c);
+            return;
+        }
+    }
+}
+
+static void on_read(evutil_socket_t fd, short what, void *arg)
+{
+    struct gw_conn *c = arg;
+    if (c->state != GW_CONN_IDLE && c->state != GW_CONN_READING)
+        return;
+    if (c->in_len < sizeof c->in) {
+        ssize_t r = read(fd, c->in + c->in_len, sizeof c->in - c->in_len);
+        if (r == 0) {
+            gw_conn_close(c);  /* peer closed; a half-sent request is dropped */
+            return;
+        }
+        if (r < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                gw_conn_close(c);
+                return;
+            }
+        } else {
+            c->in_len += (size_t)r;
+        }
+    }
+    process_input(c);
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+    struct gw_conn *c = arg;
+    switch (c->state) {
+    case GW_CONN_READING:
+        c->keepalive = false;
+        c->close_after_write = true;
+        event_del(&c->ev_read);
+        gw_conn_reply_error(c, 408, "request_timeout", "the request was not received in time", 0);
+        return;
+    case GW_CONN_IDLE:
+    case GW_CONN_WRITING:
+    case GW_CONN_WAITING:
+        gw_conn_close(c);
+        return;
+    }
+}

@@ -1,0 +1,142 @@
+/* gateway.h — the gateway's shared types: the process (gw_app), its
+ * event-loop threads (gw_thread), client connections and pending records.
+ * Each thread owns its connections, its producer and their pending
+ * records; nothing here is shared between threads except gw_app's
+ * read-only settings, the dedup set (locked) and metrics (atomics). */
+#ifndef GW_GATEWAY_H
+#define GW_GATEWAY_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+#include <http_parser.h>
+#include <librdkafka/rdkafka.h>
+
+#include "common/buf.h"
+#include "common/limits.h"
+#include "gateway/gw_config.h"
+#include "gateway/gw_metrics.h"
+
+struct gw_dedup;
+struct gw_conn;
+
+/* Routes, also the metric label values (routes.c has the names). */
+enum gw_route {
+    GW_ROUTE_EVENTS = 0,
+    GW_ROUTE_INTERACTIVE,
+    GW_ROUTE_COMMANDS,
+    GW_ROUTE_AWS,
+    GW_ROUTE_HEALTHZ,
+    GW_ROUTE_READYZ,
+    GW_ROUTE_METRICS,
+    GW_ROUTE_UNKNOWN,
+    GW_ROUTE_COUNT
+};
+
+struct gw_app {
+    const struct gw_config *cfg;
+    struct gw_dedup        *dedup;
+    struct gw_metrics       metrics;
+    atomic_bool             draining;   /* SIGTERM seen: /readyz says 503 */
+    struct gw_thread       *threads;
+    unsigned                nthreads;
+    char                   *bootstraps; /* what the producers connect to */
+};
+
+struct gw_thread {
+    struct gw_app      *app;
+    unsigned            idx;
+    pthread_t           tid;
+    struct event_base  *base;
+
+    int                 listen_fd;
+    struct event       *ev_accept;
+    int                 ctl_fd;       /* eventfd: main thread → loop (shutdown) */
+    struct event       *ev_ctl;
+    struct event       *ev_drain;     /* periodic check while shutting down */
+
+    rd_kafka_t         *rk;           /* this thread's producer */
+    rd_kafka_topic_t   *rkt;
+    rd_kafka_queue_t   *mainq;
+    int                 dr_pipe[2];   /* librdkafka wakes the loop through it */
+    struct event       *ev_dr;
+
+    const struct timeval *tv_request; /* common timeouts */
+    const struct timeval *tv_keepalive;
+    const struct timeval *tv_ack;
+
+    struct gw_conn     *conns;        /* doubly linked list of open connections */
+    size_t              nconns;
+    size_t              inflight;     /* records waiting for a delivery report */
+    bool                closing;      /* listener closed, finishing up */
+    int                 exit_code;
+};
+
+/* The headers ingest needs, captured while parsing (others are skipped). */
+enum gw_hdr {
+    GW_HDR_CONTENT_TYPE = 0,
+    GW_HDR_SIGNATURE,
+    GW_HDR_TIMESTAMP,
+    GW_HDR_RETRY_NUM,
+    GW_HDR_RETRY_REASON,
+    GW_HDR_EXPECT,
+    GW_HDR_COUNT
+};
+#define GW_HDR_VALUE_MAX 192
+
+struct gw_request {
+    enum gw_route route;
+    unsigned      method;             /* enum http_method */
+    char          url[HG_HTTP_MAX_URL + 1];
+    size_t        url_len;
+    char          hv[GW_HDR_COUNT][GW_HDR_VALUE_MAX + 1];
+    size_t        hv_len[GW_HDR_COUNT];
+    bool          hv_set[GW_HDR_COUNT];
+    bool          hv_overflow[GW_HDR_COUNT];
+    struct hg_buf body;
+    int64_t       received_ms;
+    int64_t       start_us;
+};
+
+enum gw_conn_state {
+    GW_CONN_IDLE = 0,   /* between requests (keep-alive timer) */
+    GW_CONN_READING,    /* inside a request (request timer) */
+    GW_CONN_WAITING,    /* request complete, waiting for Kafka (no reads) */
+    GW_CONN_WRITING,    /* reply partly written (write timer) */
+};
+
+#define GW_CONN_INBUF 8192
+
+struct gw_conn {
+    struct gw_thread  *t;
+    int                fd;
+    enum gw_conn_state state;
+    struct event       ev_read, ev_write, ev_timer;
+    http_parser        parser;
+    char               in[GW_CONN_INBUF];
+    size_t             in_len;        /* bytes in in[] not yet parsed */
+    struct hg_buf      out;           /* unwritten reply bytes */
+    struct gw_request  req;
+    /* header-name accumulation across split reads */
+    char               hname[40];
+    size_t             hname_len;
+    bool               hname_long;
+    int                hcur;          /* enum gw_hdr being filled, or -1 */
+    bool               in_value;
+    size_t             header_bytes;
+    size_t             body_seen;
+    int                fail_status;   /* set by a parser callback to abort */
+    const char        *fail_code;
+    bool               keepalive;
+    bool               close_after_write;
+    bool               in_callback;   /* inside http_parser_execute */
+    struct gw_pending *pending;
+    struct gw_conn    *prev, *next;
+};
+
+#endif

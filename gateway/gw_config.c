@@ -1,0 +1,137 @@
+/* gw_config.c — the gateway's one table of settings and its checks. */
+#include "gateway/gw_config.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/limits.h"
+
+#define S(field) offsetof(struct gw_settings, field)
+
+const struct hg_setting gw_settings_table[] = {
+    { "listen", "HOOKGATE_LISTEN", HG_SETTING_STR, S(listen), "0.0.0.0:8080", 0, 0, 0,
+      "Address and port to serve HTTP on (HOST:PORT; port 0 picks a free one)." },
+    { "brokers", "HOOKGATE_KAFKA_BROKERS", HG_SETTING_STR, S(brokers), NULL, 0, 0, 0,
+      "Kafka bootstrap servers (host:port,...). Empty: start the embedded in-process mock cluster (nothing is persisted)." },
+    { "topic", "HOOKGATE_TOPIC", HG_SETTING_STR, S(topic), "slack.events", 0, 0, 0,
+      "Kafka topic the records are written to." },
+    { "signing-secret", "HOOKGATE_SIGNING_SECRETS", HG_SETTING_STR, S(signing_secrets), NULL, 0, 0,
+      HG_SETTING_F_SECRET,
+      "Slack signing secret(s), comma-separated; several are accepted at once for rotation." },
+    { "signing-secrets-file", "HOOKGATE_SIGNING_SECRETS_FILE", HG_SETTING_STR, S(signing_secrets_file),
+      NULL, 0, 0, 0,
+      "File holding signing secrets, one per line (added to --signing-secret)." },
+    { "signature-max-age", "HOOKGATE_SIGNATURE_MAX_AGE", HG_SETTING_INT, S(signature_max_age), "300",
+      0, 86400, 0,
+      "Seconds a request timestamp may differ from now; 0 disables the window (replaying captured traffic)." },
+    { "threads", "HOOKGATE_THREADS", HG_SETTING_INT, S(threads), "0", 0, 256, 0,
+      "Event-loop threads, each with its own SO_REUSEPORT listener and producer; 0 = one per core." },
+    { "max-body", "HOOKGATE_MAX_BODY", HG_SETTING_INT, S(max_body), "1048576", 1024,
+      HG_HTTP_MAX_BODY_CEILING, 0,
+      "Largest request body accepted, in bytes (413 above it)." },
+    { "ack-timeout-ms", "HOOKGATE_ACK_TIMEOUT_MS", HG_SETTING_INT, S(ack_timeout_ms), "2500", 200, 60000, 0,
+      "Longest wait for Kafka's delivery report before answering 503 (keep it under Slack's 3 s)." },
+    { "request-timeout-ms", "HOOKGATE_REQUEST_TIMEOUT_MS", HG_SETTING_INT, S(request_timeout_ms), "10000",
+      100, 600000, 0,
+      "Time a client has to send a whole request once it started one (slow clients are cut off)." },
+    { "keepalive-timeout", "HOOKGATE_KEEPALIVE_TIMEOUT", HG_SETTING_INT, S(keepalive_timeout_s), "75",
+      1, 3600, 0,
+      "Seconds an idle keep-alive connection is kept; keep it above the ALB idle timeout (60 s)." },
+    { "max-connections", "HOOKGATE_MAX_CONNECTIONS", HG_SETTING_INT, S(max_connections), "10000", 1,
+      1000000, 0,
+      "Open client connections per thread; further connections are closed at once." },
+    { "max-inflight", "HOOKGATE_MAX_INFLIGHT", HG_SETTING_INT, S(max_inflight), "10000", 1, 1000000, 0,
+      "Records per thread waiting for Kafka; above it requests get 503 at once (bounds memory)." },
+    { "dedup-size", "HOOKGATE_DEDUP_SIZE", HG_SETTING_INT, S(dedup_size), "100000", 0, 10000000, 0,
+      "Recently acknowledged Slack event ids remembered to answer retries without a second record (0 disables)." },
+    { "shutdown-grace-ms", "HOOKGATE_SHUTDOWN_GRACE_MS", HG_SETTING_INT, S(shutdown_grace_ms), "0", 0,
+      600000, 0,
+      "After SIGTERM, keep serving this long with /readyz at 503 (let the load balancer drain) before closing." },
+    { "retry-after", "HOOKGATE_RETRY_AFTER", HG_SETTING_INT, S(retry_after_s), "1", 0, 3600, 0,
+      "Retry-After seconds sent with 503 answers." },
+    { "embedded-brokers", "HOOKGATE_EMBEDDED_BROKERS", HG_SETTING_INT, S(embedded_brokers), "1", 1, 9, 0,
+      "Brokers in the embedded mock cluster (used only when no brokers are configured)." },
+    { "bootstrap-file", "HOOKGATE_BOOTSTRAP_FILE", HG_SETTING_STR, S(bootstrap_file), NULL, 0, 0, 0,
+      "Write the embedded cluster's bootstrap address to this file, for other programs to connect." },
+    { "port-file", "HOOKGATE_PORT_FILE", HG_SETTING_STR, S(port_file), NULL, 0, 0, 0,
+      "Write the bound HTTP port to this file once listening (useful with port 0)." },
+    { "kafka-auth", "HOOKGATE_KAFKA_AUTH", HG_SETTING_STR, S(kafka_auth), "none", 0, 0, 0,
+      "Kafka authentication: none (plain or whatever --kafka sets) or msk-iam (Amazon MSK IAM via OAUTHBEARER)." },
+    { "aws-region", "AWS_REGION", HG_SETTING_STR, S(aws_region), NULL, 0, 0, 0,
+      "AWS region, for --kafka-auth=msk-iam." },
+    { "log-level", "HOOKGATE_LOG_LEVEL", HG_SETTING_STR, S(log_level), "info", 0, 0, 0,
+      "Minimum log level: debug, info, warn or error." },
+    { "print-settings", "HOOKGATE_PRINT_SETTINGS", HG_SETTING_BOOL, S(print_settings), "false", 0, 0, 0,
+      "Print the settings table as Markdown and exit (used to check the README)." },
+};
+const size_t gw_settings_count = sizeof gw_settings_table / sizeof gw_settings_table[0];
+
+int gw_config_load(struct gw_config *c, int argc, char **argv, char **envp,
+                   char *errstr, size_t errstr_size)
+{
+    int positional = 0;
+    int rc = hg_config_load(gw_settings_table, gw_settings_count, &c->s, argc, argv, 1, envp,
+                            &c->kafka, &positional, errstr, errstr_size);
+    if (rc != 0)
+        return rc;
+    if (positional < argc) {
+        snprintf(errstr, errstr_size, "unexpected argument \"%s\"", argv[positional]);
+        return -1;
+    }
+    if (c->s.print_settings)
+        return 0;
+    if (c->s.signing_secrets && hg_slack_secrets_add_list(&c->secrets, c->s.signing_secrets) < 0) {
+        snprintf(errstr, errstr_size,
+                 "setting --signing-secret / HOOKGATE_SIGNING_SECRETS: each secret must be 1-%u bytes, at most %u secrets",
+                 HG_SLACK_SECRET_MAX_LEN, HG_SLACK_MAX_SECRETS);
+        return -1;
+    }
+    if (c->s.signing_secrets_file) {
+        size_t len;
+        char *text = hg_config_read_file(c->s.signing_secrets_file, 64 * 1024, &len, errstr, errstr_size);
+        if (!text)
+            return -1;
+        int n = hg_slack_secrets_add_list(&c->secrets, text);
+        /* wipe the file contents before freeing */
+        memset(text, 0, len);
+        free(text);
+        if (n < 0) {
+            snprintf(errstr, errstr_size,
+                     "setting --signing-secrets-file: each secret must be 1-%u bytes, at most %u secrets in all",
+                     HG_SLACK_SECRET_MAX_LEN, HG_SLACK_MAX_SECRETS);
+            return -1;
+        }
+    }
+    if (c->secrets.n == 0) {
+        snprintf(errstr, errstr_size,
+                 "no Slack signing secret: set --signing-secret / HOOKGATE_SIGNING_SECRETS or --signing-secrets-file");
+        return -1;
+    }
+    if (!c->s.topic || !*c->s.topic || strlen(c->s.topic) > 249) {
+        snprintf(errstr, errstr_size, "setting --topic / HOOKGATE_TOPIC: must be 1-249 characters");
+        return -1;
+    }
+    if (!strcmp(c->s.kafka_auth, "msk-iam"))
+        c->msk_iam = true;
+    else if (strcmp(c->s.kafka_auth, "none") != 0) {
+        snprintf(errstr, errstr_size, "setting --kafka-auth / HOOKGATE_KAFKA_AUTH: must be none or msk-iam");
+        return -1;
+    }
+    if (c->s.threads == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        c->nthreads = n > 0 ? (unsigned)n : 1;
+    } else {
+        c->nthreads = (unsigned)c->s.threads;
+    }
+    return 0;
+}
+
+void gw_config_cleanup(struct gw_config *c)
+{
+    hg_config_cleanup(gw_settings_table, gw_settings_count, &c->s);
+    hg_kafka_props_cleanup(&c->kafka);
+    hg_slack_secrets_cleanup(&c->secrets);
+}

@@ -1,0 +1,88 @@
+/* main.c — hookgate: settings, the Kafka cluster to talk to (real, or the
+ * embedded mock), metrics, the dedup set, then the server until SIGTERM. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/kafka.h"
+#include "common/log.h"
+#include "gateway/dedup.h"
+#include "gateway/gateway.h"
+#include "gateway/server.h"
+
+extern char **environ;
+
+int main(int argc, char **argv)
+{
+    struct gw_config cfg;
+    struct gw_app app;
+    struct hg_kafka_mock *mock = NULL;
+    char err[512];
+    int rc = 2;
+    enum hg_log_level level = HG_LOG_INFO;
+
+    memset(&cfg, 0, sizeof cfg);
+    memset(&app, 0, sizeof app);
+    hg_log_setup("hookgate", HG_LOG_INFO);
+    int lr = gw_config_load(&cfg, argc, argv, environ, err, sizeof err);
+    if (lr == 1) {
+        printf("usage: hookgate [--setting value ...] [--kafka PROPERTY=VALUE ...]\n\n");
+        hg_config_usage(stdout, gw_settings_table, gw_settings_count);
+        rc = 0;
+        goto out;
+    }
+    if (lr != 0) {
+        fprintf(stderr, "hookgate: %s\n", err);
+        hg_log_error("config_invalid", "reason", err);
+        goto out;
+    }
+    if (cfg.s.print_settings) {
+        hg_config_markdown(stdout, gw_settings_table, gw_settings_count);
+        rc = 0;
+        goto out;
+    }
+    if (hg_log_level_parse(cfg.s.log_level, &level) != 0) {
+        fprintf(stderr, "hookgate: setting --log-level / HOOKGATE_LOG_LEVEL: must be debug, info, warn or error\n");
+        goto out;
+    }
+    hg_log_setup("hookgate", level);
+
+    if (!cfg.s.brokers || !*cfg.s.brokers) {
+        mock = hg_kafka_mock_start((int)cfg.s.embedded_brokers, err, sizeof err);
+        if (!mock) {
+            hg_log_error("startup_failed", "reason", err);
+            goto out;
+        }
+        hg_log_warn("embedded_kafka",
+                    "warning", "NO BROKERS CONFIGURED: using the embedded in-process mock Kafka cluster. "
+                               "NOTHING IS PERSISTED; records vanish when hookgate exits. "
+                               "Set --brokers / HOOKGATE_KAFKA_BROKERS for production.",
+                    "bootstrap", hg_kafka_mock_bootstraps(mock));
+        if (cfg.s.bootstrap_file &&
+            hg_kafka_mock_write_bootstrap(mock, cfg.s.bootstrap_file, err, sizeof err) != 0) {
+            hg_log_error("startup_failed", "reason", err);
+            goto out;
+        }
+        app.bootstraps = strdup(hg_kafka_mock_bootstraps(mock));
+    } else {
+        app.bootstraps = strdup(cfg.s.brokers);
+    }
+    if (!app.bootstraps)
+        goto out;
+    app.cfg = &cfg;
+    app.nthreads = cfg.nthreads;
+    atomic_init(&app.draining, false);
+    if (gw_metrics_init(&app.metrics) != 0 ||
+        !(app.dedup = gw_dedup_create((size_t)cfg.s.dedup_size))) {
+        hg_log_error("startup_failed", "reason", "out of memory");
+        goto out;
+    }
+    rc = gw_server_run(&app);
+out:
+    gw_dedup_destroy(app.dedup);
+    gw_metrics_cleanup(&app.metrics);
+    free(app.bootstraps);
+    hg_kafka_mock_stop(mock);
+    gw_config_cleanup(&cfg);
+    return rc;
+}

@@ -1,0 +1,307 @@
+/* server.c — listeners, loop threads, signals, shutdown. */
+#include "gateway/server.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "gateway/acks.h"
+#include "gateway/conn.h"
+
+#define GW_LISTEN_BACKLOG 4096
+#define GW_ACCEPT_BATCH 64
+
+/* "host:port", "[v6]:port" or ":port" → addrinfo. */
+static struct addrinfo *resolve_listen(const char *spec, char *errstr, size_t errstr_size)
+{
+    char host[256];
+    const char *colon = strrchr(spec, ':');
+    if (!colon || !colon[1] || (size_t)(colon - spec) >= sizeof host) {
+        snprintf(errstr, errstr_size, "setting --listen: \"%s\" is not HOST:PORT", spec);
+        return NULL;
+    }
+    size_t hl = (size_t)(colon - spec);
+    memcpy(host, spec, hl);
+    host[hl] = '\0';
+    if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
+        memmove(host, host + 1, hl - 2);
+        host[hl - 2] = '\0';
+    }
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+    struct addrinfo *res = NULL;
+    int rc = getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &res);
+    if (rc != 0) {
+        snprintf(errstr, errstr_size, "setting --listen: \"%s\": %s", spec, gai_strerror(rc));
+        return NULL;
+    }
+    return res;
+}
+
+static int listen_on(const struct addrinfo *ai, int port, char *errstr, size_t errstr_size)
+{
+    struct sockaddr_storage ss;
+    memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
+    if (port >= 0) {
+        if (ss.ss_family == AF_INET)
+            ((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
+        else
+            ((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
+    }
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd < 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
+        bind(fd, (struct sockaddr *)&ss, ai->ai_addrlen) != 0 ||
+        listen(fd, GW_LISTEN_BACKLOG) != 0) {
+        snprintf(errstr, errstr_size, "cannot listen: %s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int bound_port(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+        return -1;
+    return ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+                                         : ((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+static void on_accept(evutil_socket_t fd, short what, void *arg)
+{
+    struct gw_thread *t = arg;
+    for (int i = 0; i < GW_ACCEPT_BATCH; i++) {
+        int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (cfd < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
+                hg_log_warn("accept_failed", "error", strerror(errno));
+            return;
+        }
+        if (t->nconns >= (size_t)t->app->cfg->s.max_connections) {
+            hg_counter_add(t->app->metrics.conn_rejected, 1);
+            close(cfd);
+            continue;
+        }
+        gw_conn_accept(t, cfd);
+    }
+}
+
+static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
+{
+    struct gw_thread *t = arg;
+    if (t->nconns == 0 && t->inflight == 0)
+        event_base_loopexit(t->base, NULL);
+}
+
+/* The main thread asked this loop to stop taking work. */
+static void on_ctl(evutil_socket_t fd, short what, void *arg)
+{
+    struct gw_thread *t = arg;
+    uint64_t v;
+    if (read(fd, &v, sizeof v) != sizeof v || t->closing)
+        return;
+    t->closing = true;
+    if (t->ev_accept) {
+        event_free(t->ev_accept);
+        t->ev_accept = NULL;
+    }
+    if (t->listen_fd >= 0) {
+        close(t->listen_fd);
+        t->listen_fd = -1;
+    }
+    gw_conn_close_idle_all(t);
+    struct timeval tick = { 0, 20 * 1000 };
+    t->ev_drain = event_new(t->base, -1, EV_PERSIST, on_drain_tick, t);
+    if (t->ev_drain)
+        event_add(t->ev_drain, &tick);
+    /* Whatever is still open after the longest a request may take is cut. */
+    long long ms = t->app->cfg->s.ack_timeout_ms + t->app->cfg->s.request_timeout_ms + 1000;
+    struct timeval cut = { (time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000) };
+    event_base_loopexit(t->base, &cut);
+}
+
+static void *thread_main(void *arg)
+{
+    struct gw_thread *t = arg;
+    event_base_dispatch(t->base);
+    /* connections still open at the cut: close them (their records stay
+     * with the producer, which is flushed by the main thread) */
+    while (t->conns)
+        gw_conn_close(t->conns);
+    return NULL;
+}
+
+static int thread_setup(struct gw_thread *t, char *errstr, size_t errstr_size)
+{
+    const struct gw_config *cfg = t->app->cfg;
+    struct event_config *ec = event_config_new();
+    if (!ec)
+        goto oom;
+    event_config_set_flag(ec, EVENT_BASE_FLAG_NOLOCK);
+    t->base = event_base_new_with_config(ec);
+    event_config_free(ec);
+    if (!t->base)
+        goto oom;
+    struct timeval req = { (time_t)(cfg->s.request_timeout_ms / 1000),
+                           (suseconds_t)(cfg->s.request_timeout_ms % 1000) * 1000 };
+    struct timeval ka = { (time_t)cfg->s.keepalive_timeout_s, 0 };
+    struct timeval ack = { (time_t)(cfg->s.ack_timeout_ms / 1000),
+                           (suseconds_t)(cfg->s.ack_timeout_ms % 1000) * 1000 };
+    t->tv_request = event_base_init_common_timeout(t->base, &req);
+    t->tv_keepalive = event_base_init_common_timeout(t->base, &ka);
+    t->tv_ack = event_base_init_common_timeout(t->base, &ack);
+    if (!t->tv_request || !t->tv_keepalive || !t->tv_ack)
+        goto oom;
+    t->ev_accept = event_new(t->base, t->listen_fd, EV_READ | EV_PERSIST, on_accept, t);
+    t->ctl_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (!t->ev_accept || t->ctl_fd < 0)
+        goto oom;
+    t->ev_ctl = event_new(t->base, t->ctl_fd, EV_READ | EV_PERSIST, on_ctl, t);
+    if (!t->ev_ctl || event_add(t->ev_ctl, NULL) != 0 || event_add(t->ev_accept, NULL) != 0)
+        goto oom;
+    return gw_acks_start(t, errstr, errstr_size);
+oom:
+    snprintf(errstr, errstr_size, "event loop set-up failed (out of memory or descriptors)");
+    return -1;
+}
+
+static void thread_cleanup(struct gw_thread *t)
+{
+    if (t->ev_accept)
+        event_free(t->ev_accept);
+    if (t->ev_ctl)
+        event_free(t->ev_ctl);
+    if (t->ev_drain)
+        event_free(t->ev_drain);
+    if (t->listen_fd >= 0)
+        close(t->listen_fd);
+    if (t->ctl_fd >= 0)
+        close(t->ctl_fd);
+    if (t->base)
+        event_base_free(t->base);
+}
+
+static int write_port_file(const char *path, int port)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return -1;
+    fprintf(f, "%d\n", port);
+    if (fclose(f) != 0)
+        return -1;
+    return rename(tmp, path);
+}
+
+int gw_server_run(struct gw_app *app)
+{
+    const struct gw_config *cfg = app->cfg;
+    char err[512], portbuf[16];
+    int rc = 1, port = -1;
+    unsigned started = 0;
+    sigset_t sigs;
+
+    struct addrinfo *ai = resolve_listen(cfg->s.listen, err, sizeof err);
+    if (!ai) {
+        hg_log_error("startup_failed", "reason", err);
+        return 2;
+    }
+    app->threads = calloc(app->nthreads, sizeof *app->threads);
+    if (!app->threads) {
+        freeaddrinfo(ai);
+        return 1;
+    }
+    for (unsigned i = 0; i < app->nthreads; i++) {
+        struct gw_thread *t = &app->threads[i];
+        t->app = app;
+        t->idx = i;
+        t->ctl_fd = t->listen_fd = -1;
+        t->dr_pipe[0] = t->dr_pipe[1] = -1;
+    }
+    for (unsigned i = 0; i < app->nthreads; i++) {
+        struct gw_thread *t = &app->threads[i];
+        t->listen_fd = listen_on(ai, port, err, sizeof err);
+        if (t->listen_fd < 0)
+            goto out;
+        if (i == 0)
+            port = bound_port(t->listen_fd);
+        if (thread_setup(t, err, sizeof err) != 0)
+            goto out;
+    }
+    freeaddrinfo(ai);
+    ai = NULL;
+
+    /* Signals go to the main thread only (sigwait below). */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    for (; started < app->nthreads; started++)
+        if (pthread_create(&app->threads[started].tid, NULL, thread_main, &app->threads[started]) != 0) {
+            snprintf(err, sizeof err, "cannot start thread: %s", strerror(errno));
+            goto out;
+        }
+    snprintf(portbuf, sizeof portbuf, "%d", port);
+    char nthreads[16];
+    snprintf(nthreads, sizeof nthreads, "%u", app->nthreads);
+    if (cfg->s.port_file && write_port_file(cfg->s.port_file, port) != 0)
+        hg_log_warn("port_file_failed", "path", cfg->s.port_file, "error", strerror(errno));
+    hg_log_info("listening", "listen", cfg->s.listen, "port", portbuf, "threads", nthreads,
+                "topic", cfg->s.topic);
+
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    atomic_store(&app->draining, true);
+    hg_log_info("shutdown_started", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    if (cfg->s.shutdown_grace_ms > 0) {
+        struct timespec ts = { (time_t)(cfg->s.shutdown_grace_ms / 1000),
+                               (long)(cfg->s.shutdown_grace_ms % 1000) * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+    rc = 0;
+out:
+    if (rc != 0 && started == 0)
+        hg_log_error("startup_failed", "reason", err);
+    for (unsigned i = 0; i < started; i++) {
+        uint64_t one = 1;
+        if (write(app->threads[i].ctl_fd, &one, sizeof one) != sizeof one)
+            event_base_loopbreak(app->threads[i].base);
+    }
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(app->threads[i].tid, NULL);
+    int undelivered = 0;
+    for (unsigned i = 0; i < app->nthreads; i++) {
+        undelivered += gw_acks_stop(&app->threads[i], 10 * 1000);
+        thread_cleanup(&app->threads[i]);
+    }
+    if (undelivered) {
+        char n[16];
+        snprintf(n, sizeof n, "%d", undelivered);
+        /* never acknowledged (their requests were answered 503): no loss */
+        hg_log_warn("shutdown_unacknowledged_dropped", "records", n);
+    }
+    if (rc == 0)
+        hg_log_info("shutdown_complete");
+    if (ai)
+        freeaddrinfo(ai);
+    free(app->threads);
+    app->threads = NULL;
+    return rc;
+}
