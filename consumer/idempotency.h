@@ -1,0 +1,38 @@
+/* idempotency.h — create-once marker objects in S3 that make redelivered,
+ * replayed and retried events harmless: "landed" (the validated CSV is in
+ * S3), "glue" (the job run was started) and "done" (the result message was
+ * posted), under PREFIX/_hookgate/<kind>/<id>.json. */
+#ifndef HGC_IDEMPOTENCY_H
+#define HGC_IDEMPOTENCY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <yajl/yajl_tree.h>
+
+#include "common/aws/s3.h"
+#include "consumer/retry.h"
+
+/* Marker kinds. */
+#define HGC_MARK_LANDED "landed"   /* per file id: {"key","rows","bytes"} */
+#define HGC_MARK_GLUE   "glue"     /* per file id: {"job","run_id"} */
+#define HGC_MARK_DONE   "done"     /* per event id: {"outcome","ts"} */
+
+/* "PREFIX/_hookgate/<kind>/<id>.json" (no PREFIX/ when prefix is ""). id
+ * must be [A-Za-z0-9._-]. Returns 0 or -1 (too long / bad id). */
+int hgc_idem_key(const char *prefix, const char *kind, const char *id, char *out, size_t out_size);
+
+/* Read a marker into a JSON tree. Returns 0 with *doc (caller frees with
+ * yajl_tree_free), 1 when there is none (*doc NULL), -1 with e (S3 error,
+ * classified; a marker that is not JSON is a permanent error). */
+int hgc_idem_get(struct hg_s3 *s3, const char *bucket, const char *key, yajl_val *doc,
+                 struct hgc_err *e);
+
+/* Write a marker once (If-None-Match: *). Returns 0 when written, 1 when it
+ * already existed (left unchanged), -1 with e. json is borrowed. */
+int hgc_idem_put(struct hg_s3 *s3, const char *bucket, const char *key, const char *json,
+                 struct hgc_err *e);
+
+/* An hg_aws_error → hgc_err (code "<step>_<AWS code>"). Returns -1. */
+int hgc_err_from_aws(struct hgc_err *e, const char *step, const struct hg_aws_error *ae);
+
+#endif

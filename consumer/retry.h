@@ -1,0 +1,51 @@
+/* retry.h — how a pipeline step ended (ok, transient, permanent), the
+ * classification of HTTP and Slack outcomes, and the retry decision of the
+ * worker (the backoff itself is hg_retry_backoff_ms, full jitter). */
+#ifndef HGC_RETRY_H
+#define HGC_RETRY_H
+
+#include <stdbool.h>
+
+#include "common/http_client.h"
+
+enum hgc_class {
+    HGC_OK = 0,         /* done; go on */
+    HGC_TRANSIENT,      /* may succeed later: retry with backoff, then DLQ */
+    HGC_PERMANENT,      /* will never succeed: report once */
+};
+
+/* What went wrong in a step, for logs, the DLQ headers and the decision to
+ * retry. No secrets, tokens or file contents in code or detail. */
+struct hgc_err {
+    enum hgc_class cls;
+    long retry_after_ms;   /* a server's Retry-After, 0 when none */
+    char code[64];         /* stable token: "slack_invalid_auth", "s3_put_http_503", ... */
+    char detail[512];      /* one line for logs */
+};
+
+/* Set e (cls, code, printf-style detail). Returns -1 so callers can
+ * `return hgc_err_set(...)`. */
+int hgc_err_set(struct hgc_err *e, enum hgc_class cls, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void hgc_err_clear(struct hgc_err *e);
+
+/* "ok", "transient", "permanent". */
+const char *hgc_class_name(enum hgc_class c);
+
+/* Transport result + HTTP status → class: connection errors, timeouts,
+ * truncated responses and send errors, 408, 425, 429 and 5xx are
+ * TRANSIENT; other 4xx and TLS errors, oversize responses and aborted
+ * transfers PERMANENT; 2xx OK. */
+enum hgc_class hgc_retry_classify_http(enum hg_http_result r, long status);
+
+/* A Slack Web API error code ({"ok":false,"error":CODE}) → class:
+ * ratelimited, internal_error, fatal_error, service_unavailable,
+ * request_timeout, timeout are TRANSIENT; everything else (invalid_auth,
+ * file_not_found, channel_not_found, ...) PERMANENT.
+ * https://api.slack.com/docs/rate-limits */
+enum hgc_class hgc_retry_classify_slack(const char *error);
+
+/* True when an attempt may follow `attempts` failed ones. */
+bool hgc_retry_again(const struct hg_retry_policy *p, int attempts);
+
+#endif

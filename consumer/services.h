@@ -1,0 +1,35 @@
+/* services.h — the long-lived clients a consumer command needs (HTTP,
+ * Slack, AWS credentials, S3, Glue), opened from the settings and the
+ * AWS SDKs' environment variables, closed in reverse order. */
+#ifndef HGC_SERVICES_H
+#define HGC_SERVICES_H
+
+#include <stddef.h>
+
+#include "common/aws/creds.h"
+#include "common/aws/glue.h"
+#include "common/aws/s3.h"
+#include "common/http_client.h"
+#include "consumer/consumer_config.h"
+#include "consumer/slack_api.h"
+
+struct hgc_services {
+    struct hg_http_client *http;          /* Slack's connection pool */
+    struct hgc_slack *slack;              /* NULL without a token */
+    struct hg_aws_creds_provider *creds;
+    struct hg_s3 *s3;
+    struct hg_glue *glue;
+};
+
+#define HGC_SVC_SLACK 0x1u
+#define HGC_SVC_AWS   0x2u
+
+/* Open the services named by `which` (HGC_SVC_*). Returns 0, or -1 with
+ * errstr naming what failed (no secrets); svc is then partly open and must
+ * still be closed. */
+int hgc_services_open(struct hgc_services *svc, const struct hgc_settings *s, unsigned which,
+                      char *errstr, size_t errstr_size);
+/* Close everything (safe on a zeroed or partly opened struct). */
+void hgc_services_close(struct hgc_services *svc);
+
+#endif

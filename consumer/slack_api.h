@@ -1,0 +1,70 @@
+/* slack_api.h — the Slack Web API calls the worker makes (files.info, the
+ * private download, chat.postMessage, conversations.history, auth.test)
+ * over the common HTTP client, with {"ok":false} errors and 429 Retry-After
+ * classified. https://github.com/slackhq/slack-api-docs/blob/master/index_web.md */
+#ifndef HGC_SLACK_API_H
+#define HGC_SLACK_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/http_client.h"
+#include "consumer/retry.h"
+
+struct hgc_slack;
+
+/* base_url e.g. "https://slack.com/api" (no trailing '/'); token is the bot
+ * token (copied, never logged). The client is borrowed and must outlive the
+ * object. Returns the object (free with hgc_slack_destroy) or NULL on
+ * out-of-memory. */
+struct hgc_slack *hgc_slack_create(struct hg_http_client *http, const char *base_url,
+                                   const char *token, long timeout_ms);
+void hgc_slack_destroy(struct hgc_slack *s);
+
+/* What files.info says about a file. Strings are owned by the struct. */
+struct hgc_slack_file {
+    char   *id, *name, *filetype, *mimetype, *url;   /* url: url_private_download (or url_private) */
+    int64_t size;
+};
+void hgc_slack_file_cleanup(struct hgc_slack_file *f);
+
+/* files.info?file=ID. Returns 0 with f filled (caller cleans it), or -1 with
+ * e: Slack's error code as "slack_<code>" (file_not_found, file_deleted,
+ * invalid_auth, ...), classified; HTTP 429 is transient with Retry-After.
+ * https://docs.slack.dev/reference/methods/files.info/ */
+int hgc_slack_files_info(struct hgc_slack *s, const char *file_id, struct hgc_slack_file *f,
+                         struct hgc_err *e);
+
+/* GET url with the Bearer token, streaming the body to write_fn (which may
+ * abort with -1; the error is then whatever write_fn put in e, or
+ * "download_aborted"). Refuses a file larger than max_bytes. An HTML page
+ * instead of the file (Slack's answer to a token without access) is a
+ * permanent "slack_download_html" error, detected before any byte reaches
+ * write_fn. *bytes receives the bytes delivered. Returns 0 or -1 with e.
+ * https://docs.slack.dev/reference/objects/file-object */
+int hgc_slack_download(struct hgc_slack *s, const char *url, int64_t max_bytes,
+                       hg_http_write_fn write_fn, void *ud, int64_t *bytes,
+                       struct hgc_err *e);
+
+/* chat.postMessage with text (mrkdwn) and message metadata
+ * {event_type:"hookgate_result", event_payload:{file_id, event_id}} so a
+ * later check can find it. *ts (may be NULL, >= 32 bytes) receives the
+ * message ts. Returns 0 or -1 with e.
+ * https://docs.slack.dev/reference/methods/chat.postMessage */
+int hgc_slack_post_result(struct hgc_slack *s, const char *channel, const char *text,
+                          const char *file_id, const char *event_id, char *ts, size_t ts_size,
+                          struct hgc_err *e);
+
+/* Look for an earlier result message for event_id in the channel's history
+ * since oldest (epoch seconds; 0 = no bound), at most `pages` pages of 200.
+ * *found is set. Returns 0 or -1 with e. */
+int hgc_slack_find_result(struct hgc_slack *s, const char *channel, const char *event_id,
+                          int64_t oldest, int pages, bool *found, struct hgc_err *e);
+
+/* auth.test: returns 0 with team and user names copied into the buffers
+ * (may be NULL), or -1 with e. */
+int hgc_slack_auth_test(struct hgc_slack *s, char *team, size_t team_size,
+                        char *user, size_t user_size, struct hgc_err *e);
+
+#endif

@@ -1,0 +1,448 @@
+/* worker.c — the consumer-group loop with pause/resume backoff, DLQ and
+ * commit-after-outcome. */
+#include "consumer/worker.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/http_client.h"
+#include "common/kafka.h"
+#include "common/log.h"
+
+/* Retry state of the one record a partition is waiting on. */
+struct slot {
+    bool used;
+    int32_t partition;
+    int64_t offset;
+    int attempts;          /* failed attempts so far */
+    int64_t next_ms;       /* monotonic ms of the next attempt */
+};
+
+struct hgc_worker {
+    const struct hgc_settings *s;
+    rd_kafka_t *rk;
+    struct hgc_pipeline *pipe;
+    struct hgc_dlq *dlq;
+    struct hgc_worker_metrics *m;
+    struct hg_retry_policy policy;
+    struct slot slots[HGC_MAX_PARTITIONS];
+    int64_t lag_at_ms;
+};
+
+static int64_t mono_ms(void)
+{
+    return hg_clock_mono_us() / 1000;
+}
+
+int hgc_worker_metrics_init(struct hgc_worker_metrics *m, struct hg_metrics *reg)
+{
+    static const double bounds[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60 };
+    char labels[96];
+    memset(m, 0, sizeof *m);
+    for (int o = 0; o < HGC_OUT_COUNT; o++) {
+        snprintf(labels, sizeof labels, "outcome=\"%s\"", hgc_outcome_name((enum hgc_outcome)o));
+        m->records[o] = hg_metrics_counter(reg, "hookgate_consumer_records_total",
+                                           "Records handled, by final outcome.", labels);
+        if (!m->records[o])
+            return -1;
+    }
+    for (int s = 0; s < HGC_STEP_COUNT; s++) {
+        snprintf(labels, sizeof labels, "step=\"%s\"", hgc_step_name((enum hgc_step)s));
+        m->step[s] = hg_metrics_histogram(reg, "hookgate_consumer_step_seconds",
+                                          "Latency of each pipeline step.", labels, bounds,
+                                          sizeof bounds / sizeof bounds[0]);
+        if (!m->step[s])
+            return -1;
+    }
+    m->retries = hg_metrics_counter(reg, "hookgate_consumer_retries_total",
+                                    "Transient failures that scheduled a retry.", NULL);
+    m->dead_lettered = hg_metrics_counter(reg, "hookgate_consumer_dead_lettered_total",
+                                          "Records sent to the dead-letter topic.", NULL);
+    m->commit_failures = hg_metrics_counter(reg, "hookgate_consumer_commit_failures_total",
+                                            "Offset commits that failed (the record may come again).", NULL);
+    m->lag = hg_metrics_gauge(reg, "hookgate_consumer_lag",
+                              "Records behind the high watermark over the assigned partitions.", NULL);
+    m->paused = hg_metrics_gauge(reg, "hookgate_consumer_paused_partitions",
+                                 "Partitions paused while a record backs off.", NULL);
+    m->last_poll = hg_metrics_gauge(reg, "hookgate_consumer_last_poll_timestamp_seconds",
+                                    "When the worker last polled Kafka.", NULL);
+    return m->retries && m->dead_lettered && m->commit_failures && m->lag && m->paused &&
+           m->last_poll ? 0 : -1;
+}
+
+void hgc_worker_log_result(const rd_kafka_message_t *msg, const struct hgc_pipeline_result *r,
+                           int attempt)
+{
+    char part[16], off[24], att[16], rows[24];
+    snprintf(part, sizeof part, "%" PRId32, msg->partition);
+    snprintf(off, sizeof off, "%" PRId64, msg->offset);
+    snprintf(att, sizeof att, "%d", attempt);
+    snprintf(rows, sizeof rows, "%" PRIu64, r->rows);
+    enum hg_log_level lvl = r->outcome == HGC_OUT_DEAD || r->outcome == HGC_OUT_ERROR ? HG_LOG_WARN
+                                                                                      : HG_LOG_INFO;
+    if (r->outcome == HGC_OUT_SKIPPED)
+        lvl = HG_LOG_DEBUG;
+    hg_log(lvl, "record_done", "outcome", hgc_outcome_name(r->outcome),
+           "step", hgc_step_name(r->step), "code", r->err.code, "detail", r->err.detail,
+           "partition", part, "offset", off, "attempt", att, "event_id", r->event_id,
+           "file_id", r->file_id, "s3_key", r->s3_key, "glue_run_id", r->run_id, "rows", rows,
+           (const char *)NULL);
+}
+
+static struct slot *slot_find(struct hgc_worker *w, int32_t partition)
+{
+    for (size_t i = 0; i < HGC_MAX_PARTITIONS; i++)
+        if (w->slots[i].used && w->slots[i].partition == partition)
+            return &w->slots[i];
+    return NULL;
+}
+
+static struct slot *slot_get(struct hgc_worker *w, int32_t partition)
+{
+    struct slot *s = slot_find(w, partition);
+    if (s)
+        return s;
+    for (size_t i = 0; i < HGC_MAX_PARTITIONS; i++)
+        if (!w->slots[i].used) {
+            memset(&w->slots[i], 0, sizeof w->slots[i]);
+            w->slots[i].used = true;
+            w->slots[i].partition = partition;
+            return &w->slots[i];
+        }
+    return NULL;
+}
+
+static void paused_gauge(struct hgc_worker *w)
+{
+    int64_t n = 0;
+    for (size_t i = 0; i < HGC_MAX_PARTITIONS; i++)
+        n += w->slots[i].used;
+    if (w->m)
+        hg_gauge_set(w->m->paused, n);
+}
+
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    struct hgc_worker *w = opaque;
+    bool coop = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        hg_log_info("partitions_assigned", "protocol", rd_kafka_rebalance_protocol(rk));
+        if (coop) {
+            rd_kafka_error_t *e = rd_kafka_incremental_assign(rk, parts);
+            if (e)
+                rd_kafka_error_destroy(e);
+        } else {
+            rd_kafka_assign(rk, parts);
+        }
+        return;
+    }
+    /* Revoked (or lost): forget the retry state; the new owner starts from
+     * the committed offset, which never passed an unfinished record. */
+    for (int i = 0; i < parts->cnt; i++) {
+        struct slot *s = slot_find(w, parts->elems[i].partition);
+        if (s)
+            s->used = false;
+    }
+    paused_gauge(w);
+    hg_log_info("partitions_revoked", "protocol", rd_kafka_rebalance_protocol(rk));
+    if (coop) {
+        rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
+        if (e)
+            rd_kafka_error_destroy(e);
+    } else {
+        rd_kafka_assign(rk, NULL);
+    }
+}
+
+struct hgc_worker *hgc_worker_create(const struct hgc_settings *settings,
+                                     const struct hg_kafka_props *props,
+                                     struct hgc_pipeline *pipe, struct hgc_dlq *dlq,
+                                     struct hgc_worker_metrics *m,
+                                     char *errstr, size_t errstr_size)
+{
+    const char *defaults[] = {
+        "group.id", settings->group,
+        "enable.auto.commit", "false",        /* commit only final outcomes */
+        "enable.auto.offset.store", "false",
+        "auto.offset.reset", "earliest",
+        "max.poll.interval.ms", "900000",     /* a large file may take minutes */
+        "enable.partition.eof", "false",
+        NULL,
+    };
+    struct hgc_worker *w = calloc(1, sizeof *w);
+    rd_kafka_conf_t *conf = NULL;
+    rd_kafka_topic_partition_list_t *topics = NULL;
+    if (!w) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    w->s = settings;
+    w->pipe = pipe;
+    w->dlq = dlq;
+    w->m = m;
+    w->policy.max_attempts = (int)settings->retry_max_attempts;
+    w->policy.base_ms = (long)settings->retry_base_ms;
+    w->policy.max_backoff_ms = (long)settings->retry_max_ms;
+    conf = hg_kafka_conf_new(settings->kafka_brokers, defaults, props, errstr, errstr_size);
+    if (!conf)
+        goto fail;
+    rd_kafka_conf_set_opaque(conf, w);
+    rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+    w->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size);
+    if (!w->rk)
+        goto fail;
+    conf = NULL;  /* owned by rk now */
+    rd_kafka_poll_set_consumer(w->rk);
+    topics = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(topics, settings->topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t e = rd_kafka_subscribe(w->rk, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    if (e) {
+        snprintf(errstr, errstr_size, "subscribe to %s: %s", settings->topic, rd_kafka_err2str(e));
+        goto fail;
+    }
+    return w;
+fail:
+    if (conf)
+        rd_kafka_conf_destroy(conf);
+    hgc_worker_destroy(w);
+    return NULL;
+}
+
+void hgc_worker_destroy(struct hgc_worker *w)
+{
+    if (!w)
+        return;
+    if (w->rk) {
+        rd_kafka_consumer_close(w->rk);
+        rd_kafka_destroy(w->rk);
+    }
+    free(w);
+}
+
+static int commit_offset(struct hgc_worker *w, const rd_kafka_message_t *msg)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, rd_kafka_topic_name(msg->rkt), msg->partition)->offset =
+        msg->offset + 1;
+    rd_kafka_resp_err_t e = rd_kafka_commit(w->rk, l, 0 /* synchronous */);
+    rd_kafka_topic_partition_list_destroy(l);
+    if (e) {
+        char part[16], off[24];
+        snprintf(part, sizeof part, "%" PRId32, msg->partition);
+        snprintf(off, sizeof off, "%" PRId64, msg->offset);
+        hg_log_warn("commit_failed", "partition", part, "offset", off, "error", rd_kafka_err2str(e));
+        if (w->m)
+            hg_counter_add(w->m->commit_failures, 1);
+        return -1;
+    }
+    return 0;
+}
+
+/* Pause msg's partition and rewind it to msg, so the record is fetched
+ * again when the partition resumes. */
+static void pause_and_rewind(struct hgc_worker *w, const rd_kafka_message_t *msg)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, rd_kafka_topic_name(msg->rkt), msg->partition)->offset =
+        msg->offset;
+    rd_kafka_pause_partitions(w->rk, l);
+    rd_kafka_error_t *e = rd_kafka_seek_partitions(w->rk, l, 5000);
+    if (e) {
+        hg_log_warn("seek_failed", "error", rd_kafka_error_string(e));
+        rd_kafka_error_destroy(e);
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+static void resume_due(struct hgc_worker *w, int64_t now)
+{
+    for (size_t i = 0; i < HGC_MAX_PARTITIONS; i++) {
+        struct slot *s = &w->slots[i];
+        if (!s->used || s->next_ms == 0 || s->next_ms > now)
+            continue;
+        rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(l, w->s->topic, s->partition);
+        rd_kafka_resume_partitions(w->rk, l);
+        rd_kafka_topic_partition_list_destroy(l);
+        s->next_ms = 0;  /* waiting for the record to come back */
+    }
+}
+
+static int poll_timeout(struct hgc_worker *w, int64_t now)
+{
+    int64_t t = w->s->poll_ms;
+    for (size_t i = 0; i < HGC_MAX_PARTITIONS; i++)
+        if (w->slots[i].used && w->slots[i].next_ms && w->slots[i].next_ms - now < t)
+            t = w->slots[i].next_ms - now;
+    return t < 0 ? 0 : (int)t;
+}
+
+static void update_lag(struct hgc_worker *w)
+{
+    rd_kafka_topic_partition_list_t *a = NULL;
+    int64_t now = mono_ms(), lag = 0;
+    if (!w->m || now - w->lag_at_ms < 2000)
+        return;
+    w->lag_at_ms = now;
+    if (rd_kafka_assignment(w->rk, &a) || !a)
+        return;
+    rd_kafka_position(w->rk, a);
+    for (int i = 0; i < a->cnt; i++) {
+        int64_t lo = 0, hi = 0;
+        if (rd_kafka_get_watermark_offsets(w->rk, a->elems[i].topic, a->elems[i].partition, &lo, &hi))
+            continue;
+        int64_t pos = a->elems[i].offset >= 0 ? a->elems[i].offset : lo;
+        if (hi > pos)
+            lag += hi - pos;
+    }
+    rd_kafka_topic_partition_list_destroy(a);
+    hg_gauge_set(w->m->lag, lag);
+}
+
+static void count(struct hgc_worker_metrics *m, enum hgc_outcome o)
+{
+    if (m)
+        hg_counter_add(m->records[o], 1);
+}
+
+/* Dead-letter msg. Returns 0 when the DLQ has it. */
+static int dead_letter(struct hgc_dlq *dlq, struct hgc_worker_metrics *m,
+                       const rd_kafka_message_t *msg, const struct hgc_pipeline_result *r,
+                       int attempts)
+{
+    char errbuf[256], reason[700];
+    snprintf(reason, sizeof reason, "%s: %s", r->err.code, r->err.detail);
+    if (hgc_dlq_send(dlq, msg, hgc_step_name(r->step), reason, attempts, 30000, errbuf,
+                     sizeof errbuf)) {
+        hg_log_error("dead_letter_failed", "error", errbuf, "event_id", r->event_id);
+        return -1;
+    }
+    if (m)
+        hg_counter_add(m->dead_lettered, 1);
+    return 0;
+}
+
+static void handle_message(struct hgc_worker *w, rd_kafka_message_t *msg)
+{
+    struct hgc_pipeline_result *res = malloc(sizeof *res);
+    struct slot *s = slot_find(w, msg->partition);
+    if (!res) {
+        hg_log_error("out_of_memory", "where", "handle_message");
+        pause_and_rewind(w, msg);
+        struct slot *n = slot_get(w, msg->partition);
+        if (n)
+            n->next_ms = mono_ms() + 1000;
+        return;
+    }
+    if (s && s->next_ms) {
+        /* Fetched before the pause took effect: it will come again. */
+        free(res);
+        return;
+    }
+    int failed = s && s->offset == msg->offset ? s->attempts : 0;
+    int attempt = failed + 1;
+    bool final = !hgc_retry_again(&w->policy, attempt);
+    hgc_pipeline_process(w->pipe, msg->payload, msg->len, attempt, final, res);
+    hgc_worker_log_result(msg, res, attempt);
+
+    if (res->outcome == HGC_OUT_DEAD && dead_letter(w->dlq, w->m, msg, res, attempt) != 0) {
+        /* The DLQ is unreachable: keep the record, try again later. */
+        res->outcome = HGC_OUT_RETRY;
+        res->err.retry_after_ms = w->policy.max_backoff_ms;
+    }
+    if (res->outcome == HGC_OUT_RETRY) {
+        struct slot *n = slot_get(w, msg->partition);
+        long delay = hg_retry_backoff_ms(&w->policy, attempt, res->err.retry_after_ms);
+        if (n) {
+            n->offset = msg->offset;
+            n->attempts = attempt < w->policy.max_attempts ? attempt : w->policy.max_attempts - 1;
+            n->next_ms = mono_ms() + delay;
+        }
+        char d[24];
+        snprintf(d, sizeof d, "%ld", delay);
+        hg_log_info("retry_scheduled", "event_id", res->event_id, "delay_ms", d,
+                    "code", res->err.code);
+        if (w->m)
+            hg_counter_add(w->m->retries, 1);
+        pause_and_rewind(w, msg);
+        paused_gauge(w);
+        free(res);
+        return;
+    }
+    count(w->m, res->outcome);
+    if (s)
+        s->used = false;
+    paused_gauge(w);
+    commit_offset(w, msg);
+    free(res);
+}
+
+int hgc_worker_run(struct hgc_worker *w, volatile sig_atomic_t *stop)
+{
+    hg_log_info("worker_started", "topic", w->s->topic, "group", w->s->group,
+                "dlq_topic", w->s->dlq_topic);
+    while (!*stop) {
+        int64_t now = mono_ms();
+        resume_due(w, now);
+        rd_kafka_message_t *msg = rd_kafka_consumer_poll(w->rk, poll_timeout(w, now));
+        if (w->m)
+            hg_gauge_set(w->m->last_poll, hg_clock_now_ms() / 1000);
+        update_lag(w);
+        if (!msg)
+            continue;
+        if (msg->err) {
+            if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                hg_log_warn("consumer_error", "error", rd_kafka_message_errstr(msg));
+            bool fatal = msg->err == RD_KAFKA_RESP_ERR__FATAL;
+            rd_kafka_message_destroy(msg);
+            if (fatal)
+                return -1;
+            continue;
+        }
+        handle_message(w, msg);
+        rd_kafka_message_destroy(msg);
+    }
+    hg_log_info("worker_stopping");
+    return 0;
+}
+
+enum hgc_outcome hgc_worker_process_inline(struct hgc_pipeline *pipe, struct hgc_dlq *dlq,
+                                           const struct hgc_settings *s,
+                                           struct hgc_worker_metrics *m,
+                                           const rd_kafka_message_t *msg,
+                                           volatile sig_atomic_t *stop)
+{
+    struct hg_retry_policy policy = {
+        .max_attempts = (int)s->retry_max_attempts,
+        .base_ms = (long)s->retry_base_ms,
+        .max_backoff_ms = (long)s->retry_max_ms,
+    };
+    struct hgc_pipeline_result *res = malloc(sizeof *res);
+    enum hgc_outcome o = HGC_OUT_RETRY;
+    if (!res)
+        return HGC_OUT_RETRY;
+    for (int attempt = 1; !*stop; attempt++) {
+        bool final = !hgc_retry_again(&policy, attempt);
+        hgc_pipeline_process(pipe, msg->payload, msg->len, attempt, final, res);
+        hgc_worker_log_result(msg, res, attempt);
+        o = res->outcome;
+        if (o == HGC_OUT_DEAD && dlq && dead_letter(dlq, m, msg, res, attempt) != 0)
+            o = HGC_OUT_RETRY;
+        if (o != HGC_OUT_RETRY)
+            break;
+        if (m)
+            hg_counter_add(m->retries, 1);
+        long delay = hg_retry_backoff_ms(&policy, attempt, res->err.retry_after_ms);
+        for (long waited = 0; waited < delay && !*stop; waited += 100)
+            hg_sleep_ms(delay - waited < 100 ? delay - waited : 100);
+    }
+    if (o != HGC_OUT_RETRY)
+        count(m, o);
+    free(res);
+    return o;
+}
