@@ -223,6 +223,10 @@ int64_t hg_gauge_value(const struct hg_gauge *g)
 /* Shortest %g text that reads back as d (Prometheus floats). */
 static void fmt_double(char *out, size_t n, double d)
 {
+    if (d > -1e15 && d < 1e15 && d == (double)(long long)d) {
+        snprintf(out, n, "%lld", (long long)d);
+        return;
+    }
     for (int prec = 1; prec <= 17; prec++) {
         snprintf(out, n, "%.*g", prec, d);
         if (strtod(out, NULL) == d)

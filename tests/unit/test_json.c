@@ -1,0 +1,177 @@
+/* test_json.c — bounded parsing (depth, UTF-8, trailing garbage), path
+ * look-ups, and compact re-serialisation with numbers kept as written. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/json.h"
+#include "common/limits.h"
+#include "test.h"
+
+static yajl_val parse(const char *s, char *err, size_t n)
+{
+    err[0] = '\0';
+    return hg_json_parse(s, strlen(s), err, n);
+}
+
+/* Parse then write; returns the text (static) or "ERR: <msg>". */
+static const char *roundtrip(const char *s)
+{
+    static char out[1024];
+    char err[160];
+    yajl_val v = parse(s, err, sizeof err);
+    if (!v) {
+        snprintf(out, sizeof out, "ERR: %s", err);
+        return out;
+    }
+    struct hg_buf b;
+    hg_buf_init(&b, sizeof out - 1);
+    if (hg_json_write(&b, v) != 0)
+        snprintf(out, sizeof out, "WRITE FAILED");
+    else
+        snprintf(out, sizeof out, "%s", b.data);
+    hg_buf_cleanup(&b);
+    yajl_tree_free(v);
+    return out;
+}
+
+int main(void)
+{
+    char err[160];
+
+    /* look-ups */
+    const char *doc = "{\"token\":\"t\",\"event\":{\"type\":\"message\",\"n\":42,"
+                      "\"inner\":{\"deep\":\"yes\"}},\"list\":[1,2,3]}";
+    yajl_val v = parse(doc, err, sizeof err);
+    CHECK(v != NULL);
+    CHECK_STR(hg_json_get_str(v, "token", NULL), "t");
+    CHECK_STR(hg_json_get_str(v, "event", "type", NULL), "message");
+    CHECK_STR(hg_json_get_str(v, "event", "inner", "deep", NULL), "yes");
+    CHECK(hg_json_get_str(v, "event", "n", NULL) == NULL);       /* not a string */
+    yajl_val n = hg_json_get(v, "event", "n", NULL);
+    CHECK(n && YAJL_IS_INTEGER(n) && YAJL_GET_INTEGER(n) == 42);
+    CHECK(hg_json_get(v, "event", "missing", NULL) == NULL);
+    CHECK(hg_json_get(v, "token", "x", NULL) == NULL);            /* through a string */
+    CHECK(hg_json_get(v, "list", "0", NULL) == NULL);             /* arrays are not objects */
+    CHECK(hg_json_get(v, NULL) == v);
+    CHECK(hg_json_get(NULL, "a", NULL) == NULL);
+    yajl_val list = hg_json_get(v, "list", NULL);
+    CHECK(list && YAJL_IS_ARRAY(list) && list->u.array.len == 3);
+    yajl_tree_free(v);
+
+    /* re-serialisation: compact, numbers as written, strings escaped */
+    CHECK_STR(roundtrip(" { \"a\" : [ 1 , -0.50 , 1e10 , 2E-3 , 12345678901234567890 ] ,"
+                        " \"b\" : true , \"c\" : false , \"d\" : null , \"e\" : { } , \"f\" : [ ] } "),
+              "{\"a\":[1,-0.50,1e10,2E-3,12345678901234567890],\"b\":true,\"c\":false,"
+              "\"d\":null,\"e\":{},\"f\":[]}");
+    CHECK_STR(roundtrip("\"q\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00\""),
+              "\"q\\\"\\\\/\\b\\f\\n\\r\\t\xc3\xa9\xf0\x9f\x98\x80\"");
+    CHECK_STR(roundtrip("{\"k\\n\":\"v\"}"), "{\"k\\n\":\"v\"}");
+    CHECK_STR(roundtrip("42"), "42");
+    CHECK_STR(roundtrip("\"\xe2\x82\xac\""), "\"\xe2\x82\xac\"");
+    /* duplicate keys are kept in order */
+    CHECK_STR(roundtrip("{\"a\":1,\"a\":2}"), "{\"a\":1,\"a\":2}");
+    /* large arrays and objects grow */
+    {
+        struct hg_buf in;
+        hg_buf_init(&in, 1 << 20);
+        hg_buf_append_str(&in, "{");
+        for (int i = 0; i < 300; i++)
+            hg_buf_appendf(&in, "%s\"k%d\":[%d,%d,%d,%d,%d]", i ? "," : "", i, i, i, i, i, i);
+        hg_buf_append_str(&in, "}");
+        v = hg_json_parse(in.data, in.len, err, sizeof err);
+        CHECK(v && v->u.object.len == 300);
+        CHECK(hg_json_get(v, "k299", NULL) && hg_json_get(v, "k299", NULL)->u.array.len == 5);
+        struct hg_buf out;
+        hg_buf_init(&out, 1 << 20);
+        CHECK_INT(hg_json_write(&out, v), 0);
+        CHECK_MEM(out.data, out.len, in.data, in.len);
+        /* a write that hits the cap reports it */
+        struct hg_buf small;
+        hg_buf_init(&small, 100);
+        CHECK_INT(hg_json_write(&small, v), -1);
+        hg_buf_cleanup(&small);
+        hg_buf_cleanup(&out);
+        hg_buf_cleanup(&in);
+        yajl_tree_free(v);
+    }
+
+    /* the text need not be NUL-terminated */
+    v = hg_json_parse("{\"a\":1}garbage", 7, err, sizeof err);
+    CHECK(v != NULL);
+    yajl_tree_free(v);
+
+    /* errors: offset and reason, never the input */
+    CHECK(parse("{\"a\":1} x", err, sizeof err) == NULL);
+    CHECK_STR(err, "offset 9: parse error: trailing garbage");
+    CHECK(parse("{\"a\":1}{}", err, sizeof err) == NULL);
+    CHECK(strstr(err, "trailing garbage") != NULL);
+    CHECK(parse("", err, sizeof err) == NULL);
+    CHECK(strncmp(err, "offset 0:", 9) == 0);
+    CHECK(parse("   ", err, sizeof err) == NULL);
+    CHECK(parse("{\"a\":}", err, sizeof err) == NULL);
+    CHECK(strncmp(err, "offset ", 7) == 0);
+    CHECK(parse("{\"secretvalue\" 1}", err, sizeof err) == NULL);
+    CHECK(strstr(err, "secretvalue") == NULL);
+    CHECK(parse("[1,]", err, sizeof err) == NULL);
+    CHECK(parse("{'a':1}", err, sizeof err) == NULL);
+    CHECK(parse("/* c */ {}", err, sizeof err) == NULL);
+    CHECK(parse("[01]", err, sizeof err) == NULL);
+    CHECK(parse("[NaN]", err, sizeof err) == NULL);
+    CHECK(parse("\"a\tb\"", err, sizeof err) == NULL);   /* raw control char */
+    CHECK(parse("\"\\x\"", err, sizeof err) == NULL);
+    CHECK(parse("[\"\\u12\"]", err, sizeof err) == NULL);
+
+    /* invalid UTF-8: bad lead, overlong, surrogate, > U+10FFFF, truncated, in a key */
+    CHECK(parse("\"\xff\"", err, sizeof err) == NULL);
+    CHECK(parse("\"\xc0\x80\"", err, sizeof err) == NULL);
+    CHECK(strstr(err, "UTF-8") != NULL);
+    CHECK(parse("\"\xe0\x80\xaf\"", err, sizeof err) == NULL);
+    CHECK(parse("\"\xed\xa0\x80\"", err, sizeof err) == NULL);
+    CHECK(parse("\"\xf4\x90\x80\x80\"", err, sizeof err) == NULL);
+    CHECK(parse("\"\xe2\x82\"", err, sizeof err) == NULL);
+    CHECK(parse("{\"\xc3\":1}", err, sizeof err) == NULL);
+    CHECK(parse("\"\\udc00\"", err, sizeof err) == NULL);  /* lone low surrogate */
+    /* U+0000 cannot live in a C-string tree: refused, not truncated */
+    CHECK(parse("[\"a\\u0000b\"]", err, sizeof err) == NULL);
+    CHECK(strstr(err, "U+0000") != NULL);
+    /* embedded raw NUL outside strings */
+    CHECK(hg_json_parse("{}\0", 3, err, sizeof err) == NULL);
+
+    /* depth: HG_JSON_MAX_DEPTH levels pass, one more fails */
+    {
+        char deep[2 * HG_JSON_MAX_DEPTH + 4];
+        size_t o = 0;
+        for (unsigned i = 0; i < HG_JSON_MAX_DEPTH; i++)
+            deep[o++] = '[';
+        for (unsigned i = 0; i < HG_JSON_MAX_DEPTH; i++)
+            deep[o++] = ']';
+        v = hg_json_parse(deep, o, err, sizeof err);
+        CHECK(v != NULL);
+        yajl_tree_free(v);
+        o = 0;
+        for (unsigned i = 0; i <= HG_JSON_MAX_DEPTH; i++)
+            deep[o++] = i % 2 ? '[' : '[';
+        for (unsigned i = 0; i <= HG_JSON_MAX_DEPTH; i++)
+            deep[o++] = ']';
+        CHECK(hg_json_parse(deep, o, err, sizeof err) == NULL);
+        CHECK(strstr(err, "nesting") != NULL);
+        /* objects count too */
+        struct hg_buf d;
+        hg_buf_init(&d, 4096);
+        for (unsigned i = 0; i <= HG_JSON_MAX_DEPTH; i++)
+            hg_buf_append_str(&d, "{\"a\":");
+        hg_buf_append_str(&d, "1");
+        for (unsigned i = 0; i <= HG_JSON_MAX_DEPTH; i++)
+            hg_buf_append_str(&d, "}");
+        CHECK(hg_json_parse(d.data, d.len, err, sizeof err) == NULL);
+        CHECK(strstr(err, "nesting") != NULL);
+        hg_buf_cleanup(&d);
+    }
+    /* a tiny errstr is still terminated */
+    char tiny[8];
+    CHECK(hg_json_parse("[", 1, tiny, sizeof tiny) == NULL);
+    CHECK(strlen(tiny) < sizeof tiny);
+    return TEST_DONE();
+}
