@@ -1,0 +1,876 @@
+/* s3.c — S3 PutObject (single or multipart), HEAD, GET, DELETE over the
+ * shared HTTP client, signed per attempt with SigV4 (protocols.md §6, §7).
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html */
+#include "common/aws/s3.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+#include "common/aws/sigv4.h"
+#include "common/aws/xml.h"
+#include "common/log.h"
+
+#define S3_MAX_REQ_HEADERS 40u
+
+struct hg_s3 {
+    char  *region;
+    char  *scheme;        /* "https" | "http" */
+    char  *host;          /* endpoint host[:port] (no default port), NULL = AWS */
+    char  *base_path;     /* endpoint path prefix without trailing '/', "" */
+    bool   path_style;
+    struct hg_aws_creds_provider *creds;
+    struct hg_http_client *http;
+    long   timeout_ms;
+    size_t part_size;
+    size_t threshold;
+    struct hg_retry_policy retry;
+};
+
+/* Split "scheme://host[:port][/path]" (default ports dropped, as curl does
+ * in its Host header). Returns 0 or -1. */
+static int parse_endpoint(const char *ep, char **scheme, char **host, char **base)
+{
+    const char *p = strstr(ep, "://");
+    if (!p)
+        return -1;
+    size_t sl = (size_t)(p - ep);
+    if (!((sl == 4 && strncasecmp(ep, "http", 4) == 0) || (sl == 5 && strncasecmp(ep, "https", 5) == 0)))
+        return -1;
+    const char *h = p + 3;
+    size_t hl = strcspn(h, "/?#");
+    if (hl == 0 || h[hl] == '?' || h[hl] == '#' || memchr(h, '@', hl))
+        return -1;
+    *scheme = strndup(ep, sl);
+    *host = strndup(h, hl);
+    const char *path = h + hl;
+    size_t pl = strlen(path);
+    while (pl && path[pl - 1] == '/')
+        pl--;
+    *base = strndup(path, pl);
+    if (!*scheme || !*host || !*base)
+        return -1;
+    for (char *c = *scheme; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+    size_t L = strlen(*host);
+    if (strcmp(*scheme, "http") == 0 && L > 3 && strcmp(*host + L - 3, ":80") == 0)
+        (*host)[L - 3] = '\0';
+    if (strcmp(*scheme, "https") == 0 && L > 4 && strcmp(*host + L - 4, ":443") == 0)
+        (*host)[L - 4] = '\0';
+    return 0;
+}
+
+struct hg_s3 *hg_s3_create(const struct hg_s3_config *cfg, char *errstr, size_t errstr_size)
+{
+    struct hg_s3 *s3 = calloc(1, sizeof *s3);
+    if (!s3) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    if (!cfg->region || !*cfg->region || strlen(cfg->region) >= HG_AWS_REGION_MAX ||
+        strspn(cfg->region, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(cfg->region)) {
+        snprintf(errstr, errstr_size, "s3: missing or bad region");
+        goto fail;
+    }
+    if (!cfg->creds) {
+        snprintf(errstr, errstr_size, "s3: no credentials provider");
+        goto fail;
+    }
+    s3->region = strdup(cfg->region);
+    if (cfg->endpoint && *cfg->endpoint) {
+        if (parse_endpoint(cfg->endpoint, &s3->scheme, &s3->host, &s3->base_path) != 0) {
+            snprintf(errstr, errstr_size, "s3: bad endpoint URL (want http(s)://host[:port][/path])");
+            goto fail;
+        }
+        s3->path_style = true;
+    } else {
+        s3->scheme = strdup("https");
+        s3->base_path = strdup("");
+        s3->path_style = cfg->path_style;
+    }
+    s3->creds = cfg->creds;
+    s3->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : HG_HTTP_CLIENT_TIMEOUT_MS;
+    s3->part_size = cfg->part_size ? cfg->part_size : HG_S3_PART_SIZE_DEFAULT;
+    if (s3->part_size < HG_S3_PART_SIZE_MIN) {
+        snprintf(errstr, errstr_size, "s3: part size below %u bytes", HG_S3_PART_SIZE_MIN);
+        goto fail;
+    }
+    s3->threshold = cfg->multipart_threshold ? cfg->multipart_threshold : s3->part_size;
+    if (s3->threshold > s3->part_size)
+        s3->threshold = s3->part_size;
+    s3->retry = cfg->retry;
+    struct hg_http_client_opts o = { .timeout_ms = s3->timeout_ms, .ca_file = cfg->ca_file };
+    s3->http = hg_http_client_create(&o, errstr, errstr_size);
+    if (!s3->http)
+        goto fail;
+    if (!s3->region || !s3->scheme || !s3->base_path) {
+        snprintf(errstr, errstr_size, "out of memory");
+        goto fail;
+    }
+    return s3;
+fail:
+    hg_s3_destroy(s3);
+    return NULL;
+}
+
+struct hg_s3 *hg_s3_create_from_env(char **envp, struct hg_aws_creds_provider *creds,
+                                    char *errstr, size_t errstr_size)
+{
+    char region[HG_AWS_REGION_MAX];
+    if (hg_aws_region_from_env(envp, region, sizeof region) != 0) {
+        snprintf(errstr, errstr_size, "s3: no region: set AWS_REGION");
+        return NULL;
+    }
+    const char *ep = hg_aws_getenv(envp, "AWS_ENDPOINT_URL_S3");
+    if (!ep)
+        ep = hg_aws_getenv(envp, "AWS_ENDPOINT_URL");
+    struct hg_s3_config cfg = { .region = region, .endpoint = ep, .creds = creds };
+    return hg_s3_create(&cfg, errstr, errstr_size);
+}
+
+void hg_s3_destroy(struct hg_s3 *s3)
+{
+    if (!s3)
+        return;
+    hg_http_client_destroy(s3->http);
+    free(s3->region);
+    free(s3->scheme);
+    free(s3->host);
+    free(s3->base_path);
+    free(s3);
+}
+
+int hg_s3_parse_uri(const char *uri, char *bucket, size_t bucket_size,
+                    char *key, size_t key_size)
+{
+    if (strncmp(uri, "s3://", 5) != 0)
+        return -1;
+    const char *b = uri + 5;
+    size_t bl = strcspn(b, "/");
+    if (bl == 0 || bl >= bucket_size || bl > 63)
+        return -1;
+    const char *k = b[bl] == '/' ? b + bl + 1 : b + bl;
+    size_t kl = strlen(k);
+    if (kl >= key_size || kl > HG_S3_KEY_MAX)
+        return -1;
+    memcpy(bucket, b, bl);
+    bucket[bl] = '\0';
+    memcpy(key, k, kl + 1);
+    return 0;
+}
+
+static bool bucket_ok(const char *b)
+{
+    size_t n = strlen(b);
+    if (n < 3 || n > 63)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)b[i];
+        if (!(islower(c) || isdigit(c) || c == '-' || c == '.' || c == '_'))
+            return false;
+    }
+    return true;
+}
+
+/* One S3 call's target, built per operation. */
+struct s3_target {
+    char host[512];
+    struct hg_buf path;   /* encoded */
+};
+
+static int target_build(struct hg_s3 *s3, const char *bucket, const char *key,
+                        struct s3_target *t, struct hg_aws_error *err)
+{
+    hg_buf_init(&t->path, 4 * HG_S3_KEY_MAX + 512);
+    if (!bucket_ok(bucket)) {
+        hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "InvalidBucketName", "bad bucket name");
+        return -1;
+    }
+    if (!key || !*key || strlen(key) > HG_S3_KEY_MAX) {
+        hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "KeyTooLongError", "empty or too long key");
+        return -1;
+    }
+    /* Dotted buckets break the *.s3 wildcard certificate: path-style. */
+    bool path_style = s3->path_style || strchr(bucket, '.');
+    int rc = 0;
+    if (s3->host)
+        snprintf(t->host, sizeof t->host, "%s", s3->host);
+    else if (path_style)
+        snprintf(t->host, sizeof t->host, "s3.%s.amazonaws.com", s3->region);
+    else
+        snprintf(t->host, sizeof t->host, "%s.s3.%s.amazonaws.com", bucket, s3->region);
+    rc |= hg_buf_append_str(&t->path, s3->base_path);
+    if (path_style) {
+        rc |= hg_buf_append(&t->path, "/", 1);
+        rc |= hg_sigv4_uri_encode(&t->path, bucket, strlen(bucket), false);
+    }
+    rc |= hg_buf_append(&t->path, "/", 1);
+    rc |= hg_sigv4_uri_encode(&t->path, key, strlen(key), true);
+    if (rc) {
+        hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "KeyTooLongError", "key too long");
+        return -1;
+    }
+    return 0;
+}
+
+/* Fill err from a non-2xx response (S3 XML error body, or the status for
+ * bodiless responses). */
+static void error_from_response(const struct hg_http_response *resp, struct hg_aws_error *err)
+{
+    char code[HG_AWS_ERR_CODE_MAX], msg[HG_AWS_ERR_MSG_MAX], root[64], xerr[128];
+    struct hg_xml_field f[] = {
+        { "Error/Code", code, sizeof code, false },
+        { "Error/Message", msg, sizeof msg, false },
+    };
+    bool parsed = resp->body.len &&
+                  hg_xml_extract(resp->body.data, resp->body.len, root, sizeof root, f, 2,
+                                 xerr, sizeof xerr) == 0 && f[0].found && code[0];
+    if (!parsed) {
+        const char *c;
+        switch (resp->status) {
+        case 301: c = "PermanentRedirect"; break;
+        case 304: c = "NotModified"; break;
+        case 400: c = "BadRequest"; break;
+        case 403: c = "Forbidden"; break;
+        case 404: c = "NotFound"; break;
+        case 409: c = "Conflict"; break;
+        case 412: c = "PreconditionFailed"; break;
+        case 500: c = "InternalError"; break;
+        case 503: c = "ServiceUnavailable"; break;
+        default: c = "HttpError"; break;
+        }
+        snprintf(code, sizeof code, "%s", c);
+        snprintf(msg, sizeof msg, "HTTP %ld", resp->status);
+    } else if (!f[1].found) {
+        msg[0] = '\0';
+    }
+    hg_aws_error_set(err, hg_aws_s3_classify(resp->status, code), resp->status, code, msg);
+    const char *rid = hg_http_response_header(resp, "x-amz-request-id");
+    snprintf(err->request_id, sizeof err->request_id, "%s", rid ? rid : "");
+}
+
+static bool creds_error_code(const char *code)
+{
+    return strcmp(code, "ExpiredToken") == 0 || strcmp(code, "TokenRefreshRequired") == 0 ||
+           strcmp(code, "InvalidToken") == 0 || strcmp(code, "ExpiredTokenException") == 0;
+}
+
+static void transport_error(enum hg_http_result r, const char *msg, struct hg_aws_error *err)
+{
+    switch (r) {
+    case HG_HTTP_ERR_CONNECT:
+        hg_aws_error_set(err, HG_AWS_RETRYABLE, 0, "Connect", msg);
+        break;
+    case HG_HTTP_ERR_TIMEOUT:
+        hg_aws_error_set(err, HG_AWS_RETRYABLE, 0, "Timeout", msg);
+        break;
+    case HG_HTTP_ERR_TRUNCATED:
+    case HG_HTTP_ERR_SEND:
+        hg_aws_error_set(err, HG_AWS_RETRYABLE, 0, "Truncated", msg);
+        break;
+    case HG_HTTP_ERR_TOO_LARGE:
+        hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "ResponseTooLarge", msg);
+        break;
+    case HG_HTTP_ERR_ABORTED:
+        hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "StreamAborted", msg);
+        break;
+    case HG_HTTP_ERR_TLS:
+        hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "TLS", msg);
+        break;
+    default:
+        hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "HttpClient", msg);
+        break;
+    }
+}
+
+/* Buffered GET target with its own cap and a reset point for retries. */
+struct getbuf {
+    struct hg_buf *out;
+    size_t start;
+    bool too_large;
+    bool delivered;
+    hg_http_write_fn user_fn;
+    void *user_ud;
+};
+
+static int getbuf_write(void *ud, const char *d, size_t n)
+{
+    struct getbuf *g = ud;
+    g->delivered = true;
+    if (g->user_fn)
+        return g->user_fn(g->user_ud, d, n);
+    if (hg_buf_append(g->out, d, n) != 0) {
+        g->too_large = true;
+        return -1;
+    }
+    return 0;
+}
+
+struct s3_call {
+    const char *method;
+    const char *query;                   /* encoded, NULL for none */
+    const struct hg_http_header *headers;
+    size_t nheaders;
+    const void *body;
+    size_t body_len;
+    struct getbuf *sink;                 /* response body target, NULL = resp->body */
+    size_t max_response;
+};
+
+/* Perform one S3 call with retries, re-signing each attempt. Returns 0 on a
+ * 2xx response (resp filled), -1 with err (err->status = HTTP status when
+ * one arrived; resp then holds it). */
+static int s3_call(struct hg_s3 *s3, const struct s3_target *t, const struct s3_call *c,
+                   struct hg_http_response *resp, struct hg_aws_error *err)
+{
+    struct hg_aws_creds *cr = calloc(1, sizeof *cr);
+    struct hg_buf url;
+    char payload[65];
+    int max = s3->retry.max_attempts > 0 ? s3->retry.max_attempts : 4;
+    int rc = -1;
+
+    hg_buf_init(&url, HG_AWS_URL_MAX + 4 * HG_S3_KEY_MAX);
+    hg_aws_error_clear(err);
+    if (!cr) {
+        hg_aws_error_set(err, HG_AWS_RETRYABLE, 0, "OutOfMemory", "out of memory");
+        goto out;
+    }
+    if (c->nheaders > S3_MAX_REQ_HEADERS - 5) {
+        hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "TooManyHeaders", "too many headers");
+        goto out;
+    }
+    if (hg_buf_appendf(&url, "%s://%s%s%s%s", s3->scheme, t->host, t->path.data,
+                       c->query ? "?" : "", c->query ? c->query : "") != 0) {
+        hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "KeyTooLongError", "URL too long");
+        goto out;
+    }
+    hg_sigv4_sha256_hex(c->body, c->body ? c->body_len : 0, payload);
+
+    for (int attempt = 1;; attempt++) {
+        char cerr[512];
+        long retry_after = 0;
+        if (hg_aws_creds_get(s3->creds, cr, cerr, sizeof cerr) != 0) {
+            hg_aws_error_set(err, HG_AWS_RETRYABLE, 0, "Credentials", cerr);
+            goto out;
+        }
+        struct hg_sigv4_request sr = {
+            .method = c->method, .host = t->host, .path = t->path.data, .query = c->query,
+            .headers = c->headers, .nheaders = c->nheaders, .payload_hash = payload,
+            .region = s3->region, .service = "s3", .now = (int64_t)time(NULL),
+            .flags = HG_SIGV4_S3 | HG_SIGV4_CONTENT_SHA256,
+        };
+        struct hg_sigv4_signed sig;
+        if (hg_sigv4_sign(cr, &sr, &sig, NULL, cerr, sizeof cerr) != 0) {
+            hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "Signing", cerr);
+            goto out;
+        }
+        struct hg_http_header hh[S3_MAX_REQ_HEADERS];
+        size_t n = 0;
+        for (size_t i = 0; i < c->nheaders; i++)
+            hh[n++] = c->headers[i];
+        hh[n++] = (struct hg_http_header){ "x-amz-date", sig.amz_date };
+        hh[n++] = (struct hg_http_header){ "x-amz-content-sha256", sig.payload_hash };
+        if (cr->session_token[0])
+            hh[n++] = (struct hg_http_header){ "x-amz-security-token", cr->session_token };
+        hh[n++] = (struct hg_http_header){ "Authorization", sig.authorization };
+        struct hg_http_request req = {
+            .method = c->method, .url = url.data, .headers = hh, .nheaders = n,
+            .body = c->body, .body_len = c->body_len,
+            .write_fn = c->sink ? getbuf_write : NULL, .write_ud = c->sink,
+            .max_response = c->max_response,
+        };
+        if (c->sink) {
+            c->sink->too_large = false;
+            if (!c->sink->user_fn) {
+                c->sink->out->len = c->sink->start;
+                if (c->sink->out->data)
+                    c->sink->out->data[c->sink->start] = '\0';
+            }
+        }
+        enum hg_http_result hr = hg_http_perform(s3->http, &req, resp, cerr, sizeof cerr);
+        hg_aws_creds_wipe(cr);
+        OPENSSL_cleanse(&sig, sizeof sig);
+        if (hr == HG_HTTP_OK && resp->status >= 200 && resp->status < 300) {
+            rc = 0;
+            goto out;
+        }
+        if (hr == HG_HTTP_OK) {
+            error_from_response(resp, err);
+            if (creds_error_code(err->code))
+                hg_aws_creds_invalidate(s3->creds);
+            retry_after = hg_http_retry_after_ms(resp);
+        } else if (c->sink && c->sink->too_large) {
+            hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "ResponseTooLarge",
+                             "object larger than the buffer's cap");
+        } else if (hr == HG_HTTP_ERR_ABORTED && c->sink && c->sink->user_fn) {
+            hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "StreamAborted", "the consumer aborted the download");
+        } else {
+            transport_error(hr, cerr, err);
+        }
+        /* A streamed download that already handed out bytes can't restart. */
+        bool restartable = !(c->sink && c->sink->user_fn && c->sink->delivered);
+        if (err->cls != HG_AWS_RETRYABLE || attempt >= max || !restartable)
+            goto out;
+        long delay = hg_retry_backoff_ms(&s3->retry, attempt, retry_after);
+        char a[16], d[24], st[16];
+        snprintf(a, sizeof a, "%d", attempt);
+        snprintf(d, sizeof d, "%ld", delay);
+        snprintf(st, sizeof st, "%ld", err->status);
+        hg_log_warn("aws_retry", "service", "s3", "op", c->method, "code", err->code,
+                    "status", st, "attempt", a, "delay_ms", d);
+        hg_sleep_ms(delay);
+    }
+out:
+    if (cr) {
+        hg_aws_creds_wipe(cr);
+        free(cr);
+    }
+    hg_buf_cleanup(&url);
+    return rc;
+}
+
+static void info_from_response(const struct hg_http_response *resp, struct hg_s3_object_info *info)
+{
+    if (!info)
+        return;
+    const char *v = hg_http_response_header(resp, "ETag");
+    snprintf(info->etag, sizeof info->etag, "%s", v ? v : "");
+    v = hg_http_response_header(resp, "Content-Type");
+    snprintf(info->content_type, sizeof info->content_type, "%s", v ? v : "");
+    v = hg_http_response_header(resp, "Last-Modified");
+    snprintf(info->last_modified, sizeof info->last_modified, "%s", v ? v : "");
+    v = hg_http_response_header(resp, "Content-Length");
+    info->size = -1;
+    if (v && *v) {
+        char *end;
+        long long n = strtoll(v, &end, 10);
+        if (*end == '\0' && n >= 0)
+            info->size = n;
+    }
+}
+
+/* ---- PUT ---------------------------------------------------------------- */
+
+static int put_headers(const struct hg_s3_put_opts *o, bool single, struct hg_http_header *hh,
+                       size_t cap, size_t *n, struct hg_aws_error *err)
+{
+    *n = 0;
+    if (o && o->nheaders + 2 > cap) {
+        hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "TooManyHeaders", "too many headers");
+        return -1;
+    }
+    hh[(*n)++] = (struct hg_http_header){ "Content-Type",
+                                          o && o->content_type ? o->content_type
+                                                               : "application/octet-stream" };
+    if (single && o && o->if_none_match)
+        hh[(*n)++] = (struct hg_http_header){ "If-None-Match", "*" };
+    for (size_t i = 0; o && i < o->nheaders; i++)
+        hh[(*n)++] = o->headers[i];
+    return 0;
+}
+
+static int put_single(struct hg_s3 *s3, const struct s3_target *t, const void *data, size_t len,
+                      const struct hg_s3_put_opts *o, struct hg_s3_object_info *info,
+                      struct hg_aws_error *err)
+{
+    struct hg_http_response resp;
+    struct hg_http_header hh[S3_MAX_REQ_HEADERS - 6];
+    size_t n;
+    int rc = -1;
+    memset(&resp, 0, sizeof resp);
+    if (put_headers(o, true, hh, sizeof hh / sizeof hh[0], &n, err) != 0)
+        goto out;
+    struct s3_call c = { .method = "PUT", .headers = hh, .nheaders = n,
+                         .body = data ? data : "", .body_len = len };
+    if (s3_call(s3, t, &c, &resp, err) != 0) {
+        if (err->status == 412 && o && o->if_none_match) {
+            rc = 1;
+        }
+        goto out;
+    }
+    if (info) {
+        info_from_response(&resp, info);
+        info->size = (int64_t)len;
+    }
+    rc = 0;
+out:
+    hg_http_response_cleanup(&resp);
+    return rc;
+}
+
+struct part {
+    int  number;
+    char etag[HG_S3_ETAG_MAX];
+};
+
+static void xml_escape_append(struct hg_buf *b, const char *s, int *rc)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': *rc |= hg_buf_append_str(b, "&amp;"); break;
+        case '<': *rc |= hg_buf_append_str(b, "&lt;"); break;
+        case '>': *rc |= hg_buf_append_str(b, "&gt;"); break;
+        case '"': *rc |= hg_buf_append_str(b, "&quot;"); break;
+        default: *rc |= hg_buf_append(b, s, 1); break;
+        }
+    }
+}
+
+static void mp_abort(struct hg_s3 *s3, const struct s3_target *t, const char *qid)
+{
+    struct hg_http_response resp;
+    struct hg_aws_error e;
+    struct hg_buf q;
+    memset(&resp, 0, sizeof resp);
+    hg_buf_init(&q, 4 * HG_S3_UPLOAD_ID_MAX);
+    if (hg_buf_appendf(&q, "uploadId=%s", qid) == 0) {
+        struct s3_call c = { .method = "DELETE", .query = q.data };
+        if (s3_call(s3, t, &c, &resp, &e) != 0)
+            hg_log_warn("s3_abort_failed", "code", e.code);
+    }
+    hg_http_response_cleanup(&resp);
+    hg_buf_cleanup(&q);
+}
+
+/* Fill buf with up to cap bytes from the stream. Returns bytes read, sets
+ * *eof; -1 on a read abort. */
+static long long fill(hg_http_read_fn rd, void *ud, char *buf, size_t cap, bool *eof)
+{
+    size_t got = 0;
+    *eof = false;
+    while (got < cap) {
+        size_t n = rd(ud, buf + got, cap - got);
+        if (n == HG_HTTP_READ_ABORT || n > cap - got)
+            return -1;
+        if (n == 0) {
+            *eof = true;
+            break;
+        }
+        got += n;
+    }
+    return (long long)got;
+}
+
+static int put_multipart(struct hg_s3 *s3, const struct s3_target *t, char *buf, size_t first_len,
+                         bool eof, hg_http_read_fn rd, void *ud, const struct hg_s3_put_opts *o,
+                         struct hg_s3_object_info *info, struct hg_aws_error *err)
+{
+    struct hg_http_response resp;
+    struct hg_http_header hh[S3_MAX_REQ_HEADERS - 6];
+    struct hg_buf qid, q, body;
+    struct part *parts = NULL;
+    size_t nparts = 0, cap_parts = 0, n;
+    char upload_id[HG_S3_UPLOAD_ID_MAX], xerr[128], root[64];
+    bool initiated = false;
+    int64_t total = 0;
+    int rc = -1;
+
+    memset(&resp, 0, sizeof resp);
+    hg_buf_init(&qid, 4 * HG_S3_UPLOAD_ID_MAX);
+    hg_buf_init(&q, 4 * HG_S3_UPLOAD_ID_MAX + 64);
+    hg_buf_init(&body, (size_t)HG_S3_MAX_PARTS * (HG_S3_ETAG_MAX + 80) + 256);
+
+    if (put_headers(o, false, hh, sizeof hh / sizeof hh[0], &n, err) != 0)
+        goto out;
+    struct s3_call ci = { .method = "POST", .query = "uploads", .headers = hh, .nheaders = n };
+    if (s3_call(s3, t, &ci, &resp, err) != 0)
+        goto out;
+    struct hg_xml_field f[] = { { "InitiateMultipartUploadResult/UploadId", upload_id,
+                                  sizeof upload_id, false } };
+    if (hg_xml_extract(resp.body.data ? resp.body.data : "", resp.body.len, NULL, 0, f, 1,
+                       xerr, sizeof xerr) != 0 || !f[0].found || !upload_id[0]) {
+        hg_aws_error_set(err, HG_AWS_RETRYABLE, resp.status, "BadResponse",
+                         "CreateMultipartUpload: no UploadId in the response");
+        goto out;
+    }
+    if (hg_sigv4_uri_encode(&qid, upload_id, strlen(upload_id), false) != 0 ||
+        hg_buf_append(&qid, "", 0) != 0) {
+        hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "BadResponse", "UploadId too long");
+        goto out;
+    }
+    initiated = true;
+
+    size_t len = first_len;
+    for (;;) {
+        if (nparts >= HG_S3_MAX_PARTS) {
+            hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "TooManyParts",
+                             "object needs more than 10000 parts: raise the part size");
+            goto out;
+        }
+        if (nparts == cap_parts) {
+            size_t nc = cap_parts ? cap_parts * 2 : 16;
+            struct part *np = realloc(parts, nc * sizeof *np);
+            if (!np) {
+                hg_aws_error_set(err, HG_AWS_RETRYABLE, 0, "OutOfMemory", "out of memory");
+                goto out;
+            }
+            parts = np;
+            cap_parts = nc;
+        }
+        if (len > 0 || nparts == 0) {
+            hg_buf_reset(&q);
+            if (hg_buf_appendf(&q, "partNumber=%zu&uploadId=%s", nparts + 1, qid.data) != 0) {
+                hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "BadResponse", "UploadId too long");
+                goto out;
+            }
+            struct s3_call cp = { .method = "PUT", .query = q.data, .body = buf, .body_len = len };
+            if (s3_call(s3, t, &cp, &resp, err) != 0)
+                goto out;
+            const char *etag = hg_http_response_header(&resp, "ETag");
+            if (!etag || !*etag || strlen(etag) >= HG_S3_ETAG_MAX) {
+                hg_aws_error_set(err, HG_AWS_RETRYABLE, resp.status, "BadResponse",
+                                 "UploadPart: no ETag in the response");
+                goto out;
+            }
+            parts[nparts].number = (int)nparts + 1;
+            snprintf(parts[nparts].etag, sizeof parts[nparts].etag, "%s", etag);
+            nparts++;
+            total += (int64_t)len;
+        }
+        if (eof)
+            break;
+        long long got = fill(rd, ud, buf, s3->part_size, &eof);
+        if (got < 0) {
+            hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "StreamAborted", "the body stream failed");
+            goto out;
+        }
+        len = (size_t)got;
+        if (len == 0 && eof)
+            break;
+    }
+
+    int xrc = hg_buf_append_str(&body, "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
+    for (size_t i = 0; i < nparts; i++) {
+        xrc |= hg_buf_appendf(&body, "<Part><PartNumber>%d</PartNumber><ETag>", parts[i].number);
+        xml_escape_append(&body, parts[i].etag, &xrc);
+        xrc |= hg_buf_append_str(&body, "</ETag></Part>");
+    }
+    xrc |= hg_buf_append_str(&body, "</CompleteMultipartUpload>");
+    hg_buf_reset(&q);
+    xrc |= hg_buf_appendf(&q, "uploadId=%s", qid.data);
+    if (xrc) {
+        hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "OutOfMemory", "complete body too large");
+        goto out;
+    }
+    struct hg_http_header ch[2] = { { "Content-Type", "application/xml" }, { "If-None-Match", "*" } };
+    struct s3_call cc = { .method = "POST", .query = q.data, .headers = ch,
+                          .nheaders = o && o->if_none_match ? 2 : 1,
+                          .body = body.data, .body_len = body.len };
+    int max = s3->retry.max_attempts > 0 ? s3->retry.max_attempts : 4;
+    for (int attempt = 1;; attempt++) {
+        if (s3_call(s3, t, &cc, &resp, err) != 0) {
+            if (err->status == 412 && o && o->if_none_match)
+                rc = 1;
+            goto out;
+        }
+        /* 200 can still carry an <Error> (the failure came after S3 started
+         * sending whitespace to keep the connection alive). */
+        char etag[HG_S3_ETAG_MAX], code[HG_AWS_ERR_CODE_MAX], msg[HG_AWS_ERR_MSG_MAX];
+        struct hg_xml_field cf[] = {
+            { "CompleteMultipartUploadResult/ETag", etag, sizeof etag, false },
+            { "Error/Code", code, sizeof code, false },
+            { "Error/Message", msg, sizeof msg, false },
+        };
+        if (hg_xml_extract(resp.body.data ? resp.body.data : "", resp.body.len, root, sizeof root,
+                           cf, 3, xerr, sizeof xerr) != 0) {
+            hg_aws_error_set(err, HG_AWS_RETRYABLE, resp.status, "BadResponse", xerr);
+        } else if (strcmp(root, "Error") == 0) {
+            hg_aws_error_set(err, hg_aws_s3_classify(500, cf[1].found ? code : "InternalError"),
+                             resp.status, cf[1].found ? code : "InternalError",
+                             cf[2].found ? msg : "");
+            if (err->status == 200 && strcmp(err->code, "PreconditionFailed") == 0 &&
+                o && o->if_none_match) {
+                rc = 1;
+                goto out;
+            }
+        } else {
+            if (info) {
+                memset(info, 0, sizeof *info);
+                snprintf(info->etag, sizeof info->etag, "%s", cf[0].found ? etag : "");
+                info->size = total;
+            }
+            rc = 0;
+            goto out;
+        }
+        if (err->cls != HG_AWS_RETRYABLE || attempt >= max)
+            goto out;
+        hg_sleep_ms(hg_retry_backoff_ms(&s3->retry, attempt, 0));
+    }
+out:
+    if (rc != 0 && initiated)
+        mp_abort(s3, t, qid.data);
+    free(parts);
+    hg_http_response_cleanup(&resp);
+    hg_buf_cleanup(&qid);
+    hg_buf_cleanup(&q);
+    hg_buf_cleanup(&body);
+    return rc;
+}
+
+int hg_s3_put_stream(struct hg_s3 *s3, const char *bucket, const char *key,
+                     hg_http_read_fn read_fn, void *read_ud,
+                     const struct hg_s3_put_opts *opts,
+                     struct hg_s3_object_info *info, struct hg_aws_error *err)
+{
+    struct s3_target t;
+    char *buf = NULL;
+    bool eof = false;
+    int rc = -1;
+
+    hg_aws_error_clear(err);
+    if (info)
+        memset(info, 0, sizeof *info);
+    if (target_build(s3, bucket, key, &t, err) != 0)
+        goto out;
+    buf = malloc(s3->part_size);
+    if (!buf) {
+        hg_aws_error_set(err, HG_AWS_RETRYABLE, 0, "OutOfMemory", "out of memory");
+        goto out;
+    }
+    long long got = fill(read_fn, read_ud, buf, s3->part_size, &eof);
+    if (got < 0) {
+        hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "StreamAborted", "the body stream failed");
+        goto out;
+    }
+    if (eof && (size_t)got <= s3->threshold)
+        rc = put_single(s3, &t, buf, (size_t)got, opts, info, err);
+    else
+        rc = put_multipart(s3, &t, buf, (size_t)got, eof, read_fn, read_ud, opts, info, err);
+out:
+    free(buf);
+    hg_buf_cleanup(&t.path);
+    return rc;
+}
+
+struct memreader {
+    const char *p;
+    size_t left;
+};
+
+static size_t mem_read(void *ud, char *buf, size_t len)
+{
+    struct memreader *m = ud;
+    size_t n = m->left < len ? m->left : len;
+    memcpy(buf, m->p, n);
+    m->p += n;
+    m->left -= n;
+    return n;
+}
+
+int hg_s3_put(struct hg_s3 *s3, const char *bucket, const char *key,
+              const void *data, size_t len, const struct hg_s3_put_opts *opts,
+              struct hg_s3_object_info *info, struct hg_aws_error *err)
+{
+    if (len <= s3->threshold) {
+        struct s3_target t;
+        hg_aws_error_clear(err);
+        if (info)
+            memset(info, 0, sizeof *info);
+        if (target_build(s3, bucket, key, &t, err) != 0) {
+            hg_buf_cleanup(&t.path);
+            return -1;
+        }
+        int rc = put_single(s3, &t, data, len, opts, info, err);
+        hg_buf_cleanup(&t.path);
+        return rc;
+    }
+    struct memreader m = { data, len };
+    return hg_s3_put_stream(s3, bucket, key, mem_read, &m, opts, info, err);
+}
+
+/* ---- HEAD / GET / DELETE ----------------------------------------------- */
+
+int hg_s3_head(struct hg_s3 *s3, const char *bucket, const char *key,
+               struct hg_s3_object_info *info, struct hg_aws_error *err)
+{
+    struct s3_target t;
+    struct hg_http_response resp;
+    int rc = -1;
+    memset(&resp, 0, sizeof resp);
+    hg_aws_error_clear(err);
+    if (info)
+        memset(info, 0, sizeof *info);
+    if (target_build(s3, bucket, key, &t, err) != 0)
+        goto out;
+    struct s3_call c = { .method = "HEAD" };
+    if (s3_call(s3, &t, &c, &resp, err) != 0) {
+        if (err->status == 404)
+            rc = 1;
+        goto out;
+    }
+    info_from_response(&resp, info);
+    rc = 0;
+out:
+    hg_http_response_cleanup(&resp);
+    hg_buf_cleanup(&t.path);
+    return rc;
+}
+
+static int do_get(struct hg_s3 *s3, const char *bucket, const char *key, struct getbuf *g,
+                  struct hg_s3_object_info *info, struct hg_aws_error *err)
+{
+    struct s3_target t;
+    struct hg_http_response resp;
+    int rc = -1;
+    memset(&resp, 0, sizeof resp);
+    hg_aws_error_clear(err);
+    if (info)
+        memset(info, 0, sizeof *info);
+    if (target_build(s3, bucket, key, &t, err) != 0)
+        goto out;
+    struct s3_call c = { .method = "GET", .sink = g };
+    if (s3_call(s3, &t, &c, &resp, err) != 0) {
+        if (err->status == 404 && strcmp(err->code, "NoSuchBucket") != 0)
+            rc = 1;
+        goto out;
+    }
+    info_from_response(&resp, info);
+    rc = 0;
+out:
+    hg_http_response_cleanup(&resp);
+    hg_buf_cleanup(&t.path);
+    return rc;
+}
+
+int hg_s3_get(struct hg_s3 *s3, const char *bucket, const char *key,
+              struct hg_buf *out, struct hg_s3_object_info *info,
+              struct hg_aws_error *err)
+{
+    struct getbuf g = { .out = out, .start = out->len };
+    return do_get(s3, bucket, key, &g, info, err);
+}
+
+int hg_s3_get_stream(struct hg_s3 *s3, const char *bucket, const char *key,
+                     hg_http_write_fn write_fn, void *write_ud,
+                     struct hg_s3_object_info *info, struct hg_aws_error *err)
+{
+    struct getbuf g = { .user_fn = write_fn, .user_ud = write_ud };
+    return do_get(s3, bucket, key, &g, info, err);
+}
+
+int hg_s3_delete(struct hg_s3 *s3, const char *bucket, const char *key,
+                 struct hg_aws_error *err)
+{
+    struct s3_target t;
+    struct hg_http_response resp;
+    int rc = -1;
+    memset(&resp, 0, sizeof resp);
+    hg_aws_error_clear(err);
+    if (target_build(s3, bucket, key, &t, err) != 0)
+        goto out;
+    struct s3_call c = { .method = "DELETE" };
+    if (s3_call(s3, &t, &c, &resp, err) != 0)
+        goto out;
+    rc = 0;
+out:
+    hg_http_response_cleanup(&resp);
+    hg_buf_cleanup(&t.path);
+    return rc;
+}
