@@ -81,6 +81,7 @@
 
 /* Consumer worker (consumer/): Slack Web API, markers, DLQ, admin port. */
 #define HGC_SLACK_ID_MAX              64u               /* file, channel, event ids */
+#define HGC_SLACK_NAME_MAX            255u              /* a file name from files.info */
 #define HGC_URL_MAX                   4096u             /* any URL the worker builds */
 #define HGC_SLACK_MAX_RESPONSE        (4u * 1024u * 1024u)  /* one Web API JSON answer */
 #define HGC_SLACK_MAX_REQUEST         (64u * 1024u)     /* one chat.postMessage body */
