@@ -659,6 +659,7 @@ static void process_row(struct hgc_csv_validator *v)
     }
     int64_t ival = 0;
     bool have_ival = false;
+    uint64_t index_problems = 1;   /* set when the index cell is checked */
     size_t mv_parts = 0;
     for (size_t c = 0; c < t->ncolumns; c++) {
         size_t n;
@@ -701,6 +702,8 @@ static void process_row(struct hgc_csv_validator *v)
                 check_value(v, c, s, n);
             }
         }
+        if ((int)c == t->index_column)
+            index_problems = v->res.problem_count - problems_before;
         if (empty && t->columns[c].required) {
             if (t->on_empty == HGC_ON_EMPTY_DROP_ROW)
                 drop = true;
@@ -708,21 +711,21 @@ static void process_row(struct hgc_csv_validator *v)
                 add_problem(v, HGC_CSV_EMPTY_REQUIRED, (int)c, s, n, 0);
         }
     }
+    /* Uniqueness: every row not dropped whose index cell is itself valid
+     * (even when another cell has a problem, so duplicates are reported). */
+    if (t->unique_index && !drop && index_problems == 0) {
+        size_t n;
+        const char *s = cell(v, (size_t)t->index_column, &n);
+        uint64_t h = have_ival ? mix64((uint64_t)ival ^ 0x5bd1e9955bd1e995ull) | 1
+                               : hash_bytes(s, n, 0x2545F4914F6CDD1Dull);
+        if (!is_empty(t, s, n) && uniq_check_insert(&v->uq, h) == 1)
+            add_problem(v, HGC_CSV_DUPLICATE_INDEX, t->index_column, s, n, 0);
+    }
     if (v->res.problem_count != problems_before)
         goto done;
     if (drop) {
         v->res.rows_dropped++;
         return;
-    }
-    if (t->unique_index && t->index_column >= 0) {
-        size_t n;
-        const char *s = cell(v, (size_t)t->index_column, &n);
-        uint64_t h = have_ival ? mix64((uint64_t)ival ^ 0x5bd1e9955bd1e995ull) | 1
-                               : hash_bytes(s, n, 0x2545F4914F6CDD1Dull);
-        if (uniq_check_insert(&v->uq, h) == 1) {
-            add_problem(v, HGC_CSV_DUPLICATE_INDEX, t->index_column, s, n, 0);
-            goto done;
-        }
     }
     if (!v->opts.write) {
         v->res.rows_out += (t->split_multi_values && mv_parts > 1) ? mv_parts : 1;

@@ -430,13 +430,23 @@ static void test_duplicates(const struct hgc_table *t)
 {
     struct run r;
     run_csv(&r, t, HDR "\n7,a,1,1,2024-01-01,2024-01-01 00:00:00,\n8,a,1,1,2024-01-01,2024-01-01 00:00:00,\n"
-                   "+7,a,1,1,2024-01-01,2024-01-01 00:00:00,\n007,b,1,1,2024-01-01,2024-01-01 00:00:00,\n");
+                   "+7,a,1,1,2024-01-01,2024-01-01 00:00:00,\n007,b,1,1,2024-01-01,2024-01-01 00:00:00,\n"
+                   "8,a,zz,1,2024-01-01,2024-01-01 00:00:00,\n9,ー,1,1,2024-01-01,2024-01-01 00:00:00,\n"
+                   "9,a,1,1,2024-01-01,2024-01-01 00:00:00,\n");
     CHECK_INT(r.rc, 1);
-    CHECK_INT(r.res.problem_count, 2);   /* int index: compared as numbers */
+    CHECK_INT(r.res.problem_count, 4);   /* int index: compared as numbers */
     CHECK_INT(r.problems[0].kind, HGC_CSV_DUPLICATE_INDEX);
     CHECK_INT(r.problems[0].row, 3);
     CHECK_STR(describe(t, &r, 0), "Row 3 (line 4), column 'id': '+7' appears more than once (the index must be unique)");
-    CHECK_INT(r.res.rows_out, 2);
+    CHECK_INT(r.problems[1].kind, HGC_CSV_DUPLICATE_INDEX);
+    CHECK_INT(r.problems[1].row, 4);
+    /* A duplicate is reported even when another cell of the row is wrong. */
+    CHECK_INT(r.problems[2].kind, HGC_CSV_TYPE);
+    CHECK_INT(r.problems[3].kind, HGC_CSV_DUPLICATE_INDEX);
+    CHECK_INT(r.problems[3].row, 5);
+    /* A dropped row's index does not count: row 7 (id 9) is fine. */
+    CHECK_INT(r.res.rows_dropped, 1);
+    CHECK_INT(r.res.rows_out, 3);
     run_free(&r);
 
     /* Many rows: the recent set is merged into the sorted array several times. */
