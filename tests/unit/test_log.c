@@ -38,6 +38,20 @@ static char *capture_end(size_t *len)
     return s;
 }
 
+/* End the capture and check it is one line within the cap that parses. */
+static void check_capped_line(void)
+{
+    size_t len;
+    char err[160];
+    char *out = capture_end(&len);
+    CHECK(len <= HG_LOG_LINE_MAX);
+    CHECK(len > 0 && memchr(out, '\n', len) == out + len - 1);
+    yajl_val v = hg_json_parse(out, len, err, sizeof err);
+    CHECK(v != NULL);
+    yajl_tree_free(v);
+    free(out);
+}
+
 int main(void)
 {
     size_t len;
@@ -122,12 +136,7 @@ int main(void)
     memset(big, '"', bign);
     capture_start();
     hg_log_info("quotes", "value", big);
-    out = capture_end(&len);
-    CHECK(len <= HG_LOG_LINE_MAX);
-    v = hg_json_parse(out, len, err, sizeof err);
-    CHECK(v != NULL);
-    yajl_tree_free(v);
-    free(out);
+    check_capped_line();
 
     /* nor a UTF-8 sequence */
     for (size_t i = 0; i + 2 < bign; i += 3)
@@ -136,12 +145,7 @@ int main(void)
     for (size_t shift = 0; shift < 3; shift++) {
         capture_start();
         hg_log_info("utf8", "pad", &"xx"[2 - shift], "value", big);
-        out = capture_end(&len);
-        CHECK(len <= HG_LOG_LINE_MAX);
-        v = hg_json_parse(out, len, err, sizeof err);
-        CHECK(v != NULL);
-        yajl_tree_free(v);
-        free(out);
+        check_capped_line();
     }
 
     /* a long key with no room is dropped whole */
@@ -152,12 +156,7 @@ int main(void)
     val[HG_LOG_LINE_MAX - 200] = '\0';
     capture_start();
     hg_log_info("keys", "first", val, big, "x");
-    out = capture_end(&len);
-    CHECK(len <= HG_LOG_LINE_MAX);
-    v = hg_json_parse(out, len, err, sizeof err);
-    CHECK(v != NULL);
-    yajl_tree_free(v);
-    free(out);
+    check_capped_line();
     free(val);
     free(big);
 
