@@ -23,7 +23,7 @@ int hgc_idem_key(const char *prefix, const char *kind, const char *id, char *out
 int hgc_err_from_aws(struct hgc_err *e, const char *step, const struct hg_aws_error *ae)
 {
     char code[96];
-    snprintf(code, sizeof code, "%s_%s", step, ae->code[0] ? ae->code : "error");
+    snprintf(code, sizeof code, "%.20s_%.60s", step, ae->code[0] ? ae->code : "error");
     hgc_err_set(e, ae->cls == HG_AWS_RETRYABLE ? HGC_TRANSIENT : HGC_PERMANENT, code,
                 "%s: HTTP %ld %s: %.300s", step, ae->status, ae->code, ae->message);
     return -1;

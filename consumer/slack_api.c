@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/buf.h"
 #include "common/json.h"
@@ -119,11 +120,21 @@ static yajl_val slack_call(struct hgc_slack *s, const char *method, const char *
         e->retry_after_ms = hg_http_retry_after_ms(&resp);
         goto out;
     }
-    root = hg_json_parse(resp.body.data ? resp.body.data : "", resp.body.len, errbuf, sizeof errbuf);
+    root = hgc_slack_parse_response(method, resp.body.data ? resp.body.data : "", resp.body.len, e);
+out:
+    hg_http_response_cleanup(&resp);
+    return root;
+}
+
+yajl_val hgc_slack_parse_response(const char *method, const char *body, size_t len,
+                                  struct hgc_err *e)
+{
+    char errbuf[256];
+    yajl_val root = hg_json_parse(body, len, errbuf, sizeof errbuf);
     if (!root) {
         hgc_err_set(e, HGC_TRANSIENT, "slack_bad_json", "%s: response is not JSON: %s",
                     method, errbuf);
-        goto out;
+        return NULL;
     }
     yajl_val ok = hg_json_get(root, "ok", NULL);
     if (!ok || !YAJL_IS_TRUE(ok)) {
@@ -133,11 +144,8 @@ static yajl_val slack_call(struct hgc_slack *s, const char *method, const char *
         hgc_err_set(e, hgc_retry_classify_slack(code), c, "%s: ok=false error=%.60s", method,
                     code ? code : "(none)");
         yajl_tree_free(root);
-        root = NULL;
-        goto out;
+        return NULL;
     }
-out:
-    hg_http_response_cleanup(&resp);
     return root;
 }
 
@@ -158,7 +166,15 @@ int hgc_slack_files_info(struct hgc_slack *s, const char *file_id, struct hgc_sl
     yajl_val root = slack_call(s, "files.info", q, NULL, 0, e);
     if (!root)
         return -1;
+    int rc = hgc_slack_file_from_json(root, f, e);
+    yajl_tree_free(root);
+    return rc;
+}
+
+int hgc_slack_file_from_json(yajl_val root, struct hgc_slack_file *f, struct hgc_err *e)
+{
     int rc = -1;
+    memset(f, 0, sizeof *f);
     yajl_val file = hg_json_get(root, "file", NULL);
     if (!file || !YAJL_IS_OBJECT(file)) {
         hgc_err_set(e, HGC_PERMANENT, "slack_bad_response", "files.info: no file object");
@@ -173,16 +189,46 @@ int hgc_slack_files_info(struct hgc_slack *s, const char *file_id, struct hgc_sl
         f->url = dup_str(file, "url_private");
     yajl_val size = hg_json_get(file, "size", NULL);
     f->size = size && YAJL_IS_INTEGER(size) ? YAJL_GET_INTEGER(size) : -1;
-    if (!f->name || !f->url) {
-        hgc_err_set(e, HGC_PERMANENT, "slack_bad_response", "files.info: file has no name or URL");
+    if (!f->name || !f->url || !*f->name || strlen(f->name) > HGC_SLACK_NAME_MAX) {
+        hgc_err_set(e, HGC_PERMANENT, "slack_bad_response", "files.info: file has no usable name or URL");
         goto out;
     }
     rc = 0;
 out:
     if (rc)
         hgc_slack_file_cleanup(f);
-    yajl_tree_free(root);
     return rc;
+}
+
+bool hgc_slack_history_has_result(yajl_val root, const char *event_id)
+{
+    yajl_val msgs = hg_json_get(root, "messages", NULL);
+    if (!msgs || !YAJL_IS_ARRAY(msgs))
+        return false;
+    for (size_t i = 0; i < msgs->u.array.len; i++) {
+        yajl_val m = msgs->u.array.values[i];
+        const char *et = hg_json_get_str(m, "metadata", "event_type", NULL);
+        const char *ev = hg_json_get_str(m, "metadata", "event_payload", "event_id", NULL);
+        if (et && ev && !strcmp(et, "hookgate_result") && !strcmp(ev, event_id))
+            return true;
+    }
+    return false;
+}
+
+bool hgc_slack_looks_html(const char *p, size_t n)
+{
+    size_t i = 0;
+    if (n >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
+        i = 3;
+    while (i < n && isspace((unsigned char)p[i]))
+        i++;
+    static const char *const marks[] = { "<!doctype html", "<html" };
+    for (size_t k = 0; k < 2; k++) {
+        size_t m = strlen(marks[k]);
+        if (n - i >= m && !strncasecmp(p + i, marks[k], m))
+            return true;
+    }
+    return false;
 }
 
 /* ---- download ---------------------------------------------------------- */
@@ -201,27 +247,10 @@ struct dl_ctx {
     int64_t bytes, max;
 };
 
-/* Does the start of the body look like an HTML page? */
-static bool looks_html(const char *p, size_t n)
-{
-    size_t i = 0;
-    if (n >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
-        i = 3;
-    while (i < n && isspace((unsigned char)p[i]))
-        i++;
-    static const char *const marks[] = { "<!doctype html", "<html" };
-    for (size_t k = 0; k < 2; k++) {
-        size_t m = strlen(marks[k]);
-        if (n - i >= m && !strncasecmp(p + i, marks[k], m))
-            return true;
-    }
-    return false;
-}
-
 static int dl_flush_head(struct dl_ctx *c)
 {
     c->flushed = true;
-    if (looks_html(c->head, c->headlen)) {
+    if (hgc_slack_looks_html(c->head, c->headlen)) {
         c->html = true;
         return -1;
     }
@@ -379,16 +408,7 @@ int hgc_slack_find_result(struct hgc_slack *s, const char *channel, const char *
         yajl_val root = slack_call(s, "conversations.history", q, NULL, 0, e);
         if (!root)
             return -1;
-        yajl_val msgs = hg_json_get(root, "messages", NULL);
-        if (msgs && YAJL_IS_ARRAY(msgs)) {
-            for (size_t i = 0; i < msgs->u.array.len && !*found; i++) {
-                yajl_val m = msgs->u.array.values[i];
-                const char *et = hg_json_get_str(m, "metadata", "event_type", NULL);
-                const char *ev = hg_json_get_str(m, "metadata", "event_payload", "event_id", NULL);
-                if (et && ev && !strcmp(et, "hookgate_result") && !strcmp(ev, event_id))
-                    *found = true;
-            }
-        }
+        *found = hgc_slack_history_has_result(root, event_id);
         const char *next = hg_json_get_str(root, "response_metadata", "next_cursor", NULL);
         cursor[0] = '\0';
         if (next && *next) {

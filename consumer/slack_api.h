@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <yajl/yajl_tree.h>
 
 #include "common/http_client.h"
 #include "consumer/retry.h"
@@ -66,5 +67,20 @@ int hgc_slack_find_result(struct hgc_slack *s, const char *channel, const char *
  * (may be NULL), or -1 with e. */
 int hgc_slack_auth_test(struct hgc_slack *s, char *team, size_t team_size,
                         char *user, size_t user_size, struct hgc_err *e);
+
+/* ---- parsers (exposed for tests and the fuzz target) ---- */
+
+/* Parse a Web API answer: returns the tree (caller frees with
+ * yajl_tree_free) when it is JSON with "ok":true, else NULL with e
+ * ("slack_<error>" classified; not JSON is transient "slack_bad_json"). */
+yajl_val hgc_slack_parse_response(const char *method, const char *body, size_t len,
+                                  struct hgc_err *e);
+/* Fill f from a files.info answer. Returns 0 (f owned by the caller) or -1
+ * with e (f then empty). */
+int hgc_slack_file_from_json(yajl_val root, struct hgc_slack_file *f, struct hgc_err *e);
+/* Does a conversations.history answer hold a hookgate result for event_id? */
+bool hgc_slack_history_has_result(yajl_val root, const char *event_id);
+/* Does a body start (after a BOM and white space) like an HTML page? */
+bool hgc_slack_looks_html(const char *p, size_t n);
 
 #endif

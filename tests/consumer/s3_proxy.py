@@ -1,0 +1,148 @@
+"""s3_proxy.py — a fault-injecting pass-through in front of s3rver for the
+consumer's tests. Requests are forwarded byte for byte (the Host header
+too, so SigV4 still verifies at s3rver); a fault rule answers instead with
+an S3 error (e.g. PUT of a data key → 403 AccessDenied or 503 SlowDown, HEAD
+→ 404). s3rver ignores `If-None-Match: *` on PUT, so the proxy implements
+S3's conditional create (412 PreconditionFailed when the key exists,
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
+Every request is recorded (method, path, headers)."""
+import http.client
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
+       "proxy-authorization", "proxy-authenticate"}
+
+
+class S3Proxy:
+    def __init__(self, upstream):
+        u = urllib.parse.urlsplit(upstream)
+        self.up_host, self.up_port = u.hostname, u.port
+        self.rules = []          # [method, substring, status, code, remaining(-1 = forever)]
+        self.requests = []
+        self.gates = {}
+        self.lock = threading.Lock()
+        self.create_lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        for entered, release in self.gates.values():
+            release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+    def fault(self, method, substring, status, code, times=-1):
+        with self.lock:
+            self.rules.append([method, substring, status, code, times])
+
+    def gate(self, method, substring):
+        entered, release = threading.Event(), threading.Event()
+        self.gates[(method, substring)] = (entered, release)
+        return entered
+
+    def release_gate(self, method, substring):
+        g = self.gates.pop((method, substring), None)
+        if g:
+            g[1].set()
+
+    def _rule(self, method, path):
+        with self.lock:
+            for r in self.rules:
+                if r[0] == method and r[1] in path and r[4] != 0:
+                    if r[4] > 0:
+                        r[4] -= 1
+                    return r
+        return None
+
+    def _handler(self):
+        proxy = self
+
+        class H(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def _any(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n) if n else b""
+                path = urllib.parse.unquote(self.path)
+                with proxy.lock:
+                    proxy.requests.append(dict(method=self.command, path=path,
+                                               headers={k.lower(): v for k, v in self.headers.items()}))
+                for (m, sub), (entered, release) in list(proxy.gates.items()):
+                    if m == self.command and sub in path:
+                        entered.set()
+                        release.wait(60)
+                r = proxy._rule(self.command, path)
+                if r:
+                    xml = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>%s</Code>"
+                           "<Message>injected by the test</Message></Error>" % r[3]).encode()
+                    self.send_response(r[2])
+                    self.send_header("Content-Type", "application/xml")
+                    self.send_header("Content-Length", "0" if self.command == "HEAD" else str(len(xml)))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(xml)
+                    return
+                c = http.client.HTTPConnection(proxy.up_host, proxy.up_port, timeout=60)
+                hdrs = {k: v for k, v in self.headers.items() if k.lower() not in HOP}
+                if self.command == "PUT" and self.headers.get("If-None-Match") == "*" \
+                        and "uploadId=" not in self.path:
+                    with proxy.create_lock:
+                        return self._create_once(c, hdrs, body)
+                c.request(self.command, self.path, body=body if body or self.command in ("PUT", "POST") else None,
+                          headers=hdrs)
+                resp = c.getresponse()
+                data = resp.read()
+                self.send_response(resp.status, resp.reason)
+                for k, v in resp.getheaders():
+                    if k.lower() not in HOP and k.lower() != "content-length":
+                        self.send_header(k, v)
+                if self.command == "HEAD":
+                    cl = resp.getheader("Content-Length")
+                    self.send_header("Content-Length", cl or "0")
+                else:
+                    self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+                c.close()
+
+            def _create_once(self, c, hdrs, body):
+                # HEAD is signed differently; ask s3rver's store through an
+                # unsigned-safe route: s3rver accepts any HEAD without auth
+                # checks on its default (non-strict) settings.
+                h = http.client.HTTPConnection(proxy.up_host, proxy.up_port, timeout=60)
+                h.request("HEAD", self.path.split("?")[0])
+                exists = h.getresponse().status == 200
+                h.close()
+                if exists:
+                    xml = (b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>PreconditionFailed"
+                           b"</Code><Message>At least one of the pre-conditions you specified did not "
+                           b"hold</Message></Error>")
+                    self.send_response(412)
+                    self.send_header("Content-Type", "application/xml")
+                    self.send_header("Content-Length", str(len(xml)))
+                    self.end_headers()
+                    self.wfile.write(xml)
+                    return
+                c.request("PUT", self.path, body=body, headers=hdrs)
+                resp = c.getresponse()
+                data = resp.read()
+                self.send_response(resp.status, resp.reason)
+                for k, v in resp.getheaders():
+                    if k.lower() not in HOP and k.lower() != "content-length":
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                c.close()
+
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _any
+
+        return H

@@ -1,0 +1,209 @@
+"""slack_standin.py — a local Slack Web API stand-in for the consumer's
+end-to-end tests: files.info, the private download, chat.postMessage,
+conversations.history and auth.test, with fault modes (invalid token, 429
+with Retry-After, deleted files, 5xx, an HTML login page, a gate that holds
+a call until the test releases it). Every request is recorded (method,
+path, query, headers, body) so tests can assert exactly what was sent.
+"""
+import json
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOGIN_PAGE = (b"<!DOCTYPE html><html><head><title>Slack</title></head>"
+              b"<body>Sign in to your workspace</body></html>")
+
+
+class SlackStandin:
+    def __init__(self, token="xoxb-test-token"):
+        self.token = token
+        self.files = {}          # id -> dict(name, filetype, content, channel, deleted)
+        self.messages = []       # dicts: channel, text, metadata, ts
+        self.requests = []       # every request, in order
+        self.faults = {}         # api name -> list of fault strings, consumed in order
+        self.gates = {}          # api name -> (entered Event, release Event)
+        self.lock = threading.Lock()
+        self._ts = 1700000000
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        for entered, release in self.gates.values():
+            release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+    # --- test controls -------------------------------------------------
+    def add_file(self, file_id, name, content, filetype=None, channel="C0TEST"):
+        if filetype is None:
+            filetype = "csv" if name.lower().endswith(".csv") else "text"
+        self.files[file_id] = dict(name=name, filetype=filetype, content=content,
+                                   channel=channel, deleted=False)
+
+    def fault(self, api, *modes):
+        """Queue faults for an API ("files.info", "download", "chat.postMessage",
+        "conversations.history", "auth.test"): "429" (Retry-After: 1), "500",
+        "503", "invalid_auth", "deleted", "html", "internal_error"; "always:MODE"
+        repeats forever."""
+        with self.lock:
+            self.faults.setdefault(api, []).extend(modes)
+
+    def clear_faults(self):
+        with self.lock:
+            self.faults.clear()
+
+    def gate(self, api):
+        """Hold the next calls of api until release_gate(api). Returns the
+        Event set when a call has arrived at the gate."""
+        entered, release = threading.Event(), threading.Event()
+        self.gates[api] = (entered, release)
+        return entered
+
+    def release_gate(self, api):
+        g = self.gates.pop(api, None)
+        if g:
+            g[1].set()
+
+    def calls(self, api):
+        return [r for r in self.requests if r["api"] == api]
+
+    # --- internals -------------------------------------------------------
+    def _next_fault(self, api):
+        with self.lock:
+            q = self.faults.get(api)
+            if not q:
+                return None
+            f = q[0]
+            if f.startswith("always:"):
+                return f[len("always:"):]
+            q.pop(0)
+            return f
+
+    def _next_ts(self):
+        with self.lock:
+            self._ts += 1
+            return "%d.000100" % self._ts
+
+    def _handler(self):
+        standin = self
+
+        class H(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def _reply(self, status, body, ctype="application/json; charset=utf-8", headers=()):
+                if isinstance(body, (dict, list)):
+                    body = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                for k, v in headers:
+                    self.send_header(k, v)
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
+            def _handle(self):
+                u = urllib.parse.urlsplit(self.path)
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n) if n else b""
+                if u.path.startswith("/api/"):
+                    api = u.path[len("/api/"):]
+                elif u.path.startswith("/files/"):
+                    api = "download"
+                else:
+                    api = "unknown"
+                rec = dict(api=api, method=self.command, path=u.path,
+                           query=dict(urllib.parse.parse_qsl(u.query, keep_blank_values=True)),
+                           headers={k.lower(): v for k, v in self.headers.items()},
+                           body=body, time=time.time())
+                with standin.lock:
+                    standin.requests.append(rec)
+                g = standin.gates.get(api)
+                if g:
+                    g[0].set()
+                    g[1].wait(60)
+                fault = standin._next_fault(api)
+                if fault == "429":
+                    return self._reply(429, {"ok": False, "error": "ratelimited"},
+                                       headers=[("Retry-After", "1")])
+                if fault in ("500", "502", "503"):
+                    return self._reply(int(fault), b"upstream trouble", "text/plain")
+                authed = rec["headers"].get("authorization") == "Bearer " + standin.token
+                if api == "download":
+                    return self._download(u.path, authed, fault)
+                if fault == "invalid_auth" or not authed:
+                    return self._reply(200, {"ok": False, "error": "invalid_auth"})
+                if fault and fault not in ("deleted", "html"):
+                    return self._reply(200, {"ok": False, "error": fault})
+                return getattr(self, "_api_" + api.replace(".", "_"), self._unknown)(rec, fault)
+
+            def _unknown(self, rec, fault):
+                return self._reply(200, {"ok": False, "error": "unknown_method"})
+
+            def _download(self, path, authed, fault):
+                parts = path.split("/")   # /files/<id>/<name>
+                f = standin.files.get(parts[2]) if len(parts) > 2 else None
+                if fault == "html" or not authed:
+                    return self._reply(200, LOGIN_PAGE, "text/html; charset=utf-8")
+                if f is None or f["deleted"] or fault == "deleted":
+                    return self._reply(404, b"file not found", "text/plain")
+                return self._reply(200, f["content"], "text/csv")
+
+            def _api_files_info(self, rec, fault):
+                fid = rec["query"].get("file")
+                f = standin.files.get(fid)
+                if f is None or f["deleted"] or fault == "deleted":
+                    return self._reply(200, {"ok": False, "error": "file_not_found"})
+                return self._reply(200, {"ok": True, "file": {
+                    "id": fid, "name": f["name"], "title": f["name"],
+                    "filetype": f["filetype"], "mimetype": "text/csv",
+                    "size": len(f["content"]),
+                    "url_private": "%s/files/%s/%s" % (standin.url, fid, f["name"]),
+                    "url_private_download": "%s/files/%s/download/%s" % (standin.url, fid, f["name"]),
+                }})
+
+            def _api_chat_postMessage(self, rec, fault):
+                ctype = rec["headers"].get("content-type", "")
+                if not ctype.startswith("application/json"):
+                    return self._reply(200, {"ok": False, "error": "invalid_form_data"})
+                try:
+                    msg = json.loads(rec["body"])
+                except ValueError:
+                    return self._reply(200, {"ok": False, "error": "invalid_json"})
+                if not msg.get("channel") or not msg.get("text"):
+                    return self._reply(200, {"ok": False, "error": "no_text"})
+                msg["ts"] = standin._next_ts()
+                with standin.lock:
+                    standin.messages.append(msg)
+                return self._reply(200, {"ok": True, "channel": msg["channel"], "ts": msg["ts"]})
+
+            def _api_conversations_history(self, rec, fault):
+                ch = rec["query"].get("channel")
+                meta = rec["query"].get("include_all_metadata") == "true"
+                out = []
+                for m in reversed(standin.messages):
+                    if m["channel"] != ch:
+                        continue
+                    e = {"type": "message", "text": m["text"], "ts": m["ts"]}
+                    if meta and "metadata" in m:
+                        e["metadata"] = m["metadata"]
+                    out.append(e)
+                return self._reply(200, {"ok": True, "messages": out, "has_more": False})
+
+            def _api_auth_test(self, rec, fault):
+                return self._reply(200, {"ok": True, "team": "Test Team", "user": "hookgate",
+                                         "team_id": "T0TEST", "user_id": "U0BOT"})
+
+            do_GET = _handle
+            do_POST = _handle
+            do_HEAD = _handle
+
+        return H

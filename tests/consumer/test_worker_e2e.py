@@ -1,0 +1,181 @@
+"""test_worker_e2e.py — hookgate-consumer run, end to end on 127.0.0.1:
+mock Kafka, s3rver (behind a fault proxy), Slack and Glue stand-ins. The
+pipeline's PASS path and every ERROR situation of issue 4: exactly one
+ERROR message, no S3 object, no Glue run, the offset committed."""
+import json
+
+import pytest
+
+from conftest import BUCKET, wait_for
+
+GOOD_CSV = b'id,tag\r\n1,"red,blue"\r\n2,green\r\n3,-\r\n'
+GOOD_NORMALISED = b"id,tag\n1,red\n1,blue\n2,green\n"
+DT = "2026-11-22"   # date of event_time 1795330000
+
+
+def data_key(env, table="campaign_tags", schema="sheets", file_id="F1"):
+    return "%s/mkt/%s/%s/dt=%s/%s.csv" % (env.prefix, schema, table, DT, file_id)
+
+
+def wait_messages(env, n, timeout=30):
+    return wait_for(lambda: len(env.slack.messages) >= n and env.slack.messages, timeout,
+                    what="%d Slack message(s)" % n)
+
+
+def wait_committed(env, offset, timeout=30):
+    wait_for(lambda: env.committed() == offset, timeout, what="offset %d committed" % offset)
+
+
+def test_pass_end_to_end(env):
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    event_id, rec = env.file_shared("F1")
+    p = env.start()
+    env.produce(rec)
+    msgs = wait_messages(env, 1)
+    wait_committed(env, 1)
+    m = msgs[0]
+    assert m["channel"] == "C0TEST"
+    assert m["text"].startswith(":white_check_mark: PASS: campaign_tags.csv: 3 rows")
+    assert data_key(env) in m["text"]
+    assert "jr_0001" in m["text"]
+    assert m["metadata"] == {"event_type": "hookgate_result",
+                             "event_payload": {"file_id": "F1", "event_id": event_id}}
+    # S3: exactly the normalised CSV at the deterministic key.
+    assert env.data_keys() == [data_key(env)]
+    assert env.s3.get(data_key(env)) == GOOD_NORMALISED
+    # Glue: one run of the configured job with the S3 path and table.
+    assert len(env.glue.runs) == 1
+    run = env.glue.runs[0]
+    assert run["JobName"] == "mkt-campaign_tags-load"
+    assert run["Arguments"]["--s3_path"] == "s3://%s/%s" % (BUCKET, data_key(env))
+    assert run["Arguments"]["--table"] == "campaign_tags"
+    assert run["Arguments"]["--hookgate_file_id"] == "F1"
+    assert run["Arguments"]["--hookgate_event_id"] == event_id
+    # Slack saw the bot token on every call, and the download was streamed
+    # from url_private_download.
+    for r in env.slack.requests:
+        assert r["headers"]["authorization"] == "Bearer xoxb-test-token"
+    assert [r["api"] for r in env.slack.requests if r["api"] != "conversations.history"] == \
+        ["files.info", "download", "chat.postMessage"]
+    assert env.slack.calls("download")[0]["path"] == "/files/F1/download/campaign_tags.csv"
+    # The markers that make a redelivery harmless.
+    keys = env.s3.keys(env.prefix + "/_hookgate/")
+    assert keys == sorted(["%s/_hookgate/done/%s.json" % (env.prefix, event_id),
+                           "%s/_hookgate/glue/F1.json" % env.prefix,
+                           "%s/_hookgate/landed/F1.json" % env.prefix])
+    # A redelivered event changes nothing and is committed.
+    env.produce(rec)
+    wait_committed(env, 2)
+    assert len(env.slack.messages) == 1 and len(env.glue.runs) == 1
+    assert env.data_keys() == [data_key(env)]
+    env.stop(p)
+    assert p.returncode == 0
+
+
+def test_other_record_types_are_skipped_and_committed(env):
+    env.produce(env.record("com.slack.events.message", "EvMSG1", {"event": {"type": "message"}}))
+    env.produce(env.record("com.slack.command", "cmd-1", {"command": "/x"}))
+    env.start()
+    wait_committed(env, 2)
+    assert env.slack.requests == [] and env.glue.runs == []
+
+
+def test_not_csv_is_ignored(env):
+    env.slack.add_file("F9", "notes.txt", b"hello", filetype="text")
+    _, rec = env.file_shared("F9")
+    env.start()
+    env.produce(rec)
+    wait_committed(env, 1)
+    assert env.slack.messages == [] and env.glue.runs == [] and env.data_keys() == []
+
+
+def _error_case(env, expect_words, file_id="F1"):
+    """Run one record, expect exactly one ERROR message and no side effects."""
+    _, rec = env.file_shared(file_id)
+    p = env.start()
+    env.produce(rec)
+    msgs = wait_messages(env, 1)
+    wait_committed(env, 1)
+    assert len(msgs) == 1, msgs
+    text = msgs[0]["text"]
+    assert text.startswith(":x: ERROR: "), text
+    for w in expect_words:
+        assert w in text, (w, text)
+    assert env.data_keys() == []
+    assert env.glue.runs == []
+    # The outcome is final: a redelivery does not post again.
+    env.produce(rec)
+    wait_committed(env, 2)
+    assert len(env.slack.messages) == 1
+    return p, text
+
+
+def test_error_no_table_config(env):
+    env.slack.add_file("F1", "unknown_table.csv", GOOD_CSV)
+    _error_case(env, ["no table config", "unknown_table.json"])
+
+
+def test_error_file_name_matches_no_table(env):
+    env.slack.add_file("F1", "my sheet (1).csv", GOOD_CSV)
+    _error_case(env, ["does not match any table config"])
+
+
+def test_error_config_wrong_shape(env):
+    env.slack.add_file("F1", "broken.csv", b"id\n1\n")
+    _, text = _error_case(env, ["broken.json is broken", "mappings"])
+
+
+def test_error_header_differs(env):
+    env.slack.add_file("F1", "campaign_tags.csv", b"id,label\n1,red\n")
+    _error_case(env, ["campaign_tags.csv", "label"])
+
+
+def test_error_column_count(env):
+    env.slack.add_file("F1", "campaign_tags.csv", b"id,tag\n1,red,extra\n2,ok\n")
+    _error_case(env, ["campaign_tags.csv", "Row 1"])
+
+
+def test_error_wrong_type(env):
+    env.slack.add_file("F1", "campaign_tags.csv", b"id,tag\nabc,red\n")
+    _error_case(env, ["campaign_tags.csv", "abc"])
+
+
+def test_error_token_invalid(env):
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    env.slack.fault("files.info", "invalid_auth")
+    _error_case(env, ["access token is invalid"])
+
+
+def test_error_download_gives_login_page(env):
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    env.slack.fault("download", "html")
+    _error_case(env, ["access token is invalid"])
+
+
+def test_error_file_deleted_before_processing(env):
+    # files.info still knows it, the download is gone.
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    env.slack.fault("download", "deleted")
+    _error_case(env, ["deleted from Slack"])
+
+
+def test_error_file_not_found(env):
+    _error_case(env, ["deleted from Slack"], file_id="F404")
+
+
+def test_error_s3_upload_fails_for_good(env):
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    env.s3proxy.fault("PUT", "/campaign_tags/", 403, "AccessDenied")
+    _error_case(env, ["storing it in S3 failed", "AccessDenied"])
+
+
+def test_error_glue_job_missing(env):
+    env.slack.add_file("F1", "nojob.csv", b"id,v\n1,x\n")
+    _error_case(env, ["Glue job \"mkt-nojob-load\"", "does not exist"])
+
+
+def test_error_object_not_found_after_write(env):
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    env.s3proxy.fault("HEAD", "/campaign_tags/", 404, "NoSuchKey")
+    env.s3proxy.fault("PUT", "/campaign_tags/", 200, "Lost")   # the write "succeeds" but stores nothing
+    _error_case(env, ["not there afterwards"])

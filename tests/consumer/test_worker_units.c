@@ -1,0 +1,212 @@
+/* test_worker_units.c — unit tests of the worker's pure parts: outcome
+ * classification, Slack answer parsing, the HTML sniff, S3 keys, marker
+ * keys and the settings table. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "consumer/consumer_config.h"
+#include "consumer/idempotency.h"
+#include "consumer/pipeline.h"
+#include "consumer/retry.h"
+#include "consumer/slack_api.h"
+#include "tests/unit/test.h"
+
+static void test_classify(void)
+{
+    CHECK_INT(hgc_retry_classify_http(HG_HTTP_OK, 200), HGC_OK);
+    CHECK_INT(hgc_retry_classify_http(HG_HTTP_OK, 204), HGC_OK);
+    CHECK_INT(hgc_retry_classify_http(HG_HTTP_OK, 429), HGC_TRANSIENT);
+    CHECK_INT(hgc_retry_classify_http(HG_HTTP_OK, 503), HGC_TRANSIENT);
+    CHECK_INT(hgc_retry_classify_http(HG_HTTP_OK, 500), HGC_TRANSIENT);
+    CHECK_INT(hgc_retry_classify_http(HG_HTTP_OK, 408), HGC_TRANSIENT);
+    CHECK_INT(hgc_retry_classify_http(HG_HTTP_OK, 404), HGC_PERMANENT);
+    CHECK_INT(hgc_retry_classify_http(HG_HTTP_OK, 403), HGC_PERMANENT);
+    CHECK_INT(hgc_retry_classify_http(HG_HTTP_ERR_TIMEOUT, 0), HGC_TRANSIENT);
+    CHECK_INT(hgc_retry_classify_http(HG_HTTP_ERR_CONNECT, 0), HGC_TRANSIENT);
+    CHECK_INT(hgc_retry_classify_http(HG_HTTP_ERR_TLS, 0), HGC_PERMANENT);
+    CHECK_INT(hgc_retry_classify_http(HG_HTTP_ERR_TOO_LARGE, 0), HGC_PERMANENT);
+    CHECK_INT(hgc_retry_classify_slack("ratelimited"), HGC_TRANSIENT);
+    CHECK_INT(hgc_retry_classify_slack("internal_error"), HGC_TRANSIENT);
+    CHECK_INT(hgc_retry_classify_slack("invalid_auth"), HGC_PERMANENT);
+    CHECK_INT(hgc_retry_classify_slack("file_not_found"), HGC_PERMANENT);
+    CHECK_INT(hgc_retry_classify_slack(NULL), HGC_PERMANENT);
+    struct hg_retry_policy p = { 3, 100, 1000 };
+    CHECK(hgc_retry_again(&p, 1));
+    CHECK(hgc_retry_again(&p, 2));
+    CHECK(!hgc_retry_again(&p, 3));
+    struct hgc_err e;
+    CHECK_INT(hgc_err_set(&e, HGC_TRANSIENT, "s3_put_SlowDown", "x %d", 5), -1);
+    CHECK_STR(e.code, "s3_put_SlowDown");
+    CHECK_STR(e.detail, "x 5");
+    CHECK_INT(e.cls, HGC_TRANSIENT);
+}
+
+static void test_slack_parse(void)
+{
+    struct hgc_err e;
+    struct hgc_slack_file f;
+    const char *ok = "{\"ok\":true,\"file\":{\"id\":\"F1\",\"name\":\"campaign_tags.csv\","
+                     "\"filetype\":\"csv\",\"size\":42,\"url_private\":\"https://a/p\","
+                     "\"url_private_download\":\"https://a/d\"}}";
+    hgc_err_clear(&e);
+    yajl_val root = hgc_slack_parse_response("files.info", ok, strlen(ok), &e);
+    CHECK(root != NULL);
+    CHECK_INT(hgc_slack_file_from_json(root, &f, &e), 0);
+    CHECK_STR(f.name, "campaign_tags.csv");
+    CHECK_STR(f.url, "https://a/d");       /* the download URL wins */
+    CHECK_STR(f.filetype, "csv");
+    CHECK_INT(f.size, 42);
+    hgc_slack_file_cleanup(&f);
+    yajl_tree_free(root);
+
+    const char *nofile = "{\"ok\":true}";
+    root = hgc_slack_parse_response("files.info", nofile, strlen(nofile), &e);
+    CHECK(root != NULL);
+    CHECK_INT(hgc_slack_file_from_json(root, &f, &e), -1);
+    CHECK_STR(e.code, "slack_bad_response");
+    CHECK(f.name == NULL);
+    yajl_tree_free(root);
+
+    const char *rl = "{\"ok\":false,\"error\":\"ratelimited\"}";
+    CHECK(hgc_slack_parse_response("chat.postMessage", rl, strlen(rl), &e) == NULL);
+    CHECK_STR(e.code, "slack_ratelimited");
+    CHECK_INT(e.cls, HGC_TRANSIENT);
+    const char *ia = "{\"ok\":false,\"error\":\"invalid_auth\"}";
+    CHECK(hgc_slack_parse_response("files.info", ia, strlen(ia), &e) == NULL);
+    CHECK_STR(e.code, "slack_invalid_auth");
+    CHECK_INT(e.cls, HGC_PERMANENT);
+    CHECK(hgc_slack_parse_response("files.info", "<html>", 6, &e) == NULL);
+    CHECK_STR(e.code, "slack_bad_json");
+    const char *noerr = "{\"ok\":false}";
+    CHECK(hgc_slack_parse_response("x", noerr, strlen(noerr), &e) == NULL);
+    CHECK_STR(e.code, "slack_unknown_error");
+
+    const char *hist = "{\"ok\":true,\"messages\":[{\"ts\":\"1\"},{\"ts\":\"2\",\"metadata\":"
+                       "{\"event_type\":\"hookgate_result\",\"event_payload\":{\"event_id\":\"Ev7\"}}}]}";
+    root = hgc_slack_parse_response("conversations.history", hist, strlen(hist), &e);
+    CHECK(root != NULL);
+    CHECK(hgc_slack_history_has_result(root, "Ev7"));
+    CHECK(!hgc_slack_history_has_result(root, "Ev8"));
+    yajl_tree_free(root);
+
+    CHECK(hgc_slack_looks_html("<!DOCTYPE html><html>", 21));
+    CHECK(hgc_slack_looks_html("\xEF\xBB\xBF\r\n <HTML lang=en>", 20));
+    CHECK(!hgc_slack_looks_html("id,tag\n1,<html>\n", 16));
+    CHECK(!hgc_slack_looks_html("", 0));
+    CHECK(!hgc_slack_looks_html("<htm", 4));
+}
+
+static void test_keys(void)
+{
+    char k[HGC_KEY_MAX];
+    CHECK_INT(hgc_pipeline_s3_key(NULL, "landing", "mkt", "sheets", "campaign_tags", "2026-11-22",
+                                  "F1", k, sizeof k), 0);
+    CHECK_STR(k, "landing/mkt/sheets/campaign_tags/dt=2026-11-22/F1.csv");
+    CHECK_INT(hgc_pipeline_s3_key(NULL, "", "mkt", "sheets", "t", "2026-11-22", "F1", k, sizeof k), 0);
+    CHECK_STR(k, "mkt/sheets/t/dt=2026-11-22/F1.csv");
+    CHECK_INT(hgc_pipeline_s3_key("{prefix}/raw/{table}/{file_id}.csv", "a/b", "p", "s", "t", "d",
+                                  "F2", k, sizeof k), 0);
+    CHECK_STR(k, "a/b/raw/t/F2.csv");
+    CHECK_INT(hgc_pipeline_s3_key("{prefix}/{nope}.csv", "a", "p", "s", "t", "d", "F", k, sizeof k), -1);
+    CHECK_INT(hgc_pipeline_s3_key("{prefix/x", "a", "p", "s", "t", "d", "F", k, sizeof k), -1);
+    CHECK_INT(hgc_pipeline_s3_key("{prefix}/../x", "a", "p", "s", "t", "d", "F", k, sizeof k), -1);
+    CHECK_INT(hgc_pipeline_s3_key("{prefix}/", "a", "p", "s", "t", "d", "F", k, sizeof k), -1);
+    char small[8];
+    CHECK_INT(hgc_pipeline_s3_key(NULL, "landing", "mkt", "s", "t", "d", "F", small, sizeof small), -1);
+
+    CHECK_INT(hgc_idem_key("landing/x", HGC_MARK_DONE, "Ev123", k, sizeof k), 0);
+    CHECK_STR(k, "landing/x/_hookgate/done/Ev123.json");
+    CHECK_INT(hgc_idem_key("", HGC_MARK_GLUE, "F1", k, sizeof k), 0);
+    CHECK_STR(k, "_hookgate/glue/F1.json");
+    CHECK_INT(hgc_idem_key("p", HGC_MARK_DONE, "../etc", k, sizeof k), -1);
+    CHECK_INT(hgc_idem_key("p", HGC_MARK_DONE, "", k, sizeof k), -1);
+    CHECK_INT(hgc_idem_key("p", HGC_MARK_DONE, "a/b", k, sizeof k), -1);
+}
+
+static void clear_env(void)
+{
+    static const char *const vars[] = {
+        "HOOKGATE_KAFKA_BROKERS", "HOOKGATE_TOPIC", "HOOKGATE_GROUP", "HOOKGATE_TABLES",
+        "HOOKGATE_S3_BUCKET", "HOOKGATE_S3_PREFIX", "HOOKGATE_SLACK_BOT_TOKEN",
+        "HOOKGATE_SLACK_BOT_TOKEN_FILE", "HOOKGATE_DLQ_TOPIC", "HOOKGATE_RETRY_BASE_MS",
+        "HOOKGATE_RETRY_MAX_MS", "HOOKGATE_LOG_LEVEL", "HOOKGATE_SLACK_API_URL",
+    };
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+        unsetenv(vars[i]);
+}
+
+static void test_settings(void)
+{
+    struct hgc_settings s;
+    struct hg_kafka_props props;
+    char err[512];
+    int pos;
+    char *argv[] = { "run", "--topic", "t1", "--s3-prefix=/landing/x/", NULL };
+
+    clear_env();
+    setenv("HOOKGATE_KAFKA_BROKERS", "127.0.0.1:9092", 1);
+    setenv("HOOKGATE_SLACK_BOT_TOKEN", "xoxb-secret-value", 1);
+    setenv("HOOKGATE_SLACK_API_URL", "http://127.0.0.1:1/api/", 1);
+    CHECK_INT(hgc_settings_load(&s, &props, "run", 4, argv, HGC_NEED_KAFKA | HGC_NEED_SLACK, &pos,
+                                err, sizeof err), 0);
+    CHECK_STR(s.topic, "t1");
+    CHECK_STR(s.dlq_topic, "t1.dlq");       /* derived from the topic */
+    CHECK_STR(s.group, "hookgate-consumer");
+    CHECK_STR(s.s3_prefix, "landing/x");    /* slashes trimmed */
+    CHECK_STR(s.slack_api_url, "http://127.0.0.1:1/api");
+    CHECK_INT(s.retry_max_attempts, 8);
+    CHECK_INT(s.log_min, HG_LOG_INFO);
+    hgc_settings_cleanup(&s, &props);
+
+    /* A missing required setting is named; the token never appears. */
+    unsetenv("HOOKGATE_KAFKA_BROKERS");
+    CHECK_INT(hgc_settings_load(&s, &props, "run", 1, argv, HGC_NEED_KAFKA | HGC_NEED_SLACK, &pos,
+                                err, sizeof err), -1);
+    CHECK(strstr(err, "HOOKGATE_KAFKA_BROKERS") != NULL);
+    CHECK(strstr(err, "xoxb-secret-value") == NULL);
+    hgc_settings_cleanup(&s, &props);
+
+    /* Token from a file (newline trimmed); token and file together refused. */
+    char path[] = "/tmp/hgc-token-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    CHECK_INT(write(fd, "xoxb-from-file\n", 15), 15);
+    close(fd);
+    setenv("HOOKGATE_SLACK_BOT_TOKEN_FILE", path, 1);
+    CHECK_INT(hgc_settings_load(&s, &props, "run", 1, argv, HGC_NEED_SLACK, &pos, err, sizeof err), -1);
+    CHECK(strstr(err, "only one") != NULL);
+    hgc_settings_cleanup(&s, &props);
+    unsetenv("HOOKGATE_SLACK_BOT_TOKEN");
+    CHECK_INT(hgc_settings_load(&s, &props, "run", 1, argv, HGC_NEED_SLACK, &pos, err, sizeof err), 0);
+    CHECK_STR(s.slack_bot_token, "xoxb-from-file");
+    hgc_settings_cleanup(&s, &props);
+    unlink(path);
+    unsetenv("HOOKGATE_SLACK_BOT_TOKEN_FILE");
+
+    /* Ranges and cross-checks. */
+    setenv("HOOKGATE_RETRY_BASE_MS", "5000", 1);
+    setenv("HOOKGATE_RETRY_MAX_MS", "1000", 1);
+    CHECK_INT(hgc_settings_load(&s, &props, "run", 1, argv, 0, &pos, err, sizeof err), -1);
+    CHECK(strstr(err, "HOOKGATE_RETRY_BASE_MS") != NULL);
+    hgc_settings_cleanup(&s, &props);
+    setenv("HOOKGATE_RETRY_BASE_MS", "0", 1);
+    CHECK_INT(hgc_settings_load(&s, &props, "run", 1, argv, 0, &pos, err, sizeof err), -1);
+    hgc_settings_cleanup(&s, &props);
+    clear_env();
+    setenv("HOOKGATE_LOG_LEVEL", "loud", 1);
+    CHECK_INT(hgc_settings_load(&s, &props, "run", 1, argv, 0, &pos, err, sizeof err), -1);
+    CHECK(strstr(err, "HOOKGATE_LOG_LEVEL") != NULL);
+    hgc_settings_cleanup(&s, &props);
+    clear_env();
+}
+
+int main(void)
+{
+    test_classify();
+    test_slack_parse();
+    test_keys();
+    test_settings();
+    return TEST_DONE();
+}
