@@ -1,0 +1,316 @@
+# test_bad_input.py — every refusal: 400 malformed JSON/form/base64/envelope,
+# 401 signature problems, 404, 405, 413 (Content-Length and chunked), 415,
+# 431; each answer a small JSON body with "error" and "message", and nothing
+# refused ever reaches the topic. Slack signing facts: protocols.md §1
+# (https://api.slack.com/authentication/verifying-requests-from-slack).
+import json
+import select
+import socket
+import time
+import urllib.parse
+
+from conftest import (SECRET, assert_error, b64, event_callback, post_event, post_signed, request,
+                      sign, uid)
+
+FORM = "application/x-www-form-urlencoded"
+MAX_BODY = 65536          # the module gateway's --max-body (conftest.gateway)
+refused_ids = []          # event ids of refused requests: none may reach the topic
+
+
+def bad_event():
+    doc = event_callback(event_id=uid("EvBAD"))
+    refused_ids.append(doc["event_id"])
+    return doc
+
+
+# ---- 400 ------------------------------------------------------------------------
+
+def test_400_malformed_json(gateway):
+    body = b'{"type":"event_callback","event_id":"EvX","event":{'
+    r = post_signed(gateway.port, "/slack/events", body, "application/json")
+    doc = assert_error(r, 400, "malformed_json")
+    assert "JSON" in doc["message"]
+
+
+def test_400_json_not_an_object_or_without_type(gateway):
+    for body in (b'[1,2,3]', b'"x"', b'{"event_id":"EvNOTYPE"}', b'{"type":"event_callback","event":3}'):
+        r = post_signed(gateway.port, "/slack/events", body, "application/json")
+        assert_error(r, 400)
+
+
+def test_400_malformed_form(gateway):
+    r = post_signed(gateway.port, "/slack/commands", b"command=%2Fx&text=%zz&team_id=T1", FORM)
+    doc = assert_error(r, 400, "malformed_form")
+    assert "escape" in doc["message"]
+    r = post_signed(gateway.port, "/slack/commands", b"=nokey&command=%2Fx", FORM)
+    assert_error(r, 400, "malformed_form")
+    # a slash command without "command"
+    r = post_signed(gateway.port, "/slack/commands", b"team_id=T1&text=hi", FORM)
+    assert_error(r, 400, "malformed_form")
+
+
+def test_400_interactive_without_or_with_bad_payload(gateway):
+    r = post_signed(gateway.port, "/slack/interactive", b"notpayload=1", FORM)
+    assert_error(r, 400, "malformed_form")
+    body = urllib.parse.urlencode({"payload": "{not json"}).encode()
+    r = post_signed(gateway.port, "/slack/interactive", body, FORM)
+    assert_error(r, 400, "malformed_json")
+    body = urllib.parse.urlencode({"payload": json.dumps({"no": "type"})}).encode()
+    r = post_signed(gateway.port, "/slack/interactive", body, FORM)
+    assert_error(r, 400)
+
+
+def test_400_bad_retry_header(gateway):
+    r = post_event(gateway.port, bad_event(), extra={"X-Slack-Retry-Num": "one"})
+    assert_error(r, 400)
+
+
+def env_v1(body_text, base64_flag, headers, path="/slack/events", method="POST"):
+    return {"resource": path, "path": path, "httpMethod": method, "headers": headers,
+            "requestContext": {"requestId": "r", "stage": "prod"},
+            "body": body_text, "isBase64Encoded": base64_flag}
+
+
+def post_env(port, env_doc):
+    raw = env_doc if isinstance(env_doc, bytes) else json.dumps(env_doc).encode()
+    return request(port, "POST", "/aws/events", raw, {"Content-Type": "application/json"})
+
+
+def test_400_malformed_base64(gateway):
+    doc = bad_event()
+    body = json.dumps(doc).encode()
+    h = {"Content-Type": "application/json"}
+    h.update(sign(body))
+    for text in ("!!!not-base64!!!", b64(body)[:-3] + "*==", "QUJD=QUJD"):
+        r = post_env(gateway.port, env_v1(text, True, h))
+        d = assert_error(r, 400, "malformed_envelope")
+        assert "base64" in d["message"], d
+
+
+def test_400_malformed_envelope(gateway):
+    cases = [
+        b"{not json",
+        b"[]",
+        json.dumps({"hello": "world"}).encode(),                                    # no known shape
+        json.dumps(env_v1("e30=", "yes", {})).encode(),                             # isBase64Encoded not bool
+        json.dumps(env_v1(42, False, {})).encode(),                                 # body not a string
+        json.dumps(env_v1("{}", False, "headers-as-string")).encode(),              # headers not an object
+        json.dumps({"version": "2.0", "rawPath": "/slack/events", "body": "{}"}).encode(),  # v2 without method
+        json.dumps({**env_v1("{}", False, {}), "path": "no-slash"}).encode(),       # bad path
+    ]
+    for raw in cases:
+        r = post_env(gateway.port, raw)
+        d = assert_error(r, 400, "malformed_envelope")
+        assert "envelope" in d["message"] or "API Gateway" in d["message"], d
+
+
+# ---- 401 ---------------------------------------------------------------------------
+
+def test_401_bad_signature(gateway):
+    r = post_event(gateway.port, bad_event(), secret="wrong-secret")
+    d = assert_error(r, 401, "invalid_signature")
+    assert "does not match" in d["message"]
+    assert SECRET not in r.body.decode()
+
+
+def test_401_body_changed_after_signing(gateway):
+    doc = bad_event()
+    body = json.dumps(doc).encode()
+    h = {"Content-Type": "application/json"}
+    h.update(sign(body))
+    r = request(gateway.port, "POST", "/slack/events", body.replace(b"hello", b"hellO"), h)
+    assert_error(r, 401, "invalid_signature")
+
+
+def test_401_stale_and_future_timestamp(gateway):
+    for skew in (-301 - 60, +400):
+        r = post_event(gateway.port, bad_event(), ts=int(time.time()) + skew)
+        d = assert_error(r, 401, "invalid_signature")
+        assert "window" in d["message"], d
+    # inside the window is fine (and is written)
+    doc = event_callback()
+    assert post_event(gateway.port, doc, ts=int(time.time()) - 200).status == 200
+
+
+def test_401_missing_or_malformed_headers(gateway):
+    doc = bad_event()
+    body = json.dumps(doc).encode()
+    good = sign(body)
+    variants = [
+        {},                                                               # neither
+        {"X-Slack-Signature": good["X-Slack-Signature"]},                 # no timestamp
+        {"X-Slack-Request-Timestamp": good["X-Slack-Request-Timestamp"]},  # no signature
+        {**good, "X-Slack-Signature": ""},
+        {**good, "X-Slack-Signature": "v0=zz"},
+        {**good, "X-Slack-Signature": "v1=" + good["X-Slack-Signature"][3:]},
+        {**good, "X-Slack-Signature": good["X-Slack-Signature"].upper()[:-1] + "G"},
+        {**good, "X-Slack-Request-Timestamp": "12ab"},
+        {**good, "X-Slack-Signature": good["X-Slack-Signature"] + "0" * 400},  # overlong
+    ]
+    for h in variants:
+        r = request(gateway.port, "POST", "/slack/events", body, {"Content-Type": "application/json", **h})
+        assert_error(r, 401, "invalid_signature")
+
+
+# ---- 404, 405 ------------------------------------------------------------------------
+
+def test_404_unknown_path(gateway):
+    for method, path in (("POST", "/slack/event"), ("GET", "/"), ("POST", "/slack/events/extra"),
+                         ("GET", "/healthz/x")):
+        assert_error(request(gateway.port, method, path, b"{}" if method == "POST" else b""), 404, "not_found")
+    # an envelope whose path is not a Slack route
+    doc = bad_event()
+    body = json.dumps(doc).encode()
+    h = {"Content-Type": "application/json"}
+    h.update(sign(body))
+    assert_error(post_env(gateway.port, env_v1(b64(body), True, h, path="/other")), 404)
+
+
+def test_405_wrong_method(gateway):
+    for method, path in (("GET", "/slack/events"), ("PUT", "/slack/commands"), ("GET", "/slack/interactive"),
+                         ("GET", "/aws/events"), ("POST", "/healthz"), ("DELETE", "/readyz"),
+                         ("POST", "/metrics")):
+        assert_error(request(gateway.port, method, path, b"{}" if method != "GET" else b""),
+                     405, "method_not_allowed")
+    doc = bad_event()
+    body = json.dumps(doc).encode()
+    h = {"Content-Type": "application/json"}
+    h.update(sign(body))
+    assert_error(post_env(gateway.port, env_v1(b64(body), True, h, method="GET")), 405)
+
+
+# ---- 413 ------------------------------------------------------------------------------
+
+def read_response(sock, timeout=5):
+    """Read one HTTP response (headers + Content-Length body) from a socket."""
+    sock.settimeout(timeout)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {k.strip().lower(): v.strip() for k, v in (l.split(":", 1) for l in lines[1:])}
+    n = int(headers.get("content-length", "0"))
+    while len(rest) < n:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        rest += chunk
+    return status, headers, rest[:n], rest[n:]
+
+
+def test_413_content_length_over_limit(gateway):
+    s = socket.create_connection(("127.0.0.1", gateway.port))
+    ts = str(int(time.time()))
+    s.sendall(("POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               f"X-Slack-Request-Timestamp: {ts}\r\nX-Slack-Signature: v0={'0' * 64}\r\n"
+               f"Content-Length: {MAX_BODY + 1}\r\n\r\n").encode())
+    # answered from the headers alone, before any body byte is sent
+    status, headers, body, _ = read_response(s)
+    s.close()
+    assert status == 413
+    d = json.loads(body)
+    assert d["error"] == "body_too_large" and str(MAX_BODY) in d["message"], d
+
+
+def test_body_at_limit_is_accepted_up_to_ingest(gateway):
+    # exactly max-body bytes passes the size check (then fails as JSON: 400, not 413)
+    body = b"[" + b" " * (MAX_BODY - 2) + b"x"
+    r = post_signed(gateway.port, "/slack/events", body, "application/json")
+    assert_error(r, 400, "malformed_json")
+
+
+def test_413_chunked_over_limit(gateway):
+    s = socket.create_connection(("127.0.0.1", gateway.port))
+    s.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              b"Transfer-Encoding: chunked\r\n\r\n")
+    chunk = b"1000\r\n" + b"x" * 4096 + b"\r\n"
+    sent = 0
+    answered = False
+    for _ in range(64):                     # up to 256 KiB, far above the 64 KiB limit
+        try:
+            s.sendall(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            break
+        sent += 4096
+        r, _, _ = select.select([s], [], [], 0.02)
+        if r:
+            answered = True
+            break
+    status, headers, body, _ = read_response(s)
+    s.close()
+    assert answered or sent > MAX_BODY
+    assert status == 413
+    assert json.loads(body)["error"] == "body_too_large"
+    assert headers.get("connection", "").lower() == "close"
+
+
+def test_413_envelope_inner_body_over_limit(gateway):
+    inner = b'{"type":"event_callback","pad":"' + b"a" * (MAX_BODY + 10) + b'"}'
+    h = {"Content-Type": "application/json"}
+    h.update(sign(inner))
+    r = post_env(gateway.port, env_v1(b64(inner), True, h))
+    assert_error(r, 413)
+
+
+# ---- 415, 431 ---------------------------------------------------------------------------
+
+def test_415_unsupported_content_type(gateway):
+    doc = bad_event()
+    body = json.dumps(doc).encode()
+    for ct in ("text/plain", "application/jsonx", "multipart/form-data; boundary=x"):
+        assert_error(post_signed(gateway.port, "/slack/events", body, ct), 415, "unsupported_media_type")
+    # missing Content-Type on the events route
+    h = sign(body)
+    assert_error(request(gateway.port, "POST", "/slack/events", body, h), 415)
+    form = b"command=%2Fx&team_id=T1"
+    assert_error(post_signed(gateway.port, "/slack/commands", form, "application/json"), 415)
+    assert_error(post_signed(gateway.port, "/slack/interactive", b"payload=%7B%7D", "text/plain"), 415)
+
+
+def test_431_huge_headers(gateway):
+    s = socket.create_connection(("127.0.0.1", gateway.port))
+    try:
+        s.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"p" * 20000 + b"\r\n"
+                  b"Content-Length: 2\r\n\r\n{}")
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    status, headers, body, _ = read_response(s)
+    s.close()
+    assert status == 431
+    d = json.loads(body)
+    assert d["error"] == "headers_too_large" and d["message"], d
+    # many small headers add up the same way
+    s = socket.create_connection(("127.0.0.1", gateway.port))
+    many = b"".join(b"X-H%d: %s\r\n" % (i, b"v" * 100) for i in range(200))
+    try:
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + many + b"\r\n")
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    status, _, _, _ = read_response(s)
+    s.close()
+    assert status == 431
+
+
+def test_malformed_http_is_400(gateway):
+    s = socket.create_connection(("127.0.0.1", gateway.port))
+    s.sendall(b"THIS IS NOT HTTP\r\n\r\n")
+    status, headers, body, _ = read_response(s)
+    s.close()
+    assert status == 400
+    assert json.loads(body)["error"]
+
+
+# ---- nothing refused was written ------------------------------------------------------------
+
+def test_no_refused_request_reached_the_topic(gateway, reader):
+    assert len(refused_ids) >= 10
+    reader.poll(1.5)
+    leaked = reader.find(lambda x: x["id"] in refused_ids or x["id"].startswith("EvBAD"))
+    assert leaked == []
+    # the reader does see this module's accepted records (the check above is not vacuous)
+    assert len(reader.messages) >= 1
