@@ -57,6 +57,11 @@ static const char *utf8_check(const unsigned char *s, size_t n)
     return NULL;
 }
 
+const char *hg_json_utf8_check(const void *s, size_t n)
+{
+    return utf8_check(s, n);
+}
+
 static yajl_val json_new(yajl_type t)
 {
     yajl_val v = calloc(1, sizeof *v);

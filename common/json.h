@@ -20,6 +20,10 @@ yajl_val hg_json_get(yajl_val v, ...) __attribute__((sentinel));
  * a string. */
 const char *hg_json_get_str(yajl_val v, ...) __attribute__((sentinel));
 
+/* NULL when s[0..n) is valid UTF-8 without U+0000 (what a JSON string in
+ * a record may hold), else a short reason. */
+const char *hg_json_utf8_check(const void *s, size_t n);
+
 /* Serialise a tree (compact) onto a buffer. Returns 0 or -1 (cap). */
 struct hg_buf;
 int hg_json_write(struct hg_buf *out, yajl_val v);

@@ -284,6 +284,10 @@ static enum gw_ingest_action handle_command(const struct gw_ingest_ctx *ctx, con
     const struct hg_form_field *cmd = hg_form_get(form, "command");
     if (!cmd || !cmd->value_len)
         return refuse(r, 400, "malformed_form", "slash command without a \"command\" field", NULL);
+    for (size_t i = 0; i < form->n; i++)
+        if (hg_json_utf8_check(form->fields[i].key, strlen(form->fields[i].key)) ||
+            hg_json_utf8_check(form->fields[i].value, form->fields[i].value_len))
+            return refuse(r, 400, "malformed_form", "a form field is not valid UTF-8 text", NULL);
     /* data = the form as a JSON object of strings (first value of a repeated key). */
     hg_buf_init(&data, ctx->max_record);
     int rc = hg_buf_append(&data, "{", 1);

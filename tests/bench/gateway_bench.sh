@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# gateway_bench.sh — hookgate against the nginx static-200 ceiling, same run,
+# same core. Gateway and nginx are pinned to CPU 0 (one thread / one worker);
+# wrk and the mock Kafka cluster (3 brokers) share CPU 1. Every request is a
+# distinct, freshly signed Slack event_callback. Prints both results, the
+# ratio, and the gateway's peak RSS.
+#   tests/bench/gateway_bench.sh [-d SECONDS] [-c CONNECTIONS] [-b BUILD_DIR]
+set -euo pipefail
+here=$(cd "$(dirname "$0")/../.." && pwd)
+D=10; C=64; B=$here/build-bench
+while getopts "d:c:b:" o; do case $o in d) D=$OPTARG;; c) C=$OPTARG;; b) B=$OPTARG;; *) exit 2;; esac; done
+"$here/deploy/install-deps.sh" --bench >/dev/null
+[ -f "$B/build.ninja" ] || meson setup "$B" "$here" --buildtype=release >/dev/null
+ninja -C "$B" gateway/hookgate tests/tools/hookgate-mockcluster >/dev/null
+
+W=$(mktemp -d); PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$W"; }
+trap cleanup EXIT
+/usr/bin/python3 "$here/tests/bench/slack_wrk.py" "$W/load.lua" 2000 test-secret
+
+mkfifo "$W/ctl"
+taskset -c 1 "$B/tests/tools/hookgate-mockcluster" 3 "$W/bs" <"$W/ctl" >/dev/null 2>&1 & PIDS+=($!)
+exec 3>"$W/ctl"
+for _ in $(seq 50); do [ -s "$W/bs" ] && break; sleep 0.1; done
+BROKERS=$(cat "$W/bs")
+
+wait_port() { for _ in $(seq 100); do (exec 4<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+load() { taskset -c 1 wrk -t1 -c"$C" -d"${D}s" -s "$W/load.lua" "http://127.0.0.1:$1/slack/events" | grep RESULT; }
+
+# the same nginx as ../shared/peers/nginx-static.conf: one worker answering 200
+cat >"$W/nginx.conf" <<NGX
+worker_processes 1; daemon off; pid $W/nginx.pid; error_log $W/nginx.err;
+events { worker_connections 4096; }
+http { access_log off; client_body_buffer_size 64k; client_body_temp_path $W;
+  server { listen 127.0.0.1:18482; location / { return 200 "ok"; } } }
+NGX
+taskset -c 0 nginx -c "$W/nginx.conf" & NG=$!; PIDS+=($NG)
+wait_port 18482; sleep 0.5
+ng=$(load 18482); kill $NG; wait $NG 2>/dev/null || true
+echo "nginx-static-200: $ng"
+
+taskset -c 0 "$B/gateway/hookgate" --listen 127.0.0.1:18483 --brokers "$BROKERS" \
+  --signing-secret test-secret --threads 1 --log-level warn >"$W/gw.log" 2>&1 & GW=$!; PIDS+=($GW)
+wait_port 18483; sleep 0.5
+gw=$(load 18483)
+rss=$(awk '/VmHWM/ {print $2}' /proc/$GW/status)
+kill -TERM $GW; wait $GW 2>/dev/null || true
+echo "hookgate (1 core, 1 thread): $gw peak_rss_kb=$rss"
+
+/usr/bin/python3 - "$ng" "$gw" "$rss" <<'PY'
+import re, sys
+def rps(s): return float(re.search(r"rps=(\d+)", s).group(1))
+def p99(s): return float(re.search(r"p99_ms=([\d.]+)", s).group(1))
+ng, gw, rss = sys.argv[1], sys.argv[2], int(sys.argv[3])
+r = rps(gw) / rps(ng)
+print(f"RATIO hookgate/nginx = {r:.2f} (target >= 0.60); hookgate p99 = {p99(gw):.2f} ms (target <= 10); "
+      f"peak RSS = {rss/1024:.1f} MB (target <= 50)")
+PY
