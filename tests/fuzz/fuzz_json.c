@@ -13,8 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char err[160];
     struct hg_buf a, b;
-    hg_buf_init(&a, 4 * size + 64);
-    hg_buf_init(&b, 4 * size + 64);
+    hg_buf_init(&a, 6 * size + 64);   /* worst case: every byte becomes \u00XX */
+    hg_buf_init(&b, 6 * size + 64);
     yajl_val v = hg_json_parse((const char *)data, size, err, sizeof err);
     yajl_val w = NULL;
     if (!v)

@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct hg_record r, r2;
     char err[256];
     struct hg_buf d, out;
-    hg_buf_init(&d, 4 * size + 64);
+    hg_buf_init(&d, 6 * size + 64);   /* worst case: every byte becomes \u00XX */
     hg_buf_init(&out, 8 * size + 1024);
     if (hg_record_parse((const char *)data, size, &r, err, sizeof err) != 0) {
         if (r.root != NULL || memchr(err, '\0', sizeof err) == NULL)
