@@ -20,6 +20,8 @@ struct json_ctx {
     yajl_val stack[HG_JSON_MAX_DEPTH];
     size_t depth;
     const char *err;   /* our reason when a callback cancels */
+    yajl_handle h;
+    size_t root_end;   /* offset just past the root value, once complete */
 };
 
 /* Strict UTF-8 (RFC 3629): no overlongs, no surrogates, nothing above
@@ -80,6 +82,7 @@ static int json_attach(struct json_ctx *c, yajl_val v)
     }
     if (c->depth == 0) {
         c->root = v;
+        c->root_end = yajl_get_bytes_consumed(c->h);   /* a scalar root ends here */
         return 1;
     }
     yajl_val top = c->stack[c->depth - 1];
@@ -189,6 +192,8 @@ static int json_end(void *ctx)
     struct json_ctx *c = ctx;
     if (c->depth > 0)
         c->depth--;
+    if (c->depth == 0)
+        c->root_end = yajl_get_bytes_consumed(c->h);
     return 1;
 }
 
@@ -249,6 +254,7 @@ yajl_val hg_json_parse(const char *text, size_t len, char *errstr, size_t errstr
         snprintf(errstr, errstr_size, "out of memory");
         goto out;
     }
+    c.h = h;
     /* yajl's defaults: strings validated, no comments, no trailing
      * garbage, one value. */
     yajl_status st = yajl_parse(h, (const unsigned char *)text, len);
@@ -277,6 +283,14 @@ yajl_val hg_json_parse(const char *text, size_t len, char *errstr, size_t errstr
         snprintf(errstr, errstr_size, "offset %zu: no JSON value", len);
         goto out;
     }
+    /* yajl holds back a token cut off by the end of input (`{} "x`) and
+     * yajl_complete_parse ignores it once the value is complete: only
+     * whitespace may follow the root value. */
+    for (size_t i = c.root_end; i < len; i++)
+        if (text[i] != ' ' && text[i] != '\t' && text[i] != '\n' && text[i] != '\r') {
+            snprintf(errstr, errstr_size, "offset %zu: trailing garbage after the JSON value", i);
+            goto out;
+        }
     result = c.root;
     c.root = NULL;
 out:
