@@ -189,7 +189,8 @@ class Gateway:
         raise AssertionError("hookgate did not write its port file: " + self.stderr())
 
     def stderr(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         with open(self.log_path, "rb") as f:
             return f.read().decode(errors="replace")
 
@@ -244,6 +245,8 @@ class TopicReader:
             "enable.auto.commit": False,
             "enable.partition.eof": False,
             "topic.metadata.refresh.interval.ms": 1000,
+            "reconnect.backoff.max.ms": 500,
+            "log_level": 2,
         })
         self.messages = []   # (key, value bytes, parsed record)
         self.assigned = set()
