@@ -264,9 +264,21 @@ class Env:
                            "slackteam": "T0TEST", "slackchannel": channel, "hgroute": "events",
                            "data": data}).encode()
 
-    def produce(self, value, key=b"T0TEST:C0TEST", topic=None):
-        self.producer.produce(topic or self.topic, value=value, key=key)
+    def use_topic(self, partitions):
+        """Switch to a fresh topic with the given partition count."""
+        self.topic = "events%d-%s" % (partitions, self.uid)
+        assert self.kafka.command("topic %s %d" % (self.topic, partitions)) == "ok"
+        self.kafka.command("topic %s.dlq 1" % self.topic)
+
+    def produce(self, value, key=b"T0TEST:C0TEST", topic=None, partition=None):
+        kw = {} if partition is None else {"partition": partition}
+        self.producer.produce(topic or self.topic, value=value, key=key, **kw)
         assert self.producer.flush(10) == 0
+
+    def metrics(self, port):
+        import urllib.request
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5) as r:
+            return r.read().decode()
 
     def committed(self, partition=0):
         c = Consumer({"bootstrap.servers": self.kafka.bootstrap, "group.id": self.group,

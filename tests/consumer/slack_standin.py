@@ -47,7 +47,7 @@ class SlackStandin:
 
     def fault(self, api, *modes):
         """Queue faults for an API ("files.info", "download", "chat.postMessage",
-        "conversations.history", "auth.test"): "429" (Retry-After: 1), "500",
+        "conversations.history", "auth.test"; "download:F1" for one file): "429" (Retry-After: 1), "500",
         "503", "invalid_auth", "deleted", "html", "internal_error"; "always:MODE"
         repeats forever."""
         with self.lock:
@@ -73,7 +73,9 @@ class SlackStandin:
         return [r for r in self.requests if r["api"] == api]
 
     # --- internals -------------------------------------------------------
-    def _next_fault(self, api):
+    def _next_fault(self, api, file_id=None):
+        if file_id and self.faults.get(api + ":" + file_id):
+            api = api + ":" + file_id
         with self.lock:
             q = self.faults.get(api)
             if not q:
@@ -130,7 +132,11 @@ class SlackStandin:
                 if g:
                     g[0].set()
                     g[1].wait(60)
-                fault = standin._next_fault(api)
+                fid = rec["query"].get("file")
+                if api == "download":
+                    parts = u.path.split("/")
+                    fid = parts[2] if len(parts) > 2 else None
+                fault = standin._next_fault(api, fid)
                 if fault == "429":
                     return self._reply(429, {"ok": False, "error": "ratelimited"},
                                        headers=[("Retry-After", "1")])

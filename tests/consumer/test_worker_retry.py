@@ -1,0 +1,124 @@
+"""test_worker_retry.py — transient failures: retried with backoff while the
+partition is paused (other partitions keep flowing, the worker stays in its
+group); faults that clear end in one PASS; faults that never clear end in
+the dead-letter topic with the step/reason/attempts/source headers."""
+import json
+import time
+
+from conftest import wait_for
+from test_worker_e2e import DT, GOOD_CSV, data_key, wait_committed, wait_messages
+
+
+def test_transient_faults_clear(env):
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    env.slack.fault("files.info", "429")               # Retry-After: 1
+    env.slack.fault("download", "500", "503")
+    env.slack.fault("chat.postMessage", "429")
+    env.glue.fault("StartJobRun", "ConcurrentRunsExceededException")
+    env.s3proxy.fault("PUT", "/campaign_tags/", 503, "SlowDown", times=1)
+    event_id, rec = env.file_shared("F1")
+    p = env.start(HOOKGATE_RETRY_MAX_ATTEMPTS=10)
+    env.produce(rec)
+    msgs = wait_messages(env, 1, timeout=60)
+    wait_committed(env, 1, timeout=60)
+    assert len(msgs) == 1 and msgs[0]["text"].startswith(":white_check_mark: PASS")
+    assert env.data_keys() == [data_key(env)]
+    assert len(env.glue.runs) == 1
+    # The worker retried (not librdkafka or curl alone), honouring Retry-After:
+    # the second files.info came at least ~1 s after the 429.
+    fi = env.slack.calls("files.info")
+    assert len(fi) >= 2
+    assert fi[1]["time"] - fi[0]["time"] >= 0.9
+    events = env.log_events(p)
+    retries = [e for e in events if e.get("event") == "retry_scheduled"]
+    assert len(retries) >= 3, retries
+    assert not [e for e in events if e.get("event") == "partitions_revoked"]
+
+
+def test_backoff_pauses_only_its_partition(env):
+    env.use_topic(2)
+    env.slack.add_file("FA", "campaign_tags.csv", GOOD_CSV)
+    env.slack.add_file("FB", "orders.csv", b"order_id,amount,paid,day,note\n1,2.5,true,2026-01-02,x\n")
+    env.glue.jobs.add("mkt-orders-load")
+    env.slack.fault("download:FA", "always:503")
+    _, rec_a = env.file_shared("FA")
+    _, rec_a2 = env.file_shared("FA")        # a second record behind A, same partition
+    _, rec_b = env.file_shared("FB")
+    p = env.start(HOOKGATE_RETRY_MAX_ATTEMPTS=50, HOOKGATE_RETRY_BASE_MS=200, HOOKGATE_RETRY_MAX_MS=300)
+    env.produce(rec_a, partition=0)
+    env.produce(rec_a2, partition=0)
+    wait_for(lambda: len(env.slack.calls("download")) >= 2, 30, what="A retrying")
+    env.produce(rec_b, partition=1)
+    msgs = wait_messages(env, 1, timeout=30)
+    assert "orders.csv" in msgs[0]["text"] and "PASS" in msgs[0]["text"]
+    assert env.committed(0) < 0 or env.committed(0) == 0   # A not committed while it retries
+    n_before = len([r for r in env.slack.calls("download") if "/FA/" in r["path"]])
+    time.sleep(1.0)
+    n_after = len([r for r in env.slack.calls("download") if "/FA/" in r["path"]])
+    assert n_after > n_before          # still retrying A with backoff
+    # The record behind A in the same partition was not processed out of order.
+    assert len([m for m in env.slack.messages if "campaign_tags" in m["text"]]) == 0
+    env.slack.clear_faults()
+    wait_messages(env, 3, timeout=30)
+    wait_for(lambda: env.committed(0) == 2, 30, what="partition 0 committed")
+    texts = [m["text"] for m in env.slack.messages]
+    assert sum("campaign_tags.csv" in t for t in texts) == 2   # two events, one message each
+    assert len(env.glue.runs) == 2 and {r["JobName"] for r in env.glue.runs} == \
+        {"mkt-campaign_tags-load", "mkt-orders-load"}
+    events = env.log_events(p)
+    assert not [e for e in events if e.get("event") == "partitions_revoked"]
+
+
+def test_exhausted_retries_go_to_dead_letter_topic(env):
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    env.glue.fault("StartJobRun", "always:ThrottlingException")
+    event_id, rec = env.file_shared("F1")
+    env.start(HOOKGATE_RETRY_MAX_ATTEMPTS=3)
+    env.produce(rec)
+    wait_committed(env, 1, timeout=90)
+    dl = env.read_topic(env.topic + ".dlq", 1)
+    assert len(dl) == 1
+    m = dl[0]
+    assert m.value() == rec
+    assert m.key() == b"T0TEST:C0TEST"
+    h = {k: v.decode() for k, v in m.headers()}
+    assert h["hookgate-dlq-step"] == "glue_start"
+    assert "ThrottlingException" in h["hookgate-dlq-reason"]
+    assert h["hookgate-dlq-attempts"] == "3"
+    assert h["hookgate-dlq-source-topic"] == env.topic
+    assert h["hookgate-dlq-source-partition"] == "0"
+    assert h["hookgate-dlq-source-offset"] == "0"
+    # The channel heard once that the file is stuck; no Glue run happened.
+    msgs = wait_messages(env, 1)
+    assert len(msgs) == 1 and msgs[0]["text"].startswith(":x: ERROR") and "3 attempts" in msgs[0]["text"]
+    assert env.glue.runs == []
+    # No done marker: a redrive may still finish the job.
+    assert not [k for k in env.s3.keys(env.prefix + "/_hookgate/done/")]
+
+
+def test_admin_metrics_and_healthz(env):
+    import urllib.request
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    env.slack.fault("files.info", "500")
+    from conftest import free_port
+    port = free_port()
+    env.start(HOOKGATE_ADMIN_LISTEN="127.0.0.1:%d" % port)
+    _, rec = env.file_shared("F1")
+    env.produce(rec)
+    env.produce(env.record("com.slack.command", "cmd-1", {"command": "/x"}))
+    wait_committed(env, 2, timeout=30)
+
+    def metric(text, name):
+        for line in text.splitlines():
+            if line.split(" ")[0] == name:
+                return float(line.split()[-1])
+        return None
+    text = wait_for(lambda: (lambda t: t if metric(t, 'hookgate_consumer_records_total{outcome="pass"}') == 1
+                             else None)(env.metrics(port)), 10, what="metrics")
+    assert metric(text, 'hookgate_consumer_records_total{outcome="skipped"}') == 1
+    assert metric(text, "hookgate_consumer_retries_total") == 1
+    assert metric(text, "hookgate_consumer_dead_lettered_total") == 0
+    assert 'hookgate_consumer_step_seconds_count{step="download_validate"} 1' in text
+    assert "hookgate_consumer_lag" in text
+    with urllib.request.urlopen("http://127.0.0.1:%d/healthz" % port, timeout=5) as r:
+        assert r.status == 200
