@@ -217,8 +217,10 @@ int hg_config_load(const struct hg_setting *table, size_t n, void *settings,
 
     /* 2. the environment */
     for (char **e = envp; e && *e; e++) {
+        /* any variable the table names (AWS_REGION too), then the
+         * HOOKGATE_KAFKA_ prefix */
         const char *eq = strchr(*e, '=');
-        if (!eq || strncmp(*e, "HOOKGATE_", 9) != 0)
+        if (!eq)
             continue;
         size_t nlen = (size_t)(eq - *e);
         const struct hg_setting *s = NULL;

@@ -17,6 +17,7 @@ struct prog {
     long long max_age;
     bool verbose;
     char *name;
+    char *region;
 };
 
 static const struct hg_setting table[] = {
@@ -32,6 +33,8 @@ static const struct hg_setting table[] = {
       "false", 0, 0, 0, "Log more." },
     { "name", NULL, HG_SETTING_STR, offsetof(struct prog, name), "hookgate", 0, 0, 0,
       "A name." },
+    { "aws-region", "AWS_REGION", HG_SETTING_STR, offsetof(struct prog, region), NULL, 0, 0, 0,
+      "AWS region." },
 };
 #define NT (sizeof table / sizeof table[0])
 
@@ -106,6 +109,13 @@ int main(void)
     CHECK_INT(r.pos, 8);
     done(&r);
     CHECK_INT(r.props.n, 0);
+
+    /* a variable outside the HOOKGATE_ namespace named by the table */
+    load(&r, (char *[]){ "prog", NULL }, (char *[]){ "AWS_REGION=eu-west-1", "OTHER=x", NULL });
+    CHECK_INT(r.rc, 0);
+    CHECK_STR(r.p.region, "eu-west-1");
+    done(&r);
+    CHECK(r.p.region == NULL);
 
     /* env only: bool spellings */
     load(&r, (char *[]){ "prog", NULL }, (char *[]){ "HOOKGATE_VERBOSE=On", NULL });
