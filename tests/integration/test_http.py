@@ -186,3 +186,104 @@ def test_connection_without_request_closed_after_idle_timeout(gateway):
     assert closed_by_peer(s, KEEPALIVE_S + 2)
     s.close()
     assert time.monotonic() - t0 >= KEEPALIVE_S - 0.3
+
+
+def test_chunked_request_body_accepted(gateway, reader):
+    doc = event_callback()
+    body = json.dumps(doc).encode()
+    h = sign(body)
+    parts = [body[i:i + 50] for i in range(0, len(body), 50)]
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in parts) + b"0\r\n\r\n"
+    s = socket.create_connection(("127.0.0.1", gateway.port))
+    s.sendall(b"POST /slack/events HTTP/1.1\r\nHost: it\r\nContent-Type: application/json\r\n"
+              b"Transfer-Encoding: chunked\r\n"
+              b"X-Slack-Request-Timestamp: " + h["X-Slack-Request-Timestamp"].encode() + b"\r\n"
+              b"X-Slack-Signature: " + h["X-Slack-Signature"].encode() + b"\r\n\r\n" + chunked)
+    out, _ = read_responses(s, 1)
+    s.close()
+    assert out[0][0] == 200, out
+    found = reader.by_id(doc["event_id"])
+    assert len(found) == 1 and found[0][1]["data"] == doc
+
+
+def test_request_split_into_small_writes(gateway, reader):
+    # the parser keeps state across reads: header names and values cut anywhere
+    doc = event_callback()
+    req = raw_event(doc)
+    s = socket.create_connection(("127.0.0.1", gateway.port))
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    for i in range(0, len(req), 7):
+        s.sendall(req[i:i + 7])
+        time.sleep(0.002)
+    out, _ = read_responses(s, 1)
+    s.close()
+    assert out[0][0] == 200, out
+    assert len(reader.by_id(doc["event_id"])) == 1
+
+
+def test_connection_survives_refused_requests(gateway, reader):
+    # a 4xx from ingest does not cost the client its keep-alive connection
+    conn = http.client.HTTPConnection("127.0.0.1", gateway.port, timeout=10)
+    conn.connect()
+    local = conn.sock.getsockname()
+    assert post_event(gateway.port, event_callback(), secret="wrong", conn=conn).status == 401
+    assert request(gateway.port, "GET", "/nope", conn=conn).status == 404
+    assert request(gateway.port, "GET", "/slack/events", conn=conn).status == 405
+    doc = event_callback()
+    assert post_event(gateway.port, doc, conn=conn).status == 200
+    assert conn.sock.getsockname() == local
+    conn.close()
+    assert len(reader.by_id(doc["event_id"])) == 1
+
+
+def test_query_string_is_ignored_for_routing(gateway, reader):
+    doc = event_callback()
+    body = json.dumps(doc).encode()
+    h = {"Content-Type": "application/json"}
+    h.update(sign(body))
+    r = request(gateway.port, "POST", "/slack/events?source=it&x=1", body, h)
+    assert r.status == 200, r
+    assert len(reader.by_id(doc["event_id"])) == 1
+
+
+def test_repeated_signature_header_last_wins(gateway, reader):
+    doc = event_callback()
+    body = json.dumps(doc).encode()
+    h = sign(body)
+    s = socket.create_connection(("127.0.0.1", gateway.port))
+    s.sendall(b"POST /slack/events HTTP/1.1\r\nHost: it\r\nContent-Type: application/json\r\n"
+              b"X-Slack-Signature: v0=" + b"0" * 64 + b"\r\n"
+              b"X-Slack-Request-Timestamp: " + h["X-Slack-Request-Timestamp"].encode() + b"\r\n"
+              b"x-slack-signature: " + h["X-Slack-Signature"].encode() + b"\r\n"
+              b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    out, _ = read_responses(s, 1)
+    s.close()
+    assert out[0][0] == 200, out
+
+
+def test_max_connections_per_thread(cluster):
+    from conftest import Gateway, gateway_args
+    gw = Gateway(gateway_args(cluster.bootstrap, "--max-connections", "2", threads=1))
+    try:
+        a = socket.create_connection(("127.0.0.1", gw.port))
+        b = socket.create_connection(("127.0.0.1", gw.port))
+        a.sendall(b"GET /healthz HTTP/1.1\r\nHost: it\r\n\r\n")
+        assert read_responses(a, 1)[0][0][0] == 200
+        c = socket.create_connection(("127.0.0.1", gw.port))
+        assert closed_by_peer(c, 2), "a third connection was kept open"
+        c.close()
+        # the two admitted connections still work
+        b.sendall(b"GET /healthz HTTP/1.1\r\nHost: it\r\n\r\n")
+        assert read_responses(b, 1)[0][0][0] == 200
+        b.close()
+        a.close()
+        time.sleep(0.2)
+        # capacity comes back once connections close
+        d = socket.create_connection(("127.0.0.1", gw.port))
+        d.sendall(b"GET /metrics HTTP/1.1\r\nHost: it\r\n\r\n")
+        (status, _, body), = read_responses(d, 1)[0]
+        d.close()
+        assert status == 200
+        assert "hookgate_connections_rejected_total 1" in body.decode().splitlines()
+    finally:
+        assert gw.stop() == 0, gw.stderr()

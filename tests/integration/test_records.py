@@ -448,3 +448,17 @@ def test_first_delivered_retry_carries_its_number(gateway, reader):
     check_record(key, rec, id=doc["event_id"], type="com.slack.events.message", team="T0IT1",
                  channel="C0IT1", app="A0IT1", route="events", envelope="none", encoding="json",
                  data=doc, time_s=1700000000, retrynum=2, retryreason="http_timeout")
+
+
+def test_envelope_with_body_near_the_limit(gateway, reader):
+    # a 60 KiB event (limit 64 KiB) base64-wrapped grows by 4/3: still accepted
+    doc = event_callback()
+    doc["event"]["text"] = "x" * (60 * 1024)
+    body = json.dumps(doc).encode()
+    assert len(body) < 65536
+    h = {"Content-Type": "application/json"}
+    h.update(sign(body))
+    r = post_envelope(gateway.port, envelope("apigw-v2", "/slack/events", body, h))
+    assert r.status == 200, r
+    key, rec = one(reader, lambda x: x["id"] == doc["event_id"])
+    assert rec["data"] == doc and rec["hgencoding"] == "json+base64"

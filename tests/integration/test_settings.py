@@ -1,0 +1,212 @@
+# test_settings.py — settings from flags and HOOKGATE_* variables, invalid
+# settings refused at start naming the setting, librdkafka properties passed
+# through, the secrets file, secrets and bodies never in logs, and the
+# embedded default (no brokers → in-process mock cluster, loud warning,
+# --bootstrap-file).
+import json
+import os
+import tempfile
+import time
+
+import pytest
+
+from conftest import (SECRET, TOPIC, Gateway, TopicReader, event_callback, gateway_args, post_event,
+                      request, run_refused, uid)
+
+
+def base(bootstrap="127.0.0.1:1"):
+    return ["--listen", "127.0.0.1:0", "--brokers", bootstrap, "--signing-secret", SECRET]
+
+
+def assert_refused(args, names, env=None):
+    rc, err = run_refused(args, env=env)
+    assert rc != 0, err
+    for n in names:
+        assert n in err, f"message does not name {n!r}: {err}"
+    assert SECRET not in err
+    return err
+
+
+@pytest.mark.parametrize("extra,names", [
+    (["--threads", "-1"], ["--threads"]),
+    (["--threads", "257"], ["--threads"]),
+    (["--signature-max-age", "abc"], ["--signature-max-age"]),
+    (["--signature-max-age", "-5"], ["--signature-max-age"]),
+    (["--ack-timeout-ms", "100"], ["--ack-timeout-ms"]),
+    (["--max-body", "10"], ["--max-body"]),
+    (["--keepalive-timeout", "0"], ["--keepalive-timeout"]),
+    (["--no-such-flag", "1"], ["--no-such-flag"]),
+    (["-x"], ["-x"]),
+    (["--kafka", "no.such.property=1"], ["no.such.property"]),
+    (["--kafka", "linger.ms=soon"], ["linger.ms"]),
+    (["--kafka", "novalue"], ["--kafka"]),
+    (["--listen", "nonsense"], ["--listen"]),
+    (["--log-level", "loud"], ["--log-level"]),
+    (["--kafka-auth", "kerberos"], ["--kafka-auth"]),
+    (["--topic", ""], ["--topic"]),
+    (["stray-positional"], ["stray-positional"]),
+])
+def test_invalid_flag_refused_naming_it(extra, names):
+    assert_refused(base() + extra, names)
+
+
+@pytest.mark.parametrize("env,names", [
+    ({"HOOKGATE_THREADS": "abc"}, ["HOOKGATE_THREADS"]),
+    ({"HOOKGATE_SIGNATURE_MAX_AGE": "99999999"}, ["HOOKGATE_SIGNATURE_MAX_AGE"]),
+    ({"HOOKGATE_MAX_INFLIGHT": "0"}, ["HOOKGATE_MAX_INFLIGHT"]),
+    ({"HOOKGATE_KAFKA_NO_SUCH_PROPERTY": "1"}, ["no.such.property"]),
+])
+def test_invalid_environment_refused_naming_it(env, names):
+    assert_refused(base(), names, env=env)
+
+
+def test_no_signing_secret_refused():
+    err = assert_refused(["--listen", "127.0.0.1:0", "--brokers", "127.0.0.1:1"],
+                         ["--signing-secret", "HOOKGATE_SIGNING_SECRETS"])
+    assert "secret" in err
+
+
+def test_missing_secrets_file_refused_naming_the_setting():
+    assert_refused(base() + ["--signing-secrets-file", "/nonexistent/hookgate-secrets"],
+                   ["--signing-secrets-file"])
+
+
+def test_help_exits_zero_and_lists_settings():
+    rc, _ = run_refused(["--help"])
+    assert rc == 0
+
+
+# ---- settings that work ------------------------------------------------------------
+
+def test_environment_variables_configure_everything(cluster):
+    topic = "it.env." + uid("").lower()
+    env = {
+        "HOOKGATE_LISTEN": "127.0.0.1:0",
+        "HOOKGATE_KAFKA_BROKERS": cluster.bootstrap,
+        "HOOKGATE_TOPIC": topic,
+        "HOOKGATE_SIGNING_SECRETS": "env-secret-one,env-secret-two",
+        "HOOKGATE_THREADS": "1",
+        "HOOKGATE_ACK_TIMEOUT_MS": "1500",
+        "HOOKGATE_KAFKA_LINGER_MS": "0",           # librdkafka pass-through (linger.ms)
+    }
+    gw = Gateway([], env=env)
+    try:
+        ids = []
+        for s in ("env-secret-one", "env-secret-two"):
+            d = event_callback()
+            r = post_event(gw.port, d, secret=s)
+            assert r.status == 200, r
+            ids.append(d["event_id"])
+        assert post_event(gw.port, event_callback(), secret=SECRET).status == 401
+        rd = TopicReader(cluster.bootstrap, topic=topic)
+        for i in ids:
+            assert len(rd.by_id(i)) == 1, f"record not on {topic}"
+        rd.close()
+        listening = [e for e in gw.log_events() if e.get("event") == "listening"]
+        assert listening and listening[0]["threads"] == "1" and listening[0]["topic"] == topic
+    finally:
+        assert gw.stop() == 0, gw.stderr()
+
+
+def test_flags_override_environment(cluster):
+    topic = "it.flag." + uid("").lower()
+    gw = Gateway(gateway_args(cluster.bootstrap, "--topic", topic),
+                 env={"HOOKGATE_TOPIC": "it.env.loses", "HOOKGATE_THREADS": "1"})
+    try:
+        d = event_callback()
+        assert post_event(gw.port, d).status == 200
+        rd = TopicReader(cluster.bootstrap, topic=topic)
+        assert len(rd.by_id(d["event_id"])) == 1
+        rd.close()
+        # --threads from gateway_args (2) beats HOOKGATE_THREADS=1
+        listening = [e for e in gw.log_events() if e.get("event") == "listening"]
+        assert listening[0]["threads"] == "2"
+    finally:
+        assert gw.stop() == 0, gw.stderr()
+
+
+def test_secrets_file_flag_and_environment(cluster):
+    d = tempfile.mkdtemp(prefix="hookgate-it-")
+    path = os.path.join(d, "secrets")
+    with open(path, "w") as f:
+        f.write("file-secret-alpha\nfile-secret-beta\n")
+    os.chmod(path, 0o600)
+    for how in ("flag", "env"):
+        args = ["--listen", "127.0.0.1:0", "--brokers", cluster.bootstrap, "--threads", "1"]
+        env = {}
+        if how == "flag":
+            args += ["--signing-secrets-file", path]
+        else:
+            env["HOOKGATE_SIGNING_SECRETS_FILE"] = path
+        gw = Gateway(args, env=env)
+        try:
+            for s in ("file-secret-alpha", "file-secret-beta"):
+                assert post_event(gw.port, event_callback(), secret=s).status == 200, (how, s)
+            assert post_event(gw.port, event_callback(), secret="file-secret-gamma").status == 401
+        finally:
+            assert gw.stop() == 0
+        log = gw.stderr()
+        assert "file-secret-alpha" not in log and "file-secret-beta" not in log
+
+
+def test_secrets_and_bodies_never_logged(cluster):
+    secret = "LOGCHECK-" + uid("")
+    marker = "BODYMARKER" + uid("")
+    gw = Gateway(["--listen", "127.0.0.1:0", "--brokers", cluster.bootstrap, "--signing-secret",
+                  f"{secret},second-{secret}", "--threads", "1", "--log-level", "debug"])
+    try:
+        doc = event_callback()
+        doc["event"]["text"] = marker
+        assert post_event(gw.port, doc, secret=secret).status == 200
+        assert post_event(gw.port, doc, secret="wrong").status == 401
+        assert post_event(gw.port, doc, secret=secret, ts=int(time.time()) - 4000).status == 401
+        bad = json.dumps({"x": marker}).encode()[:-1]
+        assert request(gw.port, "POST", "/slack/events", bad, {"Content-Type": "application/json"}).status == 401
+        assert request(gw.port, "POST", "/aws/events", bad, {"Content-Type": "application/json"}).status == 400
+    finally:
+        assert gw.stop() == 0
+    log = gw.stderr()
+    assert log, "no logs at all"
+    assert secret not in log
+    assert marker not in log
+    for line in log.splitlines():
+        if line.startswith("{"):
+            json.loads(line)          # JSON lines
+
+
+def test_config_error_does_not_log_secret():
+    secret = "CFGERR-" + uid("")
+    for extra in (["--threads", "x"], ["--kafka", "sasl.password"], ["--kafka", "bogus.prop=" + secret]):
+        rc, err = run_refused(["--listen", "127.0.0.1:0", "--brokers", "127.0.0.1:1",
+                               "--signing-secret", secret] + extra)
+        assert rc != 0
+        assert secret not in err, err
+
+
+# ---- the embedded default -------------------------------------------------------------
+
+def test_embedded_default_cluster():
+    d = tempfile.mkdtemp(prefix="hookgate-it-")
+    bootfile = os.path.join(d, "bootstrap")
+    gw = Gateway(["--listen", "127.0.0.1:0", "--signing-secret", SECRET, "--threads", "1",
+                  "--bootstrap-file", bootfile])
+    try:
+        warn = [e for e in gw.log_events() if e.get("event") == "embedded_kafka"]
+        assert warn, gw.stderr()
+        assert warn[0]["level"] == "warn"
+        assert "NOTHING IS PERSISTED" in warn[0]["warning"]
+        with open(bootfile) as f:
+            bootstrap = f.read().strip()
+        assert bootstrap and bootstrap == warn[0]["bootstrap"]
+        host, _, port = bootstrap.split(",")[0].rpartition(":")
+        assert host and int(port) > 0
+        doc = event_callback()
+        r = post_event(gw.port, doc)
+        assert r.status == 200, r
+        rd = TopicReader(bootstrap, topic=TOPIC)
+        found = rd.by_id(doc["event_id"])
+        rd.close()
+        assert len(found) == 1
+        assert found[0][1]["data"] == doc
+    finally:
+        assert gw.stop() == 0, gw.stderr()
