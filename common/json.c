@@ -22,6 +22,8 @@ struct json_ctx {
     const char *err;   /* our reason when a callback cancels */
     yajl_handle h;
     size_t root_end;   /* offset just past the root value, once complete */
+    size_t len;        /* input length */
+    bool completing;   /* inside yajl_complete_parse: offsets are not ours */
 };
 
 /* Strict UTF-8 (RFC 3629): no overlongs, no surrogates, nothing above
@@ -82,7 +84,10 @@ static int json_attach(struct json_ctx *c, yajl_val v)
     }
     if (c->depth == 0) {
         c->root = v;
-        c->root_end = yajl_get_bytes_consumed(c->h);   /* a scalar root ends here */
+        /* a scalar root ends here; a root number that runs to the end of
+         * the input is only emitted by yajl_complete_parse, whose byte
+         * count is of its own one-byte buffer */
+        c->root_end = c->completing ? c->len : yajl_get_bytes_consumed(c->h);
         return 1;
     }
     yajl_val top = c->stack[c->depth - 1];
@@ -255,11 +260,13 @@ yajl_val hg_json_parse(const char *text, size_t len, char *errstr, size_t errstr
         goto out;
     }
     c.h = h;
+    c.len = len;
     /* yajl's defaults: strings validated, no comments, no trailing
      * garbage, one value. */
     yajl_status st = yajl_parse(h, (const unsigned char *)text, len);
     size_t off = yajl_get_bytes_consumed(h);
     if (st == yajl_status_ok) {
+        c.completing = true;
         st = yajl_complete_parse(h);
         off = len;
     }

@@ -69,6 +69,9 @@ int main(void)
               "\"q\\\"\\\\/\\b\\f\\n\\r\\t\xc3\xa9\xf0\x9f\x98\x80\"");
     CHECK_STR(roundtrip("{\"k\\n\":\"v\"}"), "{\"k\\n\":\"v\"}");
     CHECK_STR(roundtrip("42"), "42");
+    CHECK_STR(roundtrip(" -1.5e3 \n"), "-1.5e3");
+    CHECK_STR(roundtrip("\"s\" "), "\"s\"");
+    CHECK_STR(roundtrip("true"), "true");
     CHECK_STR(roundtrip("\"\xe2\x82\xac\""), "\"\xe2\x82\xac\"");
     /* duplicate keys are kept in order */
     CHECK_STR(roundtrip("{\"a\":1,\"a\":2}"), "{\"a\":1,\"a\":2}");
@@ -106,6 +109,12 @@ int main(void)
     CHECK(parse("{\"a\":1} x", err, sizeof err) == NULL);
     CHECK_STR(err, "offset 9: parse error: trailing garbage");
     CHECK(parse("{\"a\":1}{}", err, sizeof err) == NULL);
+    /* a token cut off by the end of the input after the root value */
+    CHECK(parse("{} \"x", err, sizeof err) == NULL);
+    CHECK_STR(err, "offset 3: trailing garbage after the JSON value");
+    CHECK(parse("{} 5", err, sizeof err) == NULL);
+    CHECK(parse("42 \"x", err, sizeof err) == NULL);
+    CHECK(parse("[1] tru", err, sizeof err) == NULL);
     CHECK(strstr(err, "trailing garbage") != NULL);
     CHECK(parse("", err, sizeof err) == NULL);
     CHECK(strncmp(err, "offset 0:", 9) == 0);
@@ -169,6 +178,17 @@ int main(void)
         CHECK(strstr(err, "nesting") != NULL);
         hg_buf_cleanup(&d);
     }
+    /* the UTF-8 check on its own (used on form fields before they become JSON) */
+    CHECK(hg_json_utf8_check("plain \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 17) == NULL);
+    CHECK(hg_json_utf8_check("", 0) == NULL);
+    CHECK(hg_json_utf8_check("a\0b", 3) != NULL);
+    CHECK(hg_json_utf8_check("\xc0\x80", 2) != NULL);
+    CHECK(hg_json_utf8_check("\xed\xa0\x80", 3) != NULL);
+    CHECK(hg_json_utf8_check("\xf4\x90\x80\x80", 4) != NULL);
+    CHECK(hg_json_utf8_check("\xe2\x82", 2) != NULL);
+    CHECK(hg_json_utf8_check("\x80", 1) != NULL);
+    CHECK(hg_json_utf8_check("\xf4\x8f\xbf\xbf", 4) == NULL);   /* U+10FFFF */
+
     /* a tiny errstr is still terminated */
     char tiny[8];
     CHECK(hg_json_parse("[", 1, tiny, sizeof tiny) == NULL);
