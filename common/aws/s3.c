@@ -232,7 +232,14 @@ static void error_from_response(const struct hg_http_response *resp, struct hg_a
     bool parsed = resp->body.len &&
                   hg_xml_extract(resp->body.data, resp->body.len, root, sizeof root, f, 2,
                                  xerr, sizeof xerr) == 0 && f[0].found && code[0];
-    if (!parsed) {
+    const char *hc = hg_http_response_header(resp, "x-amz-error-code");
+    if (!parsed && hc && *hc) {
+        /* S3-compatible servers (s3rver) also send the code as a header;
+         * useful for HEAD and when their XML is not well-formed. */
+        const char *hm = hg_http_response_header(resp, "x-amz-error-message");
+        snprintf(code, sizeof code, "%s", hc);
+        snprintf(msg, sizeof msg, "%s", hm ? hm : "");
+    } else if (!parsed) {
         const char *c;
         switch (resp->status) {
         case 301: c = "PermanentRedirect"; break;

@@ -1,0 +1,270 @@
+/* test_aws_parsers.c — unit tests for the AWS layer's small parsers and
+ * policies: XML extraction limits, error classification and code
+ * normalisation, s3:// URIs, backoff bounds, Retry-After, credential
+ * sources read from files and variables (no network). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/aws/creds.h"
+#include "common/aws/error.h"
+#include "common/aws/s3.h"
+#include "common/aws/xml.h"
+#include "common/http_client.h"
+#include "tests/unit/test.h"
+
+static void test_xml(void)
+{
+    char code[32], msg[64], root[32], err[128];
+    struct hg_xml_field f[] = {
+        { "Error/Code", code, sizeof code, false },
+        { "Error/Message", msg, sizeof msg, false },
+    };
+    const char *ok = "  \n <?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                     "<Error><Code>SlowDown</Code><Message>Please &amp; reduce</Message></Error>";
+    CHECK_INT(hg_xml_extract(ok, strlen(ok), root, sizeof root, f, 2, err, sizeof err), 0);
+    CHECK_STR(root, "Error");
+    CHECK(f[0].found && f[1].found);
+    CHECK_STR(code, "SlowDown");
+    CHECK_STR(msg, "Please & reduce");
+
+    /* Namespaces are ignored; a missing field is reported as not found. */
+    const char *ns = "<R xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Error><Code>A</Code></Error></R>";
+    CHECK_INT(hg_xml_extract(ns, strlen(ns), root, sizeof root, f, 2, err, sizeof err), 0);
+    CHECK_STR(root, "R");
+    CHECK(!f[0].found);
+
+    const char *bad[] = {
+        "<Error><Code>x</Code>",                                        /* truncated */
+        "<!DOCTYPE x [<!ENTITY a \"b\">]><Error><Code>&a;</Code></Error>", /* DTD */
+        "<Error><Code>0123456789012345678901234567890123456789</Code></Error>", /* too long */
+        "",
+        "<a><b></a></b>",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = '\0';
+        CHECK_INT(hg_xml_extract(bad[i], strlen(bad[i]), root, sizeof root, f, 2, err, sizeof err), -1);
+        CHECK(strncmp(err, "xml: ", 5) == 0);
+    }
+    /* Depth cap. */
+    char deep[2048] = "";
+    for (int i = 0; i < 40; i++)
+        strcat(deep, "<a>");
+    for (int i = 0; i < 40; i++)
+        strcat(deep, "</a>");
+    CHECK_INT(hg_xml_extract(deep, strlen(deep), NULL, 0, f, 2, err, sizeof err), -1);
+    CHECK(strstr(err, "deep") != NULL);
+    /* Size cap. */
+    size_t big = HG_AWS_XML_MAX + 1;
+    char *b = malloc(big);
+    memset(b, ' ', big);
+    CHECK_INT(hg_xml_extract(b, big, NULL, 0, f, 2, err, sizeof err), -1);
+    free(b);
+}
+
+static void test_classify(void)
+{
+    CHECK_INT(hg_aws_s3_classify(503, "SlowDown"), HG_AWS_RETRYABLE);
+    CHECK_INT(hg_aws_s3_classify(500, "InternalError"), HG_AWS_RETRYABLE);
+    CHECK_INT(hg_aws_s3_classify(400, "RequestTimeout"), HG_AWS_RETRYABLE);
+    CHECK_INT(hg_aws_s3_classify(400, "ExpiredToken"), HG_AWS_RETRYABLE);
+    CHECK_INT(hg_aws_s3_classify(409, "ConditionalRequestConflict"), HG_AWS_RETRYABLE);
+    CHECK_INT(hg_aws_s3_classify(403, "AccessDenied"), HG_AWS_PERMANENT);
+    CHECK_INT(hg_aws_s3_classify(404, "NoSuchBucket"), HG_AWS_PERMANENT);
+    CHECK_INT(hg_aws_s3_classify(400, "BadDigest"), HG_AWS_PERMANENT);
+    CHECK_INT(hg_aws_s3_classify(412, NULL), HG_AWS_PERMANENT);
+    CHECK_INT(hg_aws_s3_classify(429, NULL), HG_AWS_RETRYABLE);
+    CHECK_INT(hg_aws_json_classify(400, "ConcurrentRunsExceededException"), HG_AWS_RETRYABLE);
+    CHECK_INT(hg_aws_json_classify(400, "ThrottlingException"), HG_AWS_RETRYABLE);
+    CHECK_INT(hg_aws_json_classify(500, "InternalServiceException"), HG_AWS_RETRYABLE);
+    CHECK_INT(hg_aws_json_classify(400, "EntityNotFoundException"), HG_AWS_PERMANENT);
+    CHECK_INT(hg_aws_json_classify(400, "InvalidInputException"), HG_AWS_PERMANENT);
+    CHECK_INT(hg_aws_json_classify(403, "AccessDeniedException"), HG_AWS_PERMANENT);
+
+    char c1[] = "aws.glue#EntityNotFoundException:http://internal.amazon.com/";
+    hg_aws_error_code_normalise(c1);
+    CHECK_STR(c1, "EntityNotFoundException");
+    char c2[] = "ThrottlingException";
+    hg_aws_error_code_normalise(c2);
+    CHECK_STR(c2, "ThrottlingException");
+}
+
+static void test_s3_uri(void)
+{
+    char b[64], k[1100];
+    CHECK_INT(hg_s3_parse_uri("s3://bucket/prefix/a.json", b, sizeof b, k, sizeof k), 0);
+    CHECK_STR(b, "bucket");
+    CHECK_STR(k, "prefix/a.json");
+    CHECK_INT(hg_s3_parse_uri("s3://bucket", b, sizeof b, k, sizeof k), 0);
+    CHECK_STR(k, "");
+    CHECK_INT(hg_s3_parse_uri("s3:///x", b, sizeof b, k, sizeof k), -1);
+    CHECK_INT(hg_s3_parse_uri("https://bucket/x", b, sizeof b, k, sizeof k), -1);
+    CHECK_INT(hg_s3_parse_uri("s3://b/x", b, 1, k, sizeof k), -1);
+}
+
+static void test_backoff(void)
+{
+    struct hg_retry_policy p = { .max_attempts = 5, .base_ms = 100, .max_backoff_ms = 1000 };
+    long mx[6] = { 0 };
+    for (int i = 0; i < 2000; i++) {
+        for (int a = 1; a <= 5; a++) {
+            long d = hg_retry_backoff_ms(&p, a, 0);
+            CHECK(d >= 0);
+            long cap = 100L << (a - 1);
+            if (cap > 1000)
+                cap = 1000;
+            if (d > cap)
+                CHECK(!"backoff over its ceiling");
+            if (d > mx[a])
+                mx[a] = d;
+        }
+    }
+    /* Full jitter actually spreads: the maxima approach the ceilings. */
+    CHECK(mx[1] > 80 && mx[3] > 320 && mx[5] > 800);
+    CHECK(hg_retry_backoff_ms(&p, 1, 3000) >= 3000);
+    CHECK_INT(hg_retry_backoff_ms(&p, 1, 10L * 60 * 1000), HG_HTTP_RETRY_AFTER_MAX_MS);
+
+    struct hg_http_response r;
+    memset(&r, 0, sizeof r);
+    hg_buf_init(&r.hdrs, 1024);
+    hg_buf_append(&r.hdrs, "Retry-After\0" "7\0", 14);
+    CHECK_INT(hg_http_retry_after_ms(&r), 7000);
+    hg_buf_reset(&r.hdrs);
+    hg_buf_append(&r.hdrs, "retry-after\0" "soon\0", 17);
+    CHECK_INT(hg_http_retry_after_ms(&r), 0);
+    CHECK(hg_http_response_header(&r, "RETRY-AFTER") != NULL);
+    CHECK(hg_http_response_header(&r, "ETag") == NULL);
+    hg_http_response_cleanup(&r);
+}
+
+static void test_creds_files(void)
+{
+    char dir[] = "/tmp/hg-aws-test-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char cred[256], conf[256], e1[300], e2[300], e3[300], e4[300], err[2048];
+    snprintf(cred, sizeof cred, "%s/credentials", dir);
+    snprintf(conf, sizeof conf, "%s/config", dir);
+    FILE *f = fopen(cred, "w");
+    fputs("# comment\n[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key=sdefault\n"
+          "[dev]\naws_access_key_id =  AKIDDEV  \naws_secret_access_key = sdev\n"
+          "aws_session_token = tdev\n", f);
+    fclose(f);
+    f = fopen(conf, "w");
+    fputs("[default]\nregion = eu-north-1\n[profile cfgonly]\naws_access_key_id=AKIDCFG\n"
+          "aws_secret_access_key=scfg\nregion=ap-south-1\n[profile assume]\nrole_arn=arn:x\n"
+          "source_profile=default\n", f);
+    fclose(f);
+    snprintf(e1, sizeof e1, "AWS_SHARED_CREDENTIALS_FILE=%s", cred);
+    snprintf(e2, sizeof e2, "AWS_CONFIG_FILE=%s", conf);
+    snprintf(e4, sizeof e4, "AWS_EC2_METADATA_DISABLED=true");
+
+    struct hg_aws_creds c;
+    const char *profiles[] = { NULL, "dev", "cfgonly" };
+    const char *want[] = { "AKIDDEFAULT", "AKIDDEV", "AKIDCFG" };
+    for (int i = 0; i < 3; i++) {
+        snprintf(e3, sizeof e3, "AWS_PROFILE=%s", profiles[i] ? profiles[i] : "default");
+        char *env[] = { e1, e2, e3, e4, NULL };
+        struct hg_aws_creds_provider *p = hg_aws_creds_provider_from_env(env, err, sizeof err);
+        CHECK(p != NULL);
+        CHECK_INT(hg_aws_creds_get(p, &c, err, sizeof err), 0);
+        CHECK_STR(c.access_key_id, want[i]);
+        CHECK_STR(hg_aws_creds_source(p), "shared-file");
+        if (i == 1)
+            CHECK_STR(c.session_token, "tdev");
+        hg_aws_creds_provider_destroy(p);
+    }
+    char region[64];
+    {
+        char *env[] = { e2, NULL };
+        CHECK_INT(hg_aws_region_from_env(env, region, sizeof region), 0);
+        CHECK_STR(region, "eu-north-1");
+        char r2[] = "AWS_DEFAULT_REGION=us-west-2";
+        char *env2[] = { e2, r2, NULL };
+        CHECK_INT(hg_aws_region_from_env(env2, region, sizeof region), 0);
+        CHECK_STR(region, "us-west-2");
+        char *env3[] = { e3, e2, NULL };   /* AWS_PROFILE=cfgonly */
+        CHECK_INT(hg_aws_region_from_env(env3, region, sizeof region), 0);
+        CHECK_STR(region, "ap-south-1");
+        char nofile[] = "AWS_CONFIG_FILE=/nonexistent/x";
+        char *env4[] = { nofile, NULL };
+        CHECK_INT(hg_aws_region_from_env(env4, region, sizeof region), -1);
+    }
+    /* Unsupported profile kinds and missing explicit profiles are errors. */
+    {
+        char pa[] = "AWS_PROFILE=assume", pm[] = "AWS_PROFILE=missing";
+        char *env[] = { e1, e2, pa, e4, NULL };
+        struct hg_aws_creds_provider *p = hg_aws_creds_provider_from_env(env, err, sizeof err);
+        CHECK_INT(hg_aws_creds_get(p, &c, err, sizeof err), -1);
+        CHECK(strstr(err, "role_arn") != NULL);
+        hg_aws_creds_provider_destroy(p);
+        char *env2[] = { e1, e2, pm, e4, NULL };
+        p = hg_aws_creds_provider_from_env(env2, err, sizeof err);
+        CHECK_INT(hg_aws_creds_get(p, &c, err, sizeof err), -1);
+        CHECK(strstr(err, "profile missing not found") != NULL);
+        CHECK(strstr(err, "sdefault") == NULL && strstr(err, "sdev") == NULL);
+        hg_aws_creds_provider_destroy(p);
+    }
+    /* Nothing configured: one error naming every source tried. */
+    {
+        char n1[] = "AWS_SHARED_CREDENTIALS_FILE=/nonexistent/c", n2[] = "AWS_CONFIG_FILE=/nonexistent/f";
+        char *env[] = { n1, n2, e4, NULL };
+        struct hg_aws_creds_provider *p = hg_aws_creds_provider_from_env(env, err, sizeof err);
+        CHECK_INT(hg_aws_creds_get(p, &c, err, sizeof err), -1);
+        CHECK(strstr(err, "environment:") && strstr(err, "web-identity:") &&
+              strstr(err, "shared-file:") && strstr(err, "container:") && strstr(err, "imds:"));
+        CHECK_STR(hg_aws_creds_source(p), "none");
+        hg_aws_creds_provider_destroy(p);
+    }
+    /* Environment wins; half-set is an error. */
+    {
+        char a[] = "AWS_ACCESS_KEY_ID=AKIDENV", s[] = "AWS_SECRET_ACCESS_KEY=senv";
+        char *env[] = { a, s, e1, NULL };
+        struct hg_aws_creds_provider *p = hg_aws_creds_provider_from_env(env, err, sizeof err);
+        CHECK_INT(hg_aws_creds_get(p, &c, err, sizeof err), 0);
+        CHECK_STR(c.access_key_id, "AKIDENV");
+        CHECK_STR(hg_aws_creds_source(p), "environment");
+        hg_aws_creds_provider_destroy(p);
+        char *env2[] = { a, e1, NULL };
+        p = hg_aws_creds_provider_from_env(env2, err, sizeof err);
+        CHECK_INT(hg_aws_creds_get(p, &c, err, sizeof err), -1);
+        CHECK(strstr(err, "AWS_SECRET_ACCESS_KEY") != NULL);
+        hg_aws_creds_provider_destroy(p);
+    }
+    /* Container FULL_URI: plain http only to allowed hosts. */
+    {
+        const char *good[] = { "http://127.0.0.1:9/c", "http://169.254.170.23/v1/credentials",
+                               "http://[fd00:ec2::23]/v1", "https://creds.example.com/x",
+                               "http://localhost:80/x" };
+        const char *badu[] = { "http://example.com/x", "http://10.0.0.1/x", "ftp://127.0.0.1/x",
+                               "http://127.0.0.1.evil.com/x" };
+        char v[300];
+        for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+            snprintf(v, sizeof v, "AWS_CONTAINER_CREDENTIALS_FULL_URI=%s", good[i]);
+            char *env[] = { v, NULL };
+            struct hg_aws_creds_provider *p = hg_aws_creds_provider_from_env(env, err, sizeof err);
+            CHECK(p != NULL);
+            hg_aws_creds_provider_destroy(p);
+        }
+        for (size_t i = 0; i < sizeof badu / sizeof badu[0]; i++) {
+            snprintf(v, sizeof v, "AWS_CONTAINER_CREDENTIALS_FULL_URI=%s", badu[i]);
+            char *env[] = { v, NULL };
+            struct hg_aws_creds_provider *p = hg_aws_creds_provider_from_env(env, err, sizeof err);
+            CHECK(p == NULL);
+            CHECK(strstr(err, "AWS_CONTAINER_CREDENTIALS_FULL_URI") != NULL);
+        }
+    }
+    unlink(cred);
+    unlink(conf);
+    rmdir(dir);
+}
+
+int main(void)
+{
+    test_xml();
+    test_classify();
+    test_s3_uri();
+    test_backoff();
+    test_creds_files();
+    return TEST_DONE();
+}
