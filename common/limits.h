@@ -91,6 +91,8 @@
 #define HGC_PROBLEMS_SHOWN            10u               /* validation problems quoted in a message */
 #define HGC_KEY_MAX                   1024u             /* one S3 key (S3's own limit) */
 #define HGC_ADMIN_MAX_BODY            (1u * 1024u * 1024u)  /* /metrics text */
+#define HGC_GLUE_RUN_PAGES            5u                /* GetJobRuns pages searched (200 runs each) */
+#define HGC_GLUE_RUNS_MAX_RESPONSE    (4u * 1024u * 1024u)  /* one GetJobRuns answer */
 #define HGC_MAX_PARTITIONS            1024u             /* per-partition retry state slots */
 
 #endif

@@ -477,6 +477,21 @@ static int step_glue_start(struct job *j)
         rc = 0;
         goto out;
     }
+    /* A crash between StartJobRun and the marker below leaves a run
+     * without a marker: find it by its --hookgate_file_id argument. */
+    if (j->p->glue_runs) {
+        int f = hgc_glue_runs_find(j->p->glue_runs, j->glue_job, "--hookgate_file_id", j->file_id,
+                                   j->res->run_id, sizeof j->res->run_id, &j->res->err);
+        if (f < 0) {
+            reason_set(j, "Checking the Glue job \"%s\" for earlier runs failed (%s).", j->glue_job,
+                       j->res->err.code);
+            goto out;
+        }
+        if (f == 1) {
+            hg_log_info("glue_run_found", "file_id", j->file_id, "run_id", j->res->run_id);
+            goto mark;
+        }
+    }
     snprintf(path, sizeof path, "s3://%s/%s", s->s3_bucket, j->res->s3_key);
     const char *args[] = {
         "--hookgate_file_id", j->file_id,
@@ -498,6 +513,7 @@ static int step_glue_start(struct job *j)
                        file_label(j), j->glue_job, ae.code);
         goto out;
     }
+mark:
     if (hg_buf_appendf(&b, "{\"job\":\"") || hg_buf_append_json_str(&b, j->glue_job, strlen(j->glue_job)) ||
         hg_buf_appendf(&b, "\",\"run_id\":\"") ||
         hg_buf_append_json_str(&b, j->res->run_id, strlen(j->res->run_id)) ||
@@ -505,8 +521,8 @@ static int step_glue_start(struct job *j)
         hgc_err_set(&j->res->err, HGC_PERMANENT, "marker_too_long", "glue marker too long");
         goto out;
     }
-    /* If this write fails the run is started but unrecorded; the retry then
-     * starts a second run. The window is one S3 PUT wide. */
+    /* If this write fails the run is started but unrecorded; the retry
+     * finds it through GetJobRuns. */
     if (hgc_idem_put(j->p->s3, s->s3_bucket, key, b.data, &j->res->err) < 0)
         goto out;
     rc = 0;

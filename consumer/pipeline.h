@@ -14,6 +14,7 @@
 #include "common/limits.h"
 #include "common/metrics.h"
 #include "consumer/consumer_config.h"
+#include "consumer/glue_runs.h"
 #include "consumer/retry.h"
 #include "consumer/slack_api.h"
 
@@ -55,6 +56,7 @@ struct hgc_pipeline {
     struct hgc_slack *slack;
     struct hg_s3 *s3;
     struct hg_glue *glue;
+    struct hgc_glue_runs *glue_runs;   /* GetJobRuns look-up; NULL skips it */
     struct hg_histogram *step_latency[HGC_STEP_COUNT];  /* seconds; NULL entries ignored */
     bool dry_run;            /* stop after validation: no S3, Glue or Slack writes */
 };

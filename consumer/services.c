@@ -46,12 +46,18 @@ int hgc_services_open(struct hgc_services *svc, const struct hgc_settings *s, un
             snprintf(errstr, errstr_size, "Glue: %s", err);
             return -1;
         }
+        svc->glue_runs = hgc_glue_runs_create(environ, svc->creds, err, sizeof err);
+        if (!svc->glue_runs) {
+            snprintf(errstr, errstr_size, "Glue: %s", err);
+            return -1;
+        }
     }
     return 0;
 }
 
 void hgc_services_close(struct hgc_services *svc)
 {
+    hgc_glue_runs_destroy(svc->glue_runs);
     hg_glue_destroy(svc->glue);
     hg_s3_destroy(svc->s3);
     hg_aws_creds_provider_destroy(svc->creds);

@@ -11,6 +11,7 @@
 #include "common/aws/s3.h"
 #include "common/http_client.h"
 #include "consumer/consumer_config.h"
+#include "consumer/glue_runs.h"
 #include "consumer/slack_api.h"
 
 struct hgc_services {
@@ -19,6 +20,7 @@ struct hgc_services {
     struct hg_aws_creds_provider *creds;
     struct hg_s3 *s3;
     struct hg_glue *glue;
+    struct hgc_glue_runs *glue_runs;
 };
 
 #define HGC_SVC_SLACK 0x1u
