@@ -213,6 +213,10 @@ class Gateway:
                 self.proc.wait()
                 raise AssertionError("hookgate did not exit after SIGTERM")
         self.log.close()
+        # under -Db_sanitize=address,undefined a finding fails the test
+        text = self.stderr()
+        for mark in ("runtime error:", "AddressSanitizer", "LeakSanitizer"):
+            assert mark not in text, text[-4000:]
         return self.proc.returncode
 
 
@@ -228,7 +232,10 @@ def run_refused(args, env=None, timeout=15):
     full_env.update(env or {})
     p = subprocess.run([HOOKGATE_BIN] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        env=full_env, timeout=timeout)
-    return p.returncode, p.stderr.decode(errors="replace")
+    err = p.stderr.decode(errors="replace")
+    for mark in ("runtime error:", "AddressSanitizer", "LeakSanitizer"):
+        assert mark not in err, err[-4000:]
+    return p.returncode, err
 
 
 # ---- reading the topic back -------------------------------------------------------
