@@ -187,15 +187,24 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             return True
-        if kind == "expire":
-            self.server.keyring.expire(f["akid"])
-            return False
         hdrs = {}
         if "retry_after" in f:
             hdrs["Retry-After"] = str(f["retry_after"])
         self.send(f["status"], error_body(f.get("code", "InternalError"), "injected"),
                   headers=hdrs)
         return True
+
+    def apply_expiry(self, op):
+        """An "expire" fault marks a key expired before this request is
+        verified (credentials that run out mid-run)."""
+        with self.server.lock:
+            for i, f in enumerate(self.server.faults):
+                if f.get("kind") == "expire" and f.get("op") in (None, op):
+                    self.server.faults.pop(i)
+                    break
+            else:
+                return
+        self.server.keyring.expire(f["akid"])
 
     def _drop(self):
         self.close_connection = True
@@ -232,6 +241,7 @@ class S3Proxy(Handler):
         self.record()
         body = self.body()
         op = self.op()
+        self.apply_expiry(op)
         try:
             verify_sigv4(self.command, self.path, self.headers, body, self.server.keyring, "s3", True)
         except SigError as e:
@@ -292,6 +302,7 @@ class Glue(Handler):
     def do_POST(self):
         self.record()
         body = self.body()
+        self.apply_expiry(self.headers.get("X-Amz-Target", "").split(".")[-1])
         try:
             verify_sigv4("POST", self.path, self.headers, body, self.server.keyring, "glue", False)
         except SigError as e:

@@ -179,3 +179,24 @@ def test_no_such_bucket_and_connect_error(probe, s3, tmp_path):
                        base_env(AWS_ENDPOINT_URL_S3="http://127.0.0.1:9", HG_PROBE_ATTEMPTS="2"))
     assert doc["rc"] == -1 and doc["error"]["code"] == "Connect"
     assert doc["error"]["class"] == "retryable"
+
+
+def test_expired_credentials_mid_run(probe, s3, tmp_path):
+    """S3 answers ExpiredToken for the container's first credentials; the
+    client refreshes them and the PUT goes through."""
+    import standins
+    srv = standins.start("container", s3.keyring, expect_auth=None, creds_path="/creds")
+    try:
+        f = tmp_path / "x"
+        f.write_bytes(b"data")
+        env = {"AWS_REGION": "eu-west-1", "AWS_ENDPOINT_URL_S3": s3.url,
+               "AWS_CONTAINER_CREDENTIALS_FULL_URI": srv.url + "/creds",
+               "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "HG_PROBE_BASE_MS": "10"}
+        s3.faults.append({"op": "put", "kind": "expire", "akid": "ASIACTR00001"})
+        doc, err = run_probe(probe, ["s3-put", BUCKET, "exp/x", str(f)], env)
+        assert doc["rc"] == 0, doc
+        assert srv.issued == 2
+        assert '"code":"ExpiredToken"' in err
+        assert "secret-ASIACTR" not in err and "token-ASIACTR" not in err
+    finally:
+        srv.stop()

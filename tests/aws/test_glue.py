@@ -1,0 +1,83 @@
+"""test_glue.py — Glue StartJobRun/GetJob through hg-aws-probe against a
+stand-in that verifies each signature with botocore (service glue)."""
+
+import json
+
+from conftest import SECRET, base_env, run_probe
+
+
+def genv(glue, **extra):
+    return base_env(AWS_ENDPOINT_URL_GLUE=glue.url, **extra)
+
+
+def test_start_job_run_with_arguments(probe, glue):
+    args = ["--table", "orders", "--s3_key", "s3://b/k \"quoted\"\\é"]
+    doc, _ = run_probe(probe, ["glue-start", "hg-load"] + args, genv(glue))
+    assert doc["rc"] == 0, doc
+    assert doc["run_id"] == "jr_0001"
+    assert glue.runs == [{"JobName": "hg-load",
+                          "Arguments": {"--table": "orders", "--s3_key": "s3://b/k \"quoted\"\\é"}}]
+    m, p, h = glue.log[0]
+    assert (m, p) == ("POST", "/")
+    assert h["X-Amz-Target"] == "AWSGlue.StartJobRun"
+    assert h["Content-Type"] == "application/x-amz-json-1.1"
+    assert glue.sig_failures == 0
+
+
+def test_get_job(probe, glue):
+    doc, _ = run_probe(probe, ["glue-get", "hg-load"], genv(glue))
+    assert doc["rc"] == 0
+    doc, _ = run_probe(probe, ["glue-get", "nope"], genv(glue))
+    assert doc["rc"] == 1, doc
+    assert doc["error"]["code"] == "EntityNotFoundException"   # "ns#" prefix stripped
+    assert doc["error"]["class"] == "permanent"
+
+
+def test_errors_classified(probe, glue):
+    doc, _ = run_probe(probe, ["glue-start", "missing-job"], genv(glue))
+    assert doc["rc"] == -1
+    assert doc["error"]["code"] == "EntityNotFoundException"
+    assert doc["error"]["class"] == "permanent"
+    assert len(glue.log) == 1   # not retried
+    glue.faults += [{"op": "StartJobRun", "status": 400, "code": "ConcurrentRunsExceededException"}] * 2
+    doc, _ = run_probe(probe, ["glue-start", "hg-load"], genv(glue, HG_PROBE_ATTEMPTS="2"))
+    assert doc["rc"] == -1
+    assert doc["error"]["code"] == "ConcurrentRunsExceededException"
+    assert doc["error"]["class"] == "retryable"
+    glue.faults += [{"op": "StartJobRun", "status": 500, "code": "InternalServiceException"},
+                    {"op": "StartJobRun", "status": 400, "code": "ThrottlingException", "retry_after": 1}]
+    doc, err = run_probe(probe, ["glue-start", "hg-load"], genv(glue))
+    assert doc["rc"] == 0, doc
+    assert '"delay_ms":"1' in err   # Retry-After honoured
+
+
+def test_bad_signature_rejected(probe, glue):
+    doc, _ = run_probe(probe, ["glue-get", "hg-load"], genv(glue, AWS_SECRET_ACCESS_KEY="nope"))
+    assert doc["rc"] == -1
+    assert doc["error"]["code"] == "SignatureDoesNotMatch"
+    assert glue.sig_failures >= 1
+
+
+def test_timeout_is_retryable(probe, glue):
+    glue.faults += [{"op": "GetJob", "kind": "sleep", "seconds": 2}] * 2
+    doc, _ = run_probe(probe, ["glue-get", "hg-load"],
+                       genv(glue, HG_PROBE_ATTEMPTS="2", HG_PROBE_TIMEOUT_MS="500"))
+    assert doc["rc"] == -1
+    assert doc["error"]["code"] == "Timeout" and doc["error"]["class"] == "retryable"
+
+
+def test_secrets_never_logged(probe, glue):
+    """With debug logging and several retries, neither the secret, the
+    session token, the signature nor the Authorization header reaches
+    stderr or the printed error."""
+    token = "SESSIONTOKEN-must-not-leak-123"
+    glue.keyring.add("ASIALEAKTEST", SECRET, token)
+    glue.faults += [{"op": "StartJobRun", "status": 503, "code": "ServiceUnavailable"}] * 2
+    env = genv(glue, AWS_ACCESS_KEY_ID="ASIALEAKTEST", AWS_SESSION_TOKEN=token)
+    doc, err = run_probe(probe, ["glue-start", "hg-load"], env)
+    assert doc["rc"] == 0, doc
+    assert err.count("aws_retry") == 2   # the retries were logged ...
+    sigs = [h["Authorization"].rsplit("Signature=", 1)[1] for m, p, h in glue.log]
+    out = json.dumps(doc)
+    for leak in [SECRET, token, "Authorization", "AWS4-HMAC-SHA256"] + sigs:
+        assert leak not in err and leak not in out   # ... without secrets
