@@ -6,6 +6,8 @@ import json
 import socket
 import time
 
+import pytest
+
 from conftest import event_callback, post_event, request, sign
 
 REQUEST_TIMEOUT_S = 0.8   # conftest.gateway: --request-timeout-ms 800
@@ -89,16 +91,13 @@ def test_pipelining_two_requests_in_one_send(gateway, reader):
     assert len(reader.by_id(d2["event_id"])) == 1
 
 
-def test_connection_close_is_honoured(gateway):
+@pytest.mark.parametrize("req", [
+    b"GET /healthz HTTP/1.1\r\nHost: it\r\nConnection: close\r\n\r\n",
+    b"GET /healthz HTTP/1.0\r\n\r\n",                 # HTTP/1.0 without keep-alive
+])
+def test_connection_close_is_honoured(gateway, req):
     s = socket.create_connection(("127.0.0.1", gateway.port))
-    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: it\r\nConnection: close\r\n\r\n")
-    out, _ = read_responses(s, 1)
-    assert out[0][0] == 200
-    assert closed_by_peer(s, 2)
-    s.close()
-    # HTTP/1.0 without keep-alive closes too
-    s = socket.create_connection(("127.0.0.1", gateway.port))
-    s.sendall(b"GET /healthz HTTP/1.0\r\n\r\n")
+    s.sendall(req)
     out, _ = read_responses(s, 1)
     assert out[0][0] == 200
     assert closed_by_peer(s, 2)

@@ -177,28 +177,18 @@ def view_submission_payload(marker):
     }
 
 
-def test_interactive_block_actions(gateway, reader):
-    marker = uid("")
-    payload = block_actions_payload(marker)
+@pytest.mark.parametrize("make,kind,team,channel,app", [
+    (block_actions_payload, "block_actions", "T0INTER", "C0INTER", "A0INTER"),
+    (view_submission_payload, "view_submission", "T0VIEW", None, "A0VIEW"),   # no channel: key = team
+])
+def test_interactive(gateway, reader, make, kind, team, channel, app):
+    payload = make(uid(""))
     body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
     r = post_signed(gateway.port, "/slack/interactive", body, FORM)
     assert r.status == 200, r
     key, rec = one(reader, lambda x: x["data"].get("trigger_id") == payload["trigger_id"])
-    check_record(key, rec, type="com.slack.interactive.block_actions", team="T0INTER",
-                 channel="C0INTER", app="A0INTER", route="interactive", envelope="none",
-                 encoding="form-payload", data=payload)
-
-
-def test_interactive_view_submission(gateway, reader):
-    marker = uid("")
-    payload = view_submission_payload(marker)
-    body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
-    r = post_signed(gateway.port, "/slack/interactive", body, FORM)
-    assert r.status == 200, r
-    key, rec = one(reader, lambda x: x["data"].get("trigger_id") == payload["trigger_id"])
-    check_record(key, rec, type="com.slack.interactive.view_submission", team="T0VIEW",
-                 channel=None, app="A0VIEW", route="interactive", envelope="none",
-                 encoding="form-payload", data=payload)
+    check_record(key, rec, type="com.slack.interactive." + kind, team=team, channel=channel,
+                 app=app, route="interactive", envelope="none", encoding="form-payload", data=payload)
 
 
 def slack_example_fields(body=SLACK_EXAMPLE_BODY):
