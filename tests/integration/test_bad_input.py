@@ -38,6 +38,22 @@ def test_400_json_not_an_object_or_without_type(gateway):
         assert_error(r, 400)
 
 
+def test_400_invalid_utf8_and_deep_nesting(gateway):
+    doc = bad_event()
+    body = json.dumps(doc).encode().replace(b'"hello"', b'"he\xffllo"')
+    d = assert_error(post_signed(gateway.port, "/slack/events", body, "application/json"), 400, "malformed_json")
+    assert "UTF8" in d["message"] or "UTF-8" in d["message"], d
+    deep = b'{"type":"event_callback","a":' + b"[" * 100 + b"]" * 100 + b"}"
+    d = assert_error(post_signed(gateway.port, "/slack/events", deep, "application/json"), 400, "malformed_json")
+    assert "nesting" in d["message"], d
+    # a form field (slash command) and an interactive payload with a byte that is not UTF-8
+    form = b"command=%2Fx&team_id=T1&channel_id=C1&text=a%FFb"
+    assert_error(post_signed(gateway.port, "/slack/commands", form, FORM), 400, "malformed_form")
+    payload = b'{"type":"block_actions","team":{"id":"T1"},"x":"\xff"}'
+    form = b"payload=" + urllib.parse.quote_from_bytes(payload).encode()
+    assert_error(post_signed(gateway.port, "/slack/interactive", form, FORM), 400)
+
+
 def test_400_malformed_form(gateway):
     r = post_signed(gateway.port, "/slack/commands", b"command=%2Fx&text=%zz&team_id=T1", FORM)
     doc = assert_error(r, 400, "malformed_form")
