@@ -1,10 +1,231 @@
-/* cmd_redrive.c — `hookgate-consumer redrive` (not available yet). */
+/* cmd_redrive.c — `hookgate-consumer redrive`: put dead-lettered records
+ * back on their source topic (header hookgate-dlq-source-topic, else
+ * HOOKGATE_TOPIC) with their original key, value and headers, committing
+ * the DLQ offsets under "<group>.redrive" so each record is redriven once.
+ * Stops at the end of the DLQ as it was when the command started. The
+ * worker's markers make the reprocessing idempotent. */
+#include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "common/kafka.h"
+#include "common/log.h"
 #include "consumer/commands.h"
+#include "consumer/consumer_config.h"
+#include "consumer/dlq.h"
+
+static volatile sig_atomic_t redrive_stop;
+
+static void on_signal(int sig)
+{
+    redrive_stop = 1;
+}
+
+/* A header value as a NUL-terminated string in out, or "" when absent. */
+static void header_str(rd_kafka_headers_t *h, const char *name, char *out, size_t out_size)
+{
+    const void *v = NULL;
+    size_t n = 0;
+    out[0] = '\0';
+    if (h && rd_kafka_header_get_last(h, name, &v, &n) == RD_KAFKA_RESP_ERR_NO_ERROR && v) {
+        if (n >= out_size)
+            n = out_size - 1;
+        memcpy(out, v, n);
+        out[n] = '\0';
+    }
+}
+
+/* The record's headers without the hookgate-dlq-* ones, plus where it was
+ * redriven from. Returns a new list (caller destroys) or NULL. */
+static rd_kafka_headers_t *redrive_headers(rd_kafka_headers_t *h, const rd_kafka_message_t *m)
+{
+    rd_kafka_headers_t *out = rd_kafka_headers_new(8);
+    const char *name;
+    const void *v;
+    size_t n;
+    char from[128];
+    if (!out)
+        return NULL;
+    for (size_t i = 0; h && rd_kafka_header_get_all(h, i, &name, &v, &n) == RD_KAFKA_RESP_ERR_NO_ERROR; i++)
+        if (strncmp(name, "hookgate-dlq-", 13))
+            rd_kafka_header_add(out, name, -1, v, (ssize_t)n);
+    snprintf(from, sizeof from, "%s/%" PRId32 "/%" PRId64, rd_kafka_topic_name(m->rkt), m->partition,
+             m->offset);
+    rd_kafka_header_add(out, "hookgate-redriven-from", -1, from, -1);
+    return out;
+}
 
 int hgc_cmd_redrive(int argc, char **argv)
 {
-    fprintf(stderr, "hookgate-consumer redrive: not available yet\n");
-    return 2;
+    int rc = 2;
+    char errstr[512];
+    struct hgc_settings s;
+    struct hg_kafka_props props;
+    struct hgc_dlq *out = NULL;
+    rd_kafka_t *rk = NULL;
+    rd_kafka_conf_t *conf = NULL;
+    rd_kafka_topic_partition_list_t *parts = NULL;
+    int64_t *ends = NULL;
+    char *group = NULL;
+    int pos = 0;
+
+    int r = hgc_settings_load(&s, &props, "redrive", argc, argv, HGC_NEED_KAFKA, &pos, errstr,
+                              sizeof errstr);
+    if (r == 1) {
+        printf("\nredrive: [--dlq-topic T] [--limit N] [--dry-run]\n");
+        rc = 0;
+        goto out;
+    }
+    if (r != 0 || pos < argc) {
+        fprintf(stderr, "hookgate-consumer redrive: %s\n", r ? errstr : "unexpected argument");
+        goto out;
+    }
+    hg_log_setup("hookgate-consumer", s.log_min);
+    size_t gl = strlen(s.group) + sizeof ".redrive";
+    group = malloc(gl);
+    if (!group)
+        goto out;
+    snprintf(group, gl, "%s.redrive", s.group);
+    const char *defaults[] = {
+        "group.id", group, "enable.auto.commit", "false", "enable.auto.offset.store", "false",
+        "enable.partition.eof", "true", "auto.offset.reset", "earliest", NULL,
+    };
+    conf = hg_kafka_conf_new(s.kafka_brokers, defaults, &props, errstr, sizeof errstr);
+    if (!conf || !(rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr))) {
+        fprintf(stderr, "hookgate-consumer redrive: consumer: %s\n", errstr);
+        goto out;
+    }
+    conf = NULL;
+    rd_kafka_poll_set_consumer(rk);
+    if (!s.dry_run) {
+        out = hgc_dlq_create(s.kafka_brokers, &props, s.topic, errstr, sizeof errstr);
+        if (!out) {
+            fprintf(stderr, "hookgate-consumer redrive: producer: %s\n", errstr);
+            goto out;
+        }
+    }
+
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, s.dlq_topic, NULL);
+    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, 10000);
+    rd_kafka_topic_destroy(rkt);
+    if (e || !md || md->topic_cnt != 1 || md->topics[0].err) {
+        fprintf(stderr, "hookgate-consumer redrive: topic %s: %s\n", s.dlq_topic,
+                rd_kafka_err2str(e ? e : md && md->topic_cnt ? md->topics[0].err
+                                                            : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC));
+        if (md)
+            rd_kafka_metadata_destroy(md);
+        goto out;
+    }
+    int nparts = md->topics[0].partition_cnt;
+    rd_kafka_metadata_destroy(md);
+    parts = rd_kafka_topic_partition_list_new(nparts);
+    ends = calloc((size_t)nparts + 1, sizeof *ends);
+    if (!parts || !ends)
+        goto out;
+    for (int p = 0; p < nparts; p++)
+        rd_kafka_topic_partition_list_add(parts, s.dlq_topic, p);
+    e = rd_kafka_committed(rk, parts, 10000);
+    if (e) {
+        fprintf(stderr, "hookgate-consumer redrive: committed offsets: %s\n", rd_kafka_err2str(e));
+        goto out;
+    }
+    int active = 0;
+    for (int p = 0; p < nparts; p++) {
+        int64_t lo = 0, hi = 0;
+        e = rd_kafka_query_watermark_offsets(rk, s.dlq_topic, p, &lo, &hi, 10000);
+        if (e) {
+            fprintf(stderr, "hookgate-consumer redrive: watermarks: %s\n", rd_kafka_err2str(e));
+            goto out;
+        }
+        ends[p] = hi;
+        if (parts->elems[p].offset < lo)
+            parts->elems[p].offset = lo;
+        if (parts->elems[p].offset < hi)
+            active++;
+    }
+    if (active && (e = rd_kafka_assign(rk, parts))) {
+        fprintf(stderr, "hookgate-consumer redrive: assign: %s\n", rd_kafka_err2str(e));
+        goto out;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    long long n = 0;
+    int failed = 0;
+    while (active > 0 && !redrive_stop && (s.limit == 0 || n < s.limit)) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 500);
+        if (!m)
+            continue;
+        if (m->err) {
+            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                hg_log_warn("consumer_error", "error", rd_kafka_message_errstr(m));
+            rd_kafka_message_destroy(m);
+            continue;
+        }
+        if (m->partition < 0 || m->partition >= nparts || m->offset >= ends[m->partition]) {
+            rd_kafka_message_destroy(m);
+            continue;
+        }
+        rd_kafka_headers_t *h = NULL;
+        char topic[256], step[64], reason[256];
+        rd_kafka_message_headers(m, &h);
+        header_str(h, HGC_DLQ_H_TOPIC, topic, sizeof topic);
+        header_str(h, HGC_DLQ_H_STEP, step, sizeof step);
+        header_str(h, HGC_DLQ_H_REASON, reason, sizeof reason);
+        const char *dest = topic[0] ? topic : s.topic;
+        printf("%s %s/%" PRId32 "/%" PRId64 " -> %s (failed at %s: %s)\n",
+               s.dry_run ? "would redrive" : "redrive", s.dlq_topic, m->partition, m->offset, dest,
+               step[0] ? step : "?", reason);
+        fflush(stdout);
+        if (!s.dry_run) {
+            rd_kafka_headers_t *nh = redrive_headers(h, m);
+            int pr = nh ? hgc_dlq_produce_sync(out, dest, m->key, m->key_len, m->payload, m->len, nh,
+                                               30000, errstr, sizeof errstr)
+                        : -1;
+            if (nh)
+                rd_kafka_headers_destroy(nh);
+            if (pr != 0) {
+                fprintf(stderr, "hookgate-consumer redrive: %s\n", nh ? errstr : "out of memory");
+                failed = 1;
+                rd_kafka_message_destroy(m);
+                break;
+            }
+            rd_kafka_topic_partition_list_t *c = rd_kafka_topic_partition_list_new(1);
+            rd_kafka_topic_partition_list_add(c, s.dlq_topic, m->partition)->offset = m->offset + 1;
+            e = rd_kafka_commit(rk, c, 0);
+            rd_kafka_topic_partition_list_destroy(c);
+            if (e) {
+                fprintf(stderr, "hookgate-consumer redrive: commit: %s (the record may be redriven "
+                                "again; the worker's markers keep that harmless)\n", rd_kafka_err2str(e));
+                failed = 1;
+            }
+        }
+        n++;
+        if (m->offset + 1 >= ends[m->partition])
+            active--;
+        rd_kafka_message_destroy(m);
+    }
+    printf("%s %lld record(s) from %s\n", s.dry_run ? "would redrive" : "redrove", n, s.dlq_topic);
+    rc = failed || redrive_stop ? 1 : 0;
+out:
+    if (rk) {
+        rd_kafka_assign(rk, NULL);
+        rd_kafka_consumer_close(rk);
+        rd_kafka_destroy(rk);
+    }
+    if (conf)
+        rd_kafka_conf_destroy(conf);
+    if (parts)
+        rd_kafka_topic_partition_list_destroy(parts);
+    free(ends);
+    free(group);
+    hgc_dlq_destroy(out);
+    hgc_settings_cleanup(&s, &props);
+    return rc;
 }

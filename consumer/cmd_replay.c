@@ -1,10 +1,309 @@
-/* cmd_replay.c — `hookgate-consumer replay` (not available yet). */
+/* cmd_replay.c — `hookgate-consumer replay`: reprocess a partition's offset
+ * range or a time range through the same pipeline, without touching the
+ * group's committed offsets (assign, never commit, a separate group id).
+ * --dry-run validates and reports without side effects. */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
+#include "common/kafka.h"
+#include "common/log.h"
 #include "consumer/commands.h"
+#include "consumer/consumer_config.h"
+#include "consumer/dlq.h"
+#include "consumer/pipeline.h"
+#include "consumer/services.h"
+#include "consumer/worker.h"
+
+static volatile sig_atomic_t replay_stop;
+
+static void on_signal(int sig)
+{
+    replay_stop = 1;
+}
+
+/* "123" → 123; anything else is an error. */
+static int parse_i64(const char *s, int64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < 0)
+        return -1;
+    *out = (int64_t)v;
+    return 0;
+}
+
+/* Epoch milliseconds, or RFC 3339 "YYYY-MM-DDTHH:MM:SS[.fff]Z". */
+static int parse_time_ms(const char *s, int64_t *out)
+{
+    struct tm tm;
+    if (parse_i64(s, out) == 0)
+        return 0;
+    memset(&tm, 0, sizeof tm);
+    const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (!p)
+        return -1;
+    int64_t ms = 0;
+    if (*p == '.') {
+        int digits = 0;
+        for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+            if (digits < 3)
+                ms = ms * 10 + (*p - '0');
+        for (; digits < 3; digits++)
+            ms *= 10;
+    }
+    if (strcmp(p, "Z") && strcmp(p, "+00:00"))
+        return -1;
+    *out = (int64_t)timegm(&tm) * 1000 + ms;
+    return 0;
+}
+
+/* One partition's range: [start, end] offsets, end_ms bounds the time. */
+struct range {
+    int32_t partition;
+    int64_t start, end;
+};
 
 int hgc_cmd_replay(int argc, char **argv)
 {
-    fprintf(stderr, "hookgate-consumer replay: not available yet\n");
-    return 2;
+    int rc = 2;
+    char errstr[512];
+    struct hgc_settings s;
+    struct hg_kafka_props props;
+    struct hgc_services svc;
+    struct hgc_pipeline pipe;
+    struct hgc_dlq *dlq = NULL;
+    rd_kafka_t *rk = NULL;
+    rd_kafka_conf_t *conf = NULL;
+    rd_kafka_topic_partition_list_t *assign = NULL;
+    struct range *ranges = NULL;
+    int nranges = 0;
+    char *group = NULL;
+    int pos = 0;
+    int64_t from_off = -1, to_off = -1, from_ms = -1, to_ms = -1;
+    unsigned long counts[HGC_OUT_COUNT] = { 0 };
+    struct hgc_pipeline_result *last = calloc(1, sizeof *last);
+
+    memset(&svc, 0, sizeof svc);
+    if (!last) {
+        fprintf(stderr, "hookgate-consumer replay: out of memory\n");
+        return 2;
+    }
+    int r = hgc_settings_load(&s, &props, "replay", argc, argv,
+                              HGC_NEED_KAFKA | HGC_NEED_SLACK | HGC_NEED_TABLES, &pos, errstr,
+                              sizeof errstr);
+    if (r == 1) {
+        printf("\nreplay: --partition P --from-offset A [--to-offset B], or\n"
+               "        [--partition P] --from-time T1 [--to-time T2]; --dry-run to validate only.\n");
+        rc = 0;
+        goto out;
+    }
+    if (r != 0 || pos < argc) {
+        fprintf(stderr, "hookgate-consumer replay: %s\n", r ? errstr : "unexpected argument");
+        goto out;
+    }
+    if ((s.from_offset && parse_i64(s.from_offset, &from_off)) ||
+        (s.to_offset && parse_i64(s.to_offset, &to_off))) {
+        fprintf(stderr, "hookgate-consumer replay: --from-offset/--to-offset must be offsets (0, 1, ...)\n");
+        goto out;
+    }
+    if ((s.from_time && parse_time_ms(s.from_time, &from_ms)) ||
+        (s.to_time && parse_time_ms(s.to_time, &to_ms))) {
+        fprintf(stderr, "hookgate-consumer replay: --from-time/--to-time must be RFC 3339 "
+                        "(2026-11-22T07:00:00Z) or epoch milliseconds\n");
+        goto out;
+    }
+    bool by_offset = from_off >= 0, by_time = from_ms >= 0;
+    if (by_offset == by_time || (by_offset && s.partition < 0) || (to_off >= 0 && !by_offset) ||
+        (to_ms >= 0 && !by_time)) {
+        fprintf(stderr, "hookgate-consumer replay: give either --partition with --from-offset "
+                        "[--to-offset], or --from-time [--to-time] [--partition]\n");
+        goto out;
+    }
+    if (!s.dry_run && !s.s3_bucket) {
+        fprintf(stderr, "hookgate-consumer replay: setting HOOKGATE_S3_BUCKET (--s3-bucket) is required "
+                        "(or use --dry-run)\n");
+        goto out;
+    }
+    hg_log_setup("hookgate-consumer", s.log_min);
+    if (hgc_services_open(&svc, &s, HGC_SVC_SLACK | HGC_SVC_AWS, errstr, sizeof errstr)) {
+        fprintf(stderr, "hookgate-consumer replay: %s\n", errstr);
+        goto out;
+    }
+    memset(&pipe, 0, sizeof pipe);
+    pipe.settings = &s;
+    pipe.slack = svc.slack;
+    pipe.s3 = svc.s3;
+    pipe.glue = svc.glue;
+    pipe.glue_runs = svc.glue_runs;
+    pipe.dry_run = s.dry_run;
+    if (!s.dry_run) {
+        dlq = hgc_dlq_create(s.kafka_brokers, &props, s.dlq_topic, errstr, sizeof errstr);
+        if (!dlq) {
+            fprintf(stderr, "hookgate-consumer replay: dead-letter producer: %s\n", errstr);
+            goto out;
+        }
+    }
+
+    /* A consumer that never joins or commits for the worker group. */
+    size_t gl = strlen(s.group) + sizeof ".replay";
+    group = malloc(gl);
+    if (!group)
+        goto out;
+    snprintf(group, gl, "%s.replay", s.group);
+    const char *defaults[] = {
+        "group.id", group, "enable.auto.commit", "false", "enable.auto.offset.store", "false",
+        "enable.partition.eof", "true", NULL,
+    };
+    conf = hg_kafka_conf_new(s.kafka_brokers, defaults, &props, errstr, sizeof errstr);
+    if (!conf || !(rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr))) {
+        fprintf(stderr, "hookgate-consumer replay: consumer: %s\n", errstr);
+        goto out;
+    }
+    conf = NULL;
+    rd_kafka_poll_set_consumer(rk);
+
+    /* Which partitions. */
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, s.topic, NULL);
+    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, 10000);
+    rd_kafka_topic_destroy(rkt);
+    if (e || !md || md->topic_cnt != 1 || md->topics[0].err) {
+        fprintf(stderr, "hookgate-consumer replay: topic %s: %s\n", s.topic,
+                rd_kafka_err2str(e ? e : md && md->topic_cnt ? md->topics[0].err
+                                                            : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC));
+        if (md)
+            rd_kafka_metadata_destroy(md);
+        goto out;
+    }
+    int nparts = md->topics[0].partition_cnt;
+    rd_kafka_metadata_destroy(md);
+    if (s.partition >= nparts) {
+        fprintf(stderr, "hookgate-consumer replay: topic %s has %d partitions\n", s.topic, nparts);
+        goto out;
+    }
+    ranges = calloc((size_t)nparts, sizeof *ranges);
+    assign = rd_kafka_topic_partition_list_new(nparts);
+    if (!ranges || !assign)
+        goto out;
+    for (int p = 0; p < nparts; p++) {
+        if (s.partition >= 0 && p != s.partition)
+            continue;
+        int64_t lo = 0, hi = 0;
+        e = rd_kafka_query_watermark_offsets(rk, s.topic, p, &lo, &hi, 10000);
+        if (e) {
+            fprintf(stderr, "hookgate-consumer replay: watermarks of partition %d: %s\n", p,
+                    rd_kafka_err2str(e));
+            goto out;
+        }
+        struct range *g = &ranges[nranges];
+        g->partition = p;
+        g->start = by_offset ? from_off : from_ms;   /* times resolved below */
+        g->end = hi - 1;
+        if (by_offset && to_off >= 0 && to_off < g->end)
+            g->end = to_off;
+        if (by_offset && g->start < lo)
+            g->start = lo;
+        nranges++;
+    }
+    if (by_time) {
+        rd_kafka_topic_partition_list_t *q = rd_kafka_topic_partition_list_new(nranges);
+        for (int i = 0; i < nranges; i++)
+            rd_kafka_topic_partition_list_add(q, s.topic, ranges[i].partition)->offset = from_ms;
+        e = rd_kafka_offsets_for_times(rk, q, 10000);
+        for (int i = 0; !e && i < nranges; i++) {
+            int64_t o = q->elems[i].offset;
+            ranges[i].start = o >= 0 ? o : ranges[i].end + 1;   /* -1: nothing that late */
+        }
+        rd_kafka_topic_partition_list_destroy(q);
+        if (e) {
+            fprintf(stderr, "hookgate-consumer replay: offsets for time: %s\n", rd_kafka_err2str(e));
+            goto out;
+        }
+    }
+    int active = 0;
+    for (int i = 0; i < nranges; i++) {
+        if (ranges[i].start > ranges[i].end)
+            continue;
+        rd_kafka_topic_partition_list_add(assign, s.topic, ranges[i].partition)->offset = ranges[i].start;
+        active++;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    if (active && (e = rd_kafka_assign(rk, assign))) {
+        fprintf(stderr, "hookgate-consumer replay: assign: %s\n", rd_kafka_err2str(e));
+        goto out;
+    }
+    long long done = 0;
+    bool dead = false;
+    while (active > 0 && !replay_stop && (s.limit == 0 || done < s.limit)) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 500);
+        if (!m)
+            continue;
+        struct range *g = NULL;
+        for (int i = 0; i < nranges; i++)
+            if (ranges[i].partition == m->partition)
+                g = &ranges[i];
+        if (m->err || !g || g->start > g->end) {
+            if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                hg_log_warn("consumer_error", "error", rd_kafka_message_errstr(m));
+            if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF && g && g->start <= g->end) {
+                g->start = g->end + 1;   /* the end moved back (retention): stop */
+                active--;
+            }
+            rd_kafka_message_destroy(m);
+            continue;
+        }
+        rd_kafka_timestamp_type_t tt;
+        int64_t ts = rd_kafka_message_timestamp(m, &tt);
+        if (m->offset > g->end || (by_time && to_ms >= 0 && ts > to_ms)) {
+            g->start = g->end + 1;
+            active--;
+            rd_kafka_message_destroy(m);
+            continue;
+        }
+        enum hgc_outcome o = hgc_worker_process_inline(&pipe, dlq, &s, NULL, m, &replay_stop, last);
+        if (o < HGC_OUT_COUNT)
+            counts[o]++;
+        dead |= o == HGC_OUT_DEAD || o == HGC_OUT_INVALID || o == HGC_OUT_RETRY;
+        printf("partition %" PRId32 " offset %" PRId64 ": %s%s%s\n", m->partition, m->offset,
+               hgc_outcome_name(o), last->message[0] ? ": " : "", last->message);
+        fflush(stdout);
+        done++;
+        g->start = m->offset + 1;
+        if (g->start > g->end)
+            active--;
+        rd_kafka_message_destroy(m);
+    }
+    printf("replayed %lld record(s)%s:", done, s.dry_run ? " (dry run)" : "");
+    for (int o = 0; o < HGC_OUT_COUNT; o++)
+        if (counts[o])
+            printf(" %s=%lu", hgc_outcome_name((enum hgc_outcome)o), counts[o]);
+    printf("\n");
+    rc = replay_stop ? 1 : dead ? 1 : 0;
+out:
+    if (rk) {
+        rd_kafka_assign(rk, NULL);
+        rd_kafka_consumer_close(rk);
+        rd_kafka_destroy(rk);
+    }
+    if (conf)
+        rd_kafka_conf_destroy(conf);
+    if (assign)
+        rd_kafka_topic_partition_list_destroy(assign);
+    free(ranges);
+    free(group);
+    free(last);
+    hgc_dlq_destroy(dlq);
+    hgc_services_close(&svc);
+    hgc_settings_cleanup(&s, &props);
+    return rc;
 }

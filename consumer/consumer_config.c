@@ -52,6 +52,20 @@ const struct hg_setting hgc_settings_table[] = {
       "5368709120", 1, 5368709120LL, 0, "Largest Slack file processed (S3 single PUT limit: 5 GiB)." },
     { "poll-ms", "HOOKGATE_POLL_MS", HG_SETTING_INT, S(poll_ms),
       "200", 1, 10000, 0, "Longest wait in one consumer poll." },
+    { "partition", NULL, HG_SETTING_INT, S(partition), "-1", -1, 100000, 0,
+      "replay: the partition to reprocess (-1 = every partition, time ranges only)." },
+    { "from-offset", NULL, HG_SETTING_STR, S(from_offset), NULL, 0, 0, 0,
+      "replay: first offset to reprocess." },
+    { "to-offset", NULL, HG_SETTING_STR, S(to_offset), NULL, 0, 0, 0,
+      "replay: last offset to reprocess (inclusive; default: the end)." },
+    { "from-time", NULL, HG_SETTING_STR, S(from_time), NULL, 0, 0, 0,
+      "replay: reprocess records from this time (RFC 3339 or epoch ms)." },
+    { "to-time", NULL, HG_SETTING_STR, S(to_time), NULL, 0, 0, 0,
+      "replay: ... up to this time (default: the end)." },
+    { "limit", NULL, HG_SETTING_INT, S(limit), "0", 0, 100000000, 0,
+      "replay/redrive: stop after this many records (0 = no limit)." },
+    { "dry-run", NULL, HG_SETTING_BOOL, S(dry_run), "false", 0, 0, 0,
+      "replay: validate and report without side effects; redrive: list only." },
 };
 const size_t hgc_settings_count = sizeof hgc_settings_table / sizeof hgc_settings_table[0];
 

@@ -3,6 +3,7 @@
 #ifndef HGC_CONSUMER_CONFIG_H
 #define HGC_CONSUMER_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -30,6 +31,12 @@ struct hgc_settings {
     long long http_timeout_ms;
     long long max_file_bytes;   /* refuse Slack files bigger than this */
     long long poll_ms;
+    /* Command flags (no variables): replay and redrive. */
+    long long partition;        /* -1 = all */
+    char *from_offset, *to_offset;   /* text: checked by the command */
+    char *from_time, *to_time;       /* RFC 3339 or epoch ms */
+    long long limit;            /* redrive/replay: stop after this many records, 0 = no limit */
+    bool dry_run;
     enum hg_log_level log_min;  /* parsed log_level */
 };
 

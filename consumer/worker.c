@@ -415,7 +415,8 @@ enum hgc_outcome hgc_worker_process_inline(struct hgc_pipeline *pipe, struct hgc
                                            const struct hgc_settings *s,
                                            struct hgc_worker_metrics *m,
                                            const rd_kafka_message_t *msg,
-                                           volatile sig_atomic_t *stop)
+                                           volatile sig_atomic_t *stop,
+                                           struct hgc_pipeline_result *last)
 {
     struct hg_retry_policy policy = {
         .max_attempts = (int)s->retry_max_attempts,
@@ -443,6 +444,8 @@ enum hgc_outcome hgc_worker_process_inline(struct hgc_pipeline *pipe, struct hgc
     }
     if (o != HGC_OUT_RETRY)
         count(m, o);
+    if (last)
+        *last = *res;
     free(res);
     return o;
 }

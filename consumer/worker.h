@@ -53,12 +53,14 @@ void hgc_worker_destroy(struct hgc_worker *w);
 
 /* Handle one consumed message the way run does (pipeline, retries within
  * the process when pause is false, DLQ on exhaustion): used by replay,
- * which owns no group. Returns the final outcome. */
+ * which owns no group. last (may be NULL) receives the last attempt's
+ * result. Returns the final outcome. */
 enum hgc_outcome hgc_worker_process_inline(struct hgc_pipeline *pipe, struct hgc_dlq *dlq,
                                            const struct hgc_settings *s,
                                            struct hgc_worker_metrics *m,
                                            const rd_kafka_message_t *msg,
-                                           volatile sig_atomic_t *stop);
+                                           volatile sig_atomic_t *stop,
+                                           struct hgc_pipeline_result *last);
 
 /* Log one pipeline result as a JSON line (no secrets). */
 void hgc_worker_log_result(const rd_kafka_message_t *msg, const struct hgc_pipeline_result *r,
