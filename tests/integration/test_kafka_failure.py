@@ -5,6 +5,7 @@
 # answered 503 does not turn up later. librdkafka facts: protocols.md §11
 # (src/rdkafka.h, rdkafka_mock.h @ v2.0.2).
 import json
+import signal
 import threading
 import time
 
@@ -151,3 +152,55 @@ def test_inflight_limit_answers_503_at_once(faulty):
         assert slow["r"].status == 200, slow
     finally:
         assert gw.stop() == 0, gw.stderr()
+
+
+def test_loop_not_blocked_while_waiting_for_kafka(faulty):
+    # one loop thread: while its record waits for a slow broker, the same loop
+    # keeps answering other requests at once
+    mc, _, rd = faulty
+    gw = Gateway(gateway_args(mc.bootstrap, threads=1, ack_timeout_ms=3000))
+    try:
+        assert post_event(gw.port, event_callback()).status == 200
+        mc.cmd("rtt 1 1000")
+        slow = {}
+        t = threading.Thread(target=lambda: slow.setdefault("r", post_event(gw.port, event_callback())))
+        t.start()
+        time.sleep(0.2)
+        for _ in range(5):
+            r = request(gw.port, "GET", "/healthz")
+            assert r.status == 200 and r.elapsed < 0.2, r.elapsed
+        t.join()
+        assert slow["r"].status == 200 and slow["r"].elapsed >= 0.8, slow
+    finally:
+        assert gw.stop() == 0, gw.stderr()
+
+
+def test_sigterm_lets_a_waiting_request_finish(faulty):
+    # SIGTERM (no grace period) while a record waits for its ack: the request
+    # still gets its 200, the record is on the topic, exit 0
+    mc, _, rd = faulty
+    gw = Gateway(gateway_args(mc.bootstrap, threads=1, ack_timeout_ms=3000))
+    warm = event_callback()
+    assert post_event(gw.port, warm).status == 200
+    assert len(rd.by_id(warm["event_id"])) == 1
+    mc.cmd("rtt 1 1000")
+    d = event_callback()
+    slow = {}
+
+    def send():
+        try:
+            slow["r"] = post_event(gw.port, d)
+        except OSError as e:
+            slow["e"] = e
+
+    t = threading.Thread(target=send)
+    t.start()
+    time.sleep(0.3)
+    gw.proc.send_signal(signal.SIGTERM)
+    t.join()
+    rc = gw.stop()
+    mc.cmd("rtt 1 0")
+    assert rc == 0, gw.stderr()
+    assert "r" in slow, f"the in-flight request got no answer: {slow.get('e')!r}"
+    assert slow["r"].status == 200, slow["r"]
+    assert len(rd.by_id(d["event_id"])) == 1

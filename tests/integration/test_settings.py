@@ -5,12 +5,13 @@
 # --bootstrap-file).
 import json
 import os
+import subprocess
 import tempfile
 import time
 
 import pytest
 
-from conftest import (SECRET, TOPIC, Gateway, TopicReader, event_callback, gateway_args, post_event,
+from conftest import (HOOKGATE_BIN, SECRET, TOPIC, Gateway, TopicReader, event_callback, gateway_args, post_event,
                       request, run_refused, uid)
 
 
@@ -210,3 +211,27 @@ def test_embedded_default_cluster():
         assert found[0][1]["data"] == doc
     finally:
         assert gw.stop() == 0, gw.stderr()
+
+
+def test_defaults_every_core_and_keepalive_above_alb_idle(cluster):
+    # no --threads: one loop per core; the default keep-alive outlives the
+    # ALB's 60 s idle timeout (protocols.md §5, docs.aws.amazon.com/
+    # elasticloadbalancing/latest/application/edit-load-balancer-attributes.html)
+    gw = Gateway(["--listen", "127.0.0.1:0", "--brokers", cluster.bootstrap, "--signing-secret", SECRET])
+    try:
+        listening = [e for e in gw.log_events() if e.get("event") == "listening"]
+        assert listening and int(listening[0]["threads"]) == os.cpu_count()
+        assert listening[0]["topic"] == "slack.events"
+    finally:
+        assert gw.stop() == 0
+    p = subprocess.run([HOOKGATE_BIN, "--print-settings"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=10)
+    assert p.returncode == 0
+    text = p.stdout.decode()
+    line = [l for l in text.splitlines() if "keepalive-timeout" in l]
+    assert line, text
+    cols = [c.strip().strip("`") for c in line[0].split("|")]
+    assert int(cols[3]) > 60, line[0]          # | flag | variable | default | ...
+    for name in ("listen", "brokers", "topic", "signing-secret", "signing-secrets-file",
+                 "signature-max-age", "threads"):
+        assert f"{name}" in text, name
