@@ -9,6 +9,14 @@
 
 #include "common/buf.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <tmmintrin.h>
+#define HGC_HAVE_SSSE3_PATH 1
+#endif
+
 /* ---- parser state ------------------------------------------------------ */
 
 enum pstate {
@@ -19,17 +27,36 @@ enum pstate {
     ST_CR,               /* saw CR outside quotes: expect LF */
 };
 
-/* Index uniqueness: hashes of the index values seen. Recent ones live in a
- * fixed open-addressing set; when it is half full they are sorted and merged
- * into one sorted array (8 bytes a row, grown with realloc, which for large
- * blocks is mremap: untouched capacity is never resident). Look-ups probe the
- * set, then interpolation-search the sorted array (hashes are uniform). */
+/* Index uniqueness: 64-bit hashes of the index values seen. Recent ones live
+ * in a fixed open-addressing set; when it is half full they are radix-sorted
+ * and merged into one sorted array (8 bytes a row, grown with realloc, which
+ * for large blocks is mremap: untouched capacity is never resident). A
+ * directory of bucket offsets (by the hash's top bits, at most
+ * 2^HGC_UNIQ_DIR_BITS_MAX entries) finds the few entries to compare. Random
+ * memory reads dominate, so a check is deferred by HGC_UNIQ_PENDING rows:
+ * the slots it will read are prefetched when the row ends and compared
+ * later, overlapping the cache misses of consecutive rows. */
+#define HGC_UNIQ_PENDING      16u
+#define HGC_UNIQ_DIR_BITS_MAX 18u
+
+struct uniq_pending {
+    uint64_t h;
+    uint64_t row, line;
+    uint64_t rows_written;   /* output rows the row produced (taken back if a duplicate) */
+    size_t len;              /* the index value's full length */
+    char val[HG_CSV_PROBLEM_VALUE_MAX];  /* its first bytes, for the problem */
+};
+
 struct uniq {
     uint64_t *recent;        /* HG_CSV_UNIQUE_BUFFER_SLOTS slots, 0 = empty */
     size_t nrecent;
     uint64_t *sorted;
     size_t nsorted;
     uint64_t *scratch;       /* radix-sort buffer, HG_CSV_UNIQUE_BUFFER_SLOTS / 2 */
+    uint32_t *dir;           /* 2^dir_bits + 1 offsets into sorted */
+    unsigned dir_bits;
+    struct uniq_pending pend[HGC_UNIQ_PENDING];
+    size_t pend_head, npend;
 };
 
 struct hgc_csv_validator {
@@ -66,12 +93,36 @@ struct hgc_csv_validator {
     size_t outlen;
 
     struct uniq uq;
+    unsigned char forbid_first[256];   /* first bytes of forbidden separators */
+    bool ssse3;              /* the CPU has SSSE3: vector UTF-8 check */
 };
 
 /* Bytes that end an unquoted run. */
 static const unsigned char special[256] = {
     ['"'] = 1, [','] = 1, ['\r'] = 1, ['\n'] = 1,
 };
+/* Length of the run before the next , " CR or LF (n when none): 16 bytes a
+ * step with SSE2 (x86-64 baseline), a byte table otherwise. */
+static inline size_t scan_special(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+#if defined(__SSE2__)
+    const __m128i c1 = _mm_set1_epi8(','), c2 = _mm_set1_epi8('"');
+    const __m128i c3 = _mm_set1_epi8('\r'), c4 = _mm_set1_epi8('\n');
+    for (; i + 16 <= n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, c1), _mm_cmpeq_epi8(x, c2)),
+                                 _mm_or_si128(_mm_cmpeq_epi8(x, c3), _mm_cmpeq_epi8(x, c4)));
+        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        if (mask)
+            return i + (size_t)__builtin_ctz(mask);
+    }
+#endif
+    while (i < n && !special[p[i]])
+        i++;
+    return i;
+}
+
 /* Bytes that force quoting on output. */
 static const unsigned char needs_quote[256] = {
     ['"'] = 1, [','] = 1, ['\r'] = 1, ['\n'] = 1,
@@ -131,20 +182,29 @@ static uint64_t current_row_no(const struct hgc_csv_validator *v)
     return v->header_done ? v->res.rows_in : 0;
 }
 
-static void add_problem(struct hgc_csv_validator *v, enum hgc_csv_problem_kind kind, int col,
-                        const char *val, size_t vlen, uint64_t count)
+static struct hgc_csv_problem *add_problem_at(struct hgc_csv_validator *v,
+                                              enum hgc_csv_problem_kind kind, int col,
+                                              uint64_t row, uint64_t line,
+                                              const char *val, size_t vlen, uint64_t count)
 {
     v->res.problem_count++;
     if (v->res.nproblems >= v->opts.max_problems)
-        return;
+        return NULL;
     struct hgc_csv_problem *p = &v->problems[v->res.nproblems++];
     memset(p, 0, offsetof(struct hgc_csv_problem, value) + 1);
     p->kind = kind;
-    p->row = current_row_no(v);
-    p->line = v->row_line;
+    p->row = row;
+    p->line = line;
     p->column = col;
     p->count = count;
     problem_value(p, val ? val : "", val ? vlen : 0);
+    return p;
+}
+
+static void add_problem(struct hgc_csv_validator *v, enum hgc_csv_problem_kind kind, int col,
+                        const char *val, size_t vlen, uint64_t count)
+{
+    add_problem_at(v, kind, col, current_row_no(v), v->row_line, val, vlen, count);
 }
 
 /* ---- output ------------------------------------------------------------ */
@@ -210,33 +270,47 @@ static int out_cell(struct hgc_csv_validator *v, const char *s, size_t n, bool f
 
 /* Strict UTF-8 (RFC 3629): no overlongs, surrogates or code points above
  * U+10FFFF. ASCII is skipped eight bytes at a time. */
-static bool utf8_valid(const unsigned char *s, size_t n)
+static bool utf8_valid_scalar(const unsigned char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
-        if (i + 8 <= n) {
+#if defined(__SSE2__)
+        while (i + 16 <= n &&
+               _mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + i))) == 0)
+            i += 16;
+#endif
+        while (i + 8 <= n) {
             uint64_t w;
             memcpy(&w, s + i, 8);
-            if ((w & 0x8080808080808080ull) == 0) {
-                i += 8;
-                continue;
-            }
+            if (w & 0x8080808080808080ull)
+                break;
+            i += 8;
         }
-        unsigned char c = s[i];
+        if (i >= n)
+            break;
+        unsigned c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        /* Runs of three-byte characters (CJK, Hangul, kana) in a tight loop. */
+        while ((c & 0xF0) == 0xE0 && i + 2 < n) {
+            unsigned c1 = s[i + 1], c2 = s[i + 2];
+            if (((c1 & 0xC0) ^ 0x80) | ((c2 & 0xC0) ^ 0x80))
+                return false;
+            if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F))
+                return false;   /* overlong, surrogate */
+            i += 3;
+            if (i >= n)
+                return true;
+            c = s[i];
+        }
         if (c < 0x80) {
             i++;
         } else if (c >= 0xC2 && c <= 0xDF) {
             if (i + 1 >= n || (s[i + 1] & 0xC0) != 0x80)
                 return false;
             i += 2;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            if (i + 2 >= n || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80)
-                return false;
-            if (c == 0xE0 && s[i + 1] < 0xA0)
-                return false;   /* overlong */
-            if (c == 0xED && s[i + 1] > 0x9F)
-                return false;   /* surrogate */
-            i += 3;
         } else if (c >= 0xF0 && c <= 0xF4) {
             if (i + 3 >= n || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 ||
                 (s[i + 3] & 0xC0) != 0x80)
@@ -247,10 +321,103 @@ static bool utf8_valid(const unsigned char *s, size_t n)
                 return false;   /* > U+10FFFF */
             i += 4;
         } else {
-            return false;
+            return false;       /* 0x80..0xC1, 0xF5..0xFF, or a truncated 3-byte sequence */
         }
     }
     return true;
+}
+
+#if HGC_HAVE_SSSE3_PATH
+/* UTF-8 validation 16 bytes at a time with SSSE3 table look-ups: the
+ * "lookup" algorithm of Keiser & Lemire, "Validating UTF-8 In Less Than One
+ * Instruction Per Byte" (Software: Practice and Experience, 2021; the same
+ * tables as simdjson's utf8_lookup4_algorithm.h). Each byte pair (previous,
+ * current) is classified by three 16-entry tables; errors are the bits all
+ * three agree on, plus continuation bytes required after 3/4-byte leads.
+ * s must be readable (and zero) up to the next multiple of 16 past n + 1:
+ * the zero padding is what exposes a sequence cut at the end. Same answers
+ * as utf8_valid_scalar (checked by tests/consumer/test_csv_utf8.c). */
+#define U8_TOO_SHORT  (1u << 0)
+#define U8_TOO_LONG   (1u << 1)
+#define U8_OVERLONG_3 (1u << 2)
+#define U8_TOO_LARGE  (1u << 3)
+#define U8_SURROGATE  (1u << 4)
+#define U8_OVERLONG_2 (1u << 5)
+#define U8_TOO_LARGE_1000 (1u << 6)
+#define U8_OVERLONG_4 (1u << 6)
+#define U8_TWO_CONTS  (1u << 7)
+#define U8_CARRY (U8_TOO_SHORT | U8_TOO_LONG | U8_TWO_CONTS)
+
+__attribute__((target("ssse3")))
+static bool utf8_valid_ssse3(const unsigned char *s, size_t n)
+{
+    const __m128i t1_high = _mm_setr_epi8(
+        U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG,
+        U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG,
+        (char)U8_TWO_CONTS, (char)U8_TWO_CONTS, (char)U8_TWO_CONTS, (char)U8_TWO_CONTS,
+        U8_TOO_SHORT | U8_OVERLONG_2,
+        U8_TOO_SHORT,
+        U8_TOO_SHORT | U8_OVERLONG_3 | U8_SURROGATE,
+        U8_TOO_SHORT | U8_TOO_LARGE | U8_TOO_LARGE_1000 | U8_OVERLONG_4);
+    const __m128i t1_low = _mm_setr_epi8(
+        (char)(U8_CARRY | U8_OVERLONG_3 | U8_OVERLONG_2 | U8_OVERLONG_4),
+        (char)(U8_CARRY | U8_OVERLONG_2),
+        (char)U8_CARRY, (char)U8_CARRY,
+        (char)(U8_CARRY | U8_TOO_LARGE),
+        (char)(U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000),
+        (char)(U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000),
+        (char)(U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000),
+        (char)(U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000),
+        (char)(U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000),
+        (char)(U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000),
+        (char)(U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000),
+        (char)(U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000),
+        (char)(U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000 | U8_SURROGATE),
+        (char)(U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000),
+        (char)(U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000));
+    const __m128i t2_high = _mm_setr_epi8(
+        U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT,
+        U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT,
+        (char)(U8_TOO_LONG | U8_OVERLONG_2 | U8_TWO_CONTS | U8_OVERLONG_3 | U8_TOO_LARGE_1000 | U8_OVERLONG_4),
+        (char)(U8_TOO_LONG | U8_OVERLONG_2 | U8_TWO_CONTS | U8_OVERLONG_3 | U8_TOO_LARGE),
+        (char)(U8_TOO_LONG | U8_OVERLONG_2 | U8_TWO_CONTS | U8_SURROGATE | U8_TOO_LARGE),
+        (char)(U8_TOO_LONG | U8_OVERLONG_2 | U8_TWO_CONTS | U8_SURROGATE | U8_TOO_LARGE),
+        U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT);
+    const __m128i nib = _mm_set1_epi8(0x0F);
+    __m128i prev = _mm_setzero_si128(), err = _mm_setzero_si128();
+    for (size_t i = 0; i < n + 1; i += 16) {
+        __m128i in = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        if (_mm_movemask_epi8(_mm_or_si128(in, prev)) == 0) {
+            prev = in;   /* ASCII after ASCII: nothing to check */
+            continue;
+        }
+        __m128i prev1 = _mm_alignr_epi8(in, prev, 15);
+        __m128i b1h = _mm_shuffle_epi8(t1_high, _mm_and_si128(_mm_srli_epi16(prev1, 4), nib));
+        __m128i b1l = _mm_shuffle_epi8(t1_low, _mm_and_si128(prev1, nib));
+        __m128i b2h = _mm_shuffle_epi8(t2_high, _mm_and_si128(_mm_srli_epi16(in, 4), nib));
+        __m128i sc = _mm_and_si128(_mm_and_si128(b1h, b1l), b2h);
+        __m128i prev2 = _mm_alignr_epi8(in, prev, 14);
+        __m128i prev3 = _mm_alignr_epi8(in, prev, 13);
+        __m128i third = _mm_subs_epu8(prev2, _mm_set1_epi8((char)(0xE0 - 0x80)));
+        __m128i fourth = _mm_subs_epu8(prev3, _mm_set1_epi8((char)(0xF0 - 0x80)));
+        __m128i must23 = _mm_and_si128(_mm_or_si128(third, fourth), _mm_set1_epi8((char)0x80));
+        err = _mm_or_si128(err, _mm_xor_si128(must23, sc));
+        prev = in;
+    }
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(err, _mm_setzero_si128())) == 0xFFFF;
+}
+#endif
+
+/* Is the whole current row valid UTF-8? */
+static bool row_utf8_valid(struct hgc_csv_validator *v)
+{
+#if HGC_HAVE_SSSE3_PATH
+    if (v->ssse3) {
+        memset(v->row + v->rowlen, 0, 16);
+        return utf8_valid_ssse3((const unsigned char *)v->row, v->rowlen);
+    }
+#endif
+    return utf8_valid_scalar((const unsigned char *)v->row, v->rowlen);
 }
 
 static bool is_digit(char c)
@@ -418,10 +585,20 @@ static bool check_type(enum hgc_col_type type, const char *s, size_t n)
     return false;
 }
 
-static bool is_empty(const struct hgc_table *t, const char *s, size_t n)
+static inline bool is_empty(const struct hgc_table *t, const char *s, size_t n)
 {
     if (n == 0)
         return true;
+    if (n > HG_TABLE_MARKER_MAX)
+        return false;
+    /* Quick reject: markers are short; cells mostly are not. */
+    if (n > 3 && t->empty_markers.count && n > t->empty_markers.lens[0]) {
+        size_t i = 0;
+        while (i < t->empty_markers.count && t->empty_markers.lens[i] != n)
+            i++;
+        if (i == t->empty_markers.count)
+            return false;
+    }
     for (size_t i = 0; i < t->empty_markers.count; i++)
         if (t->empty_markers.lens[i] == n && !memcmp(t->empty_markers.items[i], s, n))
             return true;
@@ -437,13 +614,35 @@ static size_t next_part(const struct hgc_table *t, const char *s, size_t n, size
     *part = s + start;
     const char *sep = t->multi_value_separator;
     size_t sl = t->multi_value_separator_len;
-    const char *hit = start <= n ? memmem(s + start, n - start, sep, sl) : NULL;
+    const char *hit = start > n ? NULL
+                    : sl == 1 ? memchr(s + start, sep[0], n - start)
+                              : memmem(s + start, n - start, sep, sl);
     if (!hit) {
         *pos = n + 1;
         return n - start;
     }
     *pos = (size_t)(hit - s) + sl;
     return (size_t)(hit - s) - start;
+}
+
+/* Index of the first forbidden separator found in s (one pass, candidates
+ * picked by their first byte), or -1. */
+static int find_forbidden(const struct hgc_csv_validator *v, const char *s, size_t n)
+{
+    const struct hgc_strlist *fl = &v->t->forbidden_separators;
+    int best = -1;
+    size_t best_at = n;
+    for (size_t i = 0; i < n && i < best_at; i++) {
+        if (!v->forbid_first[(unsigned char)s[i]])
+            continue;
+        for (size_t f = 0; f < fl->count; f++)
+            if (fl->lens[f] <= n - i && (unsigned char)fl->items[f][0] == (unsigned char)s[i] &&
+                !memcmp(s + i, fl->items[f], fl->lens[f]) && i < best_at) {
+                best = (int)f;
+                best_at = i;
+            }
+    }
+    return best;
 }
 
 /* ---- uniqueness -------------------------------------------------------- */
@@ -495,70 +694,73 @@ static void radix_sort(uint64_t *a, uint64_t *tmp, size_t n)
     /* 8 passes: the data ends back in the original array. */
 }
 
+static size_t dir_index(const struct uniq *u, uint64_t h)
+{
+    return u->dir_bits ? (size_t)(h >> (64 - u->dir_bits)) : 0;
+}
+
 static bool sorted_contains(const struct uniq *u, uint64_t h)
 {
     if (u->nsorted == 0)
         return false;
-    const uint64_t *a = u->sorted;
-    size_t lo = 0, hi = u->nsorted - 1;
-    if (h < a[lo] || h > a[hi])
-        return false;
-    /* Interpolation steps while the range is large, then binary search. */
-    for (int step = 0; step < 6 && hi - lo > 32; step++) {
-        uint64_t lov = a[lo], hiv = a[hi];
-        if (hiv == lov)
-            break;
-        double frac = (double)(h - lov) / (double)(hiv - lov);
-        size_t mid = lo + (size_t)(frac * (double)(hi - lo));
-        if (mid < lo) mid = lo;
-        if (mid > hi) mid = hi;
-        if (a[mid] == h)
-            return true;
-        if (a[mid] < h)
-            lo = mid + 1;
-        else
-            hi = mid > lo ? mid - 1 : lo;
-        if (lo > hi || h < a[lo] || h > a[hi])
-            return false;
-    }
-    while (lo <= hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (a[mid] == h)
-            return true;
-        if (a[mid] < h)
-            lo = mid + 1;
-        else if (mid == 0)
-            return false;
-        else
-            hi = mid - 1;
-    }
+    size_t b = dir_index(u, h);
+    for (size_t i = u->dir[b], end = u->dir[b + 1]; i < end; i++)
+        if (u->sorted[i] >= h)
+            return u->sorted[i] == h;
     return false;
 }
 
-/* Move the recent set into the sorted array. Returns 0 or -1 (memory). */
+/* Move the recent set into the sorted array and rebuild the directory.
+ * Returns 0 or -1 (memory; the recent set is kept). */
 static int uniq_merge(struct uniq *u)
 {
     size_t m = 0;
     for (size_t i = 0; i < HG_CSV_UNIQUE_BUFFER_SLOTS; i++)
         if (u->recent[i])
-            u->recent[m++] = u->recent[i];   /* compact to the front */
-    radix_sort(u->recent, u->scratch, m);
-    uint64_t *ns = realloc(u->sorted, (u->nsorted + m) * sizeof *ns);
+            u->scratch[m++] = u->recent[i];
+    size_t total = u->nsorted + m;
+    if (total > UINT32_MAX)
+        return -1;
+    unsigned bits = 0;
+    while (bits < HGC_UNIQ_DIR_BITS_MAX && ((size_t)8 << bits) < total)
+        bits++;
+    uint64_t *ns = realloc(u->sorted, total * sizeof *ns);
     if (!ns)
         return -1;
     u->sorted = ns;
+    if (bits != u->dir_bits || !u->dir) {
+        uint32_t *nd = realloc(u->dir, (((size_t)1 << bits) + 1) * sizeof *nd);
+        if (!nd)
+            return -1;
+        u->dir = nd;
+        u->dir_bits = bits;
+    }
+    /* Sort the new hashes (scratch) using recent as the radix buffer. */
+    radix_sort(u->scratch, u->recent, m);
     /* Merge backwards in place. */
-    size_t i = u->nsorted, j = m, k = u->nsorted + m;
+    size_t i = u->nsorted, j = m, k = total;
     while (j > 0) {
-        if (i > 0 && ns[i - 1] > u->recent[j - 1])
+        if (i > 0 && ns[i - 1] > u->scratch[j - 1])
             ns[--k] = ns[--i];
         else
-            ns[--k] = u->recent[--j];
+            ns[--k] = u->scratch[--j];
     }
-    u->nsorted += m;
+    u->nsorted = total;
+    size_t nb = (size_t)1 << bits, at = 0;
+    for (size_t b = 0; b < nb; b++) {
+        while (at < total && dir_index(u, ns[at]) < b)
+            at++;
+        u->dir[b] = (uint32_t)at;
+    }
+    u->dir[nb] = (uint32_t)total;
     memset(u->recent, 0, HG_CSV_UNIQUE_BUFFER_SLOTS * sizeof *u->recent);
     u->nrecent = 0;
     return 0;
+}
+
+static size_t recent_slot(uint64_t h)
+{
+    return (size_t)(h >> 20) & (HG_CSV_UNIQUE_BUFFER_SLOTS - 1);
 }
 
 /* Returns 1 when h was seen before, 0 when it is new (now recorded), -1 on
@@ -566,7 +768,9 @@ static int uniq_merge(struct uniq *u)
 static int uniq_check_insert(struct uniq *u, uint64_t h)
 {
     const size_t mask = HG_CSV_UNIQUE_BUFFER_SLOTS - 1;
-    size_t i = (size_t)(h >> 20) & mask;
+    if (u->nrecent >= HG_CSV_UNIQUE_BUFFER_SLOTS - 1)
+        return -1;   /* a merge failed for lack of memory: stop checking */
+    size_t i = recent_slot(h);
     while (u->recent[i]) {
         if (u->recent[i] == h)
             return 1;
@@ -579,6 +783,17 @@ static int uniq_check_insert(struct uniq *u, uint64_t h)
         return uniq_merge(u);
     return 0;
 }
+
+/* Prefetch what a check of h will read. A macro: gcc's pure/const analysis
+ * deletes calls to a void function that only prefetches. */
+#define UNIQ_PREFETCH(u, h) do { \
+        __builtin_prefetch(&(u)->recent[recent_slot(h)]); \
+        if ((u)->nsorted) { \
+            const uint64_t *pf_ = &(u)->sorted[(u)->dir[dir_index((u), (h))]]; \
+            __builtin_prefetch(pf_); \
+            __builtin_prefetch(pf_ + 8); \
+        } \
+    } while (0)
 
 /* ---- rows -------------------------------------------------------------- */
 
@@ -612,7 +827,7 @@ static void process_header(struct hgc_csv_validator *v)
     for (size_t i = 0; i < stored; i++) {
         size_t n;
         const char *s = cell(v, i, &n);
-        if (!utf8_valid((const unsigned char *)s, n))
+        if (!utf8_valid_scalar((const unsigned char *)s, n))
             add_problem(v, HGC_CSV_BAD_UTF8, i < t->ncolumns ? (int)i : -1, s, n, 0);
     }
     if (v->nfields != t->ncolumns)
@@ -642,43 +857,119 @@ static bool check_value(struct hgc_csv_validator *v, size_t c, const char *s, si
     return false;
 }
 
+/* Write the current (valid) row: one output row, or one per value of the
+ * multi-valued cell when splitting. Returns the rows written (counted in
+ * rows_out). */
+static uint64_t write_row(struct hgc_csv_validator *v, size_t mv_parts)
+{
+    const struct hgc_table *t = v->t;
+    bool split = t->split_multi_values && mv_parts > 0;
+    uint64_t rows = split ? mv_parts : 1;
+    if (!v->opts.write) {
+        v->res.rows_out += rows;
+        return rows;
+    }
+    size_t mc = (size_t)t->multi_value_column;
+    size_t mpos = 0, mlen = 0;
+    const char *mcell = split ? cell(v, mc, &mlen) : NULL;
+    for (uint64_t r = 0; r < rows; r++) {
+        const char *part = NULL;
+        size_t pl = 0;
+        if (split) {
+            do
+                pl = next_part(t, mcell, mlen, &mpos, &part);
+            while (is_empty(t, part, pl) && mpos <= mlen);
+        }
+        for (size_t c = 0; c < t->ncolumns; c++) {
+            size_t n;
+            const char *s = cell(v, c, &n);
+            if (split && c == mc) {
+                s = part;
+                n = pl;
+            } else if (is_empty(t, s, n)) {
+                n = 0;
+            }
+            if (out_cell(v, s, n, c == 0) != 0)
+                return 0;
+        }
+        if (out_put(v, "\n", 1) != 0)
+            return 0;
+    }
+    v->res.rows_out += rows;
+    return rows;
+}
+
+/* Check the oldest deferred index value. */
+static void uniq_pop(struct hgc_csv_validator *v)
+{
+    struct uniq *u = &v->uq;
+    struct uniq_pending *e = &u->pend[u->pend_head];
+    u->pend_head = (u->pend_head + 1) % HGC_UNIQ_PENDING;
+    u->npend--;
+    if (uniq_check_insert(u, e->h) != 1)
+        return;
+    size_t kept = e->len < sizeof e->val ? e->len : sizeof e->val;
+    struct hgc_csv_problem *p = add_problem_at(v, HGC_CSV_DUPLICATE_INDEX, v->t->index_column,
+                                               e->row, e->line, e->val, kept, 0);
+    if (p && e->len > kept)
+        p->value_truncated = true;
+    if (e->rows_written) {   /* it was counted as good: take it back */
+        v->res.rows_out -= e->rows_written;
+        v->res.rows_invalid++;
+    }
+}
+
+static void uniq_push(struct hgc_csv_validator *v, uint64_t h, const char *s, size_t n,
+                      uint64_t written)
+{
+    struct uniq *u = &v->uq;
+    if (u->npend == HGC_UNIQ_PENDING)
+        uniq_pop(v);
+    struct uniq_pending *e = &u->pend[(u->pend_head + u->npend) % HGC_UNIQ_PENDING];
+    u->npend++;
+    e->h = h;
+    e->row = v->res.rows_in;
+    e->line = v->row_line;
+    e->rows_written = written;
+    e->len = n;
+    memcpy(e->val, s, n < sizeof e->val ? n : sizeof e->val);
+}
+
 static void process_row(struct hgc_csv_validator *v)
 {
     const struct hgc_table *t = v->t;
     uint64_t problems_before = v->res.problem_count;
     bool drop = false;
-    /* Which cells are empty (becomes "" on output); at most ncolumns. */
     v->res.rows_in++;
     if (v->pending_kind >= 0)
         report_pending(v);
-    if (v->row_overflow)
-        goto done;
-    if (v->nfields != t->ncolumns) {
+    if (!v->row_overflow && v->nfields != t->ncolumns)
         add_problem(v, HGC_CSV_COLUMN_COUNT, -1, NULL, 0, v->nfields);
-        goto done;
+    if (v->row_overflow || v->nfields != t->ncolumns) {
+        v->res.rows_invalid++;
+        return;
     }
     int64_t ival = 0;
     bool have_ival = false;
     uint64_t index_problems = 1;   /* set when the index cell is checked */
+    /* One UTF-8 pass over the whole row (cells are NUL-separated, so a
+     * sequence cannot straddle two); cell by cell only when it fails. */
+    bool row_utf8 = row_utf8_valid(v);
     size_t mv_parts = 0;
     for (size_t c = 0; c < t->ncolumns; c++) {
         size_t n;
         const char *s = cell(v, c, &n);
-        if (!utf8_valid((const unsigned char *)s, n)) {
+        if (!row_utf8 && !utf8_valid_scalar((const unsigned char *)s, n)) {
             add_problem(v, HGC_CSV_BAD_UTF8, (int)c, s, n, 0);
             continue;
         }
         bool empty = is_empty(t, s, n);
         if (!empty && (int)c == t->multi_value_column) {
-            bool bad = false;
-            for (size_t f = 0; f < t->forbidden_separators.count; f++)
-                if (memmem(s, n, t->forbidden_separators.items[f], t->forbidden_separators.lens[f])) {
-                    add_problem(v, HGC_CSV_FORBIDDEN_SEPARATOR, (int)c, s, n, f);
-                    bad = true;
-                    break;
-                }
-            if (bad)
+            int f = find_forbidden(v, s, n);
+            if (f >= 0) {
+                add_problem(v, HGC_CSV_FORBIDDEN_SEPARATOR, (int)c, s, n, (uint64_t)f);
                 continue;
+            }
             size_t pos = 0, nonempty = 0;
             while (pos <= n) {
                 const char *part;
@@ -712,60 +1003,30 @@ static void process_row(struct hgc_csv_validator *v)
         }
     }
     /* Uniqueness: every row not dropped whose index cell is itself valid
-     * (even when another cell has a problem, so duplicates are reported). */
+     * (even when another cell has a problem, so duplicates are reported).
+     * The check itself is deferred (see struct uniq). */
+    bool want_uniq = false;
+    uint64_t h = 0;
+    size_t ilen = 0;
+    const char *ival_s = NULL;
     if (t->unique_index && !drop && index_problems == 0) {
-        size_t n;
-        const char *s = cell(v, (size_t)t->index_column, &n);
-        uint64_t h = have_ival ? mix64((uint64_t)ival ^ 0x5bd1e9955bd1e995ull) | 1
-                               : hash_bytes(s, n, 0x2545F4914F6CDD1Dull);
-        if (!is_empty(t, s, n) && uniq_check_insert(&v->uq, h) == 1)
-            add_problem(v, HGC_CSV_DUPLICATE_INDEX, t->index_column, s, n, 0);
+        ival_s = cell(v, (size_t)t->index_column, &ilen);
+        if (!is_empty(t, ival_s, ilen)) {
+            h = have_ival ? mix64((uint64_t)ival ^ 0x5bd1e9955bd1e995ull) | 1
+                          : hash_bytes(ival_s, ilen, 0x2545F4914F6CDD1Dull);
+            UNIQ_PREFETCH(&v->uq, h);
+            want_uniq = true;
+        }
     }
+    uint64_t written = 0;
     if (v->res.problem_count != problems_before)
-        goto done;
-    if (drop) {
+        v->res.rows_invalid++;
+    else if (drop)
         v->res.rows_dropped++;
-        return;
-    }
-    if (!v->opts.write) {
-        v->res.rows_out += (t->split_multi_values && mv_parts > 1) ? mv_parts : 1;
-        return;
-    }
-    /* Write: one row, or one per value of the multi-valued cell. */
-    size_t mc = (size_t)t->multi_value_column;
-    bool split = t->split_multi_values && mv_parts > 0;
-    size_t mpos = 0, mlen = 0;
-    const char *mcell = split ? cell(v, mc, &mlen) : NULL;
-    for (;;) {
-        const char *part = NULL;
-        size_t pl = 0;
-        if (split) {
-            do {
-                if (mpos > mlen)
-                    return;
-                pl = next_part(t, mcell, mlen, &mpos, &part);
-            } while (is_empty(t, part, pl));
-        }
-        for (size_t c = 0; c < t->ncolumns; c++) {
-            size_t n;
-            const char *s = cell(v, c, &n);
-            if (split && c == mc) {
-                s = part;
-                n = pl;
-            } else if (is_empty(t, s, n)) {
-                n = 0;
-            }
-            if (out_cell(v, s, n, c == 0) != 0)
-                return;
-        }
-        if (out_put(v, "\n", 1) != 0)
-            return;
-        v->res.rows_out++;
-        if (!split)
-            return;
-    }
-done:
-    v->res.rows_invalid++;
+    else
+        written = write_row(v, mv_parts);
+    if (want_uniq)
+        uniq_push(v, h, ival_s, ilen, written);
 }
 
 static void reset_row(struct hgc_csv_validator *v)
@@ -808,7 +1069,7 @@ static void set_pending(struct hgc_csv_validator *v, enum hgc_csv_problem_kind k
     }
 }
 
-static void field_append(struct hgc_csv_validator *v, const void *p, size_t n)
+static inline void field_append(struct hgc_csv_validator *v, const void *p, size_t n)
 {
     if (v->row_overflow)
         return;
@@ -835,7 +1096,7 @@ static void field_append(struct hgc_csv_validator *v, const void *p, size_t n)
     v->row_overflow = true;
 }
 
-static void end_field(struct hgc_csv_validator *v)
+static inline void end_field(struct hgc_csv_validator *v)
 {
     if (!v->row_overflow && v->nfields < HG_CSV_MAX_FIELDS) {
         if (v->rowlen + 1 > HG_CSV_MAX_ROW_BYTES) {
@@ -867,9 +1128,7 @@ static void parse(struct hgc_csv_validator *v, const unsigned char *p, size_t n)
             v->st = ST_UNQUOTED;
             /* fall through */
         case ST_UNQUOTED: {
-            const unsigned char *q = p;
-            while (q < end && !special[*q])
-                q++;
+            const unsigned char *q = p + scan_special(p, (size_t)(end - p));
             if (q > p)
                 field_append(v, p, (size_t)(q - p));
             if (q == end) {
@@ -946,6 +1205,24 @@ static void parse(struct hgc_csv_validator *v, const unsigned char *p, size_t n)
     }
 }
 
+/* Deferred duplicate checks land a few rows late: restore row order
+ * (stable; the list is nearly sorted, so insertion sort is linear). */
+static void sort_problems(struct hgc_csv_validator *v)
+{
+    struct hgc_csv_problem tmp;
+    for (size_t i = 1; i < v->res.nproblems; i++) {
+        if (v->problems[i - 1].row <= v->problems[i].row)
+            continue;
+        tmp = v->problems[i];
+        size_t j = i;
+        while (j > 0 && v->problems[j - 1].row > tmp.row) {
+            v->problems[j] = v->problems[j - 1];
+            j--;
+        }
+        v->problems[j] = tmp;
+    }
+}
+
 /* ---- public API -------------------------------------------------------- */
 
 struct hgc_csv_validator *hgc_csv_validator_create(const struct hgc_table *table,
@@ -962,7 +1239,7 @@ struct hgc_csv_validator *hgc_csv_validator_create(const struct hgc_table *table
     if (v->opts.max_problems > HG_CSV_MAX_PROBLEMS_CEILING)
         v->opts.max_problems = HG_CSV_MAX_PROBLEMS_CEILING;
     v->problems = calloc(v->opts.max_problems, sizeof *v->problems);
-    v->row = malloc(HG_CSV_MAX_ROW_BYTES);
+    v->row = malloc(HG_CSV_MAX_ROW_BYTES + 32);   /* + zero padding for the vector check */
     v->fend = malloc(HG_CSV_MAX_FIELDS * sizeof *v->fend);
     if (!v->problems || !v->row || !v->fend)
         goto out;
@@ -974,6 +1251,11 @@ struct hgc_csv_validator *hgc_csv_validator_create(const struct hgc_table *table
         if (!v->uq.recent || !v->uq.scratch)
             goto out;
     }
+    for (size_t i = 0; i < table->forbidden_separators.count; i++)
+        v->forbid_first[(unsigned char)table->forbidden_separators.items[i][0]] = 1;
+#if HGC_HAVE_SSSE3_PATH
+    v->ssse3 = __builtin_cpu_supports("ssse3");
+#endif
     v->line = 1;
     reset_row(v);
     v->res.problems = v->problems;
@@ -1041,8 +1323,11 @@ int hgc_csv_validator_finish(struct hgc_csv_validator *v)
         break;
     }
     v->st = ST_FIELD_START;
+    while (v->uq.npend > 0)
+        uniq_pop(v);
     if (!v->header_done)
         add_problem(v, HGC_CSV_EMPTY_FILE, -1, NULL, 0, 0);
+    sort_problems(v);
     if (v->opts.write && out_flush(v) != 0)
         return -1;
     if (v->res.aborted)
@@ -1059,6 +1344,7 @@ void hgc_csv_validator_destroy(struct hgc_csv_validator *v)
 {
     if (!v)
         return;
+    free(v->uq.dir);
     free(v->uq.scratch);
     free(v->uq.sorted);
     free(v->uq.recent);
