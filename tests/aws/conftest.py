@@ -46,7 +46,7 @@ def run_probe(probe, args, env, stdin=None, timeout=120):
         doc = json.loads(out.strip().splitlines()[-1]) if out.strip() else None
     except (ValueError, IndexError):
         raise AssertionError("probe printed no JSON: %r stderr=%r" % (out, err))
-    if "ERROR: AddressSanitizer" in err or "runtime error:" in err:
+    if "ERROR: AddressSanitizer" in err or "ERROR: LeakSanitizer" in err or "runtime error:" in err:
         raise AssertionError("sanitizer report:\n" + err)
     return doc, err
 
