@@ -312,6 +312,20 @@ def test_431_huge_headers(gateway):
     assert status == 431
 
 
+def test_request_smuggling_shapes_are_400(gateway):
+    # Content-Length together with Transfer-Encoding, and two different
+    # Content-Lengths, are refused rather than guessed at
+    for head in (b"Content-Length: 2\r\nTransfer-Encoding: chunked\r\n",
+                 b"Content-Length: 2\r\nContent-Length: 3\r\n"):
+        s = socket.create_connection(("127.0.0.1", gateway.port))
+        s.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + head +
+                  b"\r\n{}\r\n\r\n")
+        status, headers, body, _ = read_response(s)
+        s.close()
+        assert status == 400, (head, status, body)
+        assert json.loads(body)["error"]
+
+
 def test_malformed_http_is_400(gateway):
     s = socket.create_connection(("127.0.0.1", gateway.port))
     s.sendall(b"THIS IS NOT HTTP\r\n\r\n")

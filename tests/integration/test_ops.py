@@ -175,3 +175,10 @@ def test_sigterm_during_load_loses_no_acknowledged_record():
         assert len(found) == len(want), "an acknowledged record was written twice"
     finally:
         mc.stop()
+
+
+def test_sigint_also_exits_cleanly(cluster):
+    gw = Gateway(gateway_args(cluster.bootstrap, threads=1))
+    assert request(gw.port, "GET", "/healthz").status == 200
+    assert gw.stop(sig=signal.SIGINT) == 0, gw.stderr()
+    assert any(e.get("event") == "shutdown_complete" for e in gw.log_events())

@@ -424,6 +424,9 @@ def test_retry_of_acknowledged_event_is_not_written_twice(gateway, reader):
         r = post_event(gateway.port, doc, extra={"X-Slack-Retry-Num": str(n),
                                                  "X-Slack-Retry-Reason": "http_timeout"})
         assert r.status == 200, r
+    # a "retry" with a bad signature is refused, not answered from the dedup set
+    r = post_event(gateway.port, doc, secret="wrong", extra={"X-Slack-Retry-Num": "3"})
+    assert r.status == 401, r
     reader.poll(2)
     assert len(reader.find(lambda x: x["id"] == doc["event_id"])) == 1
 
