@@ -101,6 +101,7 @@ int hg_buf_appendf(struct hg_buf *b, const char *fmt, ...)
 int hg_buf_append_json_str(struct hg_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
+    int rc = -1;
     size_t start_len = b->len;
     size_t run = 0; /* start of the pending run of plain bytes */
     for (size_t i = 0; i < n; i++) {
@@ -126,19 +127,21 @@ int hg_buf_append_json_str(struct hg_buf *b, const char *s, size_t n)
         if (!elen)
             continue;
         if (i > run && hg_buf_append(b, s + run, i - run) != 0)
-            goto fail;
+            goto out;
         if (hg_buf_append(b, esc, elen) != 0)
-            goto fail;
+            goto out;
         run = i + 1;
     }
     if (n > run && hg_buf_append(b, s + run, n - run) != 0)
-        goto fail;
-    return 0;
-fail:
-    b->len = start_len;
-    if (b->data)
-        b->data[b->len] = '\0';
-    return -1;
+        goto out;
+    rc = 0;
+out:
+    if (rc != 0) {
+        b->len = start_len;
+        if (b->data)
+            b->data[b->len] = '\0';
+    }
+    return rc;
 }
 
 char *hg_buf_steal(struct hg_buf *b, size_t *len)

@@ -116,43 +116,45 @@ static int cfg_apply(const struct hg_setting *s, void *settings, const char *v,
 static int props_set(struct hg_kafka_props *p, const char *name, size_t name_len,
                      const char *value, const char *what, char *errstr, size_t errstr_size)
 {
+    int rc = -1;
+    char *n = NULL, *v = NULL;
     if (name_len == 0) {
         snprintf(errstr, errstr_size, "setting %s: empty Kafka property name", what);
-        return -1;
+        goto out;
     }
     if (name_len > 255 || strlen(value) > HG_CONFIG_VALUE_MAX) {
         snprintf(errstr, errstr_size, "setting %s: Kafka property name or value too long", what);
-        return -1;
+        goto out;
     }
-    for (size_t i = 0; i < p->n; i++) {
-        if (strlen(p->name[i]) == name_len && memcmp(p->name[i], name, name_len) == 0) {
-            char *v = strdup(value);
-            if (!v)
-                goto oom;
-            free(p->value[i]);
-            p->value[i] = v;
-            return 0;
-        }
-    }
-    if (p->n >= HG_CONFIG_MAX_KAFKA_PROPS) {
+    size_t i = 0;
+    while (i < p->n && !(strlen(p->name[i]) == name_len && memcmp(p->name[i], name, name_len) == 0))
+        i++;
+    if (i == p->n && p->n >= HG_CONFIG_MAX_KAFKA_PROPS) {
         snprintf(errstr, errstr_size, "setting %s: more than %u Kafka properties", what,
                  HG_CONFIG_MAX_KAFKA_PROPS);
-        return -1;
+        goto out;
     }
-    char *n = strndup(name, name_len);
-    char *v = strdup(value);
-    if (!n || !v) {
-        free(n);
-        free(v);
-        goto oom;
+    v = strdup(value);
+    if (i == p->n)
+        n = strndup(name, name_len);
+    if (!v || (i == p->n && !n)) {
+        snprintf(errstr, errstr_size, "setting %s: out of memory", what);
+        goto out;
     }
-    p->name[p->n] = n;
-    p->value[p->n] = v;
-    p->n++;
-    return 0;
-oom:
-    snprintf(errstr, errstr_size, "setting %s: out of memory", what);
-    return -1;
+    if (i == p->n) {
+        p->name[i] = n;
+        p->value[i] = NULL;
+        p->n++;
+        n = NULL;
+    }
+    free(p->value[i]);
+    p->value[i] = v;
+    v = NULL;
+    rc = 0;
+out:
+    free(n);
+    free(v);
+    return rc;
 }
 
 static const struct hg_setting *find_flag(const struct hg_setting *t, size_t n,

@@ -210,31 +210,33 @@ static int json_map_key(void *ctx, const unsigned char *s, size_t n)
         c->err = bad;
         return 0;
     }
+    int ok = 0;
     yajl_val top = c->stack[c->depth - 1];
     size_t len = top->u.object.len;
     if ((len & (len - 1)) == 0) { /* 0, 1, 2, 4, 8, ...: double */
         size_t ncap = len ? len * 2 : 1;
         const char **nk = realloc(top->u.object.keys, ncap * sizeof *nk);
         if (!nk)
-            goto oom;
+            goto out;
         top->u.object.keys = nk;
         yajl_val *nv = realloc(top->u.object.values, ncap * sizeof *nv);
         if (!nv)
-            goto oom;
+            goto out;
         top->u.object.values = nv;
     }
     char *k = malloc(n + 1);
     if (!k)
-        goto oom;
+        goto out;
     memcpy(k, s, n);
     k[n] = '\0';
     top->u.object.keys[len] = k;
     top->u.object.values[len] = NULL;
     top->u.object.len = len + 1;
-    return 1;
-oom:
-    c->err = "out of memory";
-    return 0;
+    ok = 1;
+out:
+    if (!ok)
+        c->err = "out of memory";
+    return ok;
 }
 
 static const yajl_callbacks json_callbacks = {

@@ -29,6 +29,7 @@ int hg_record_write(struct hg_buf *out, const struct hg_record_fields *f)
         !*f->id || !*f->type || !*f->source ||
         strlen(f->id) > HG_RECORD_ID_MAX || strlen(f->type) > HG_RECORD_TYPE_MAX)
         return -1;
+    int rc = -1;
     size_t start = out->len;
     char ts[25];
     hg_clock_rfc3339_ms(f->time_ms, ts);
@@ -47,22 +48,24 @@ int hg_record_write(struct hg_buf *out, const struct hg_record_fields *f)
         rec_str(out, "hgroute", f->route) != 0 ||
         rec_str(out, "hgenvelope", f->envelope) != 0 ||
         rec_str(out, "hgencoding", f->encoding) != 0)
-        goto fail;
+        goto out;
     if (f->received_ms > 0) {
         hg_clock_rfc3339_ms(f->received_ms, ts);
         if (rec_str(out, "hgreceivedat", ts) != 0)
-            goto fail;
+            goto out;
     }
     if (hg_buf_append_str(out, ",\"data\":") != 0 ||
         hg_buf_append(out, f->data, f->data_len) != 0 ||
         hg_buf_append(out, "}", 1) != 0)
-        goto fail;
-    return 0;
-fail:
-    out->len = start;
-    if (out->data)
-        out->data[start] = '\0';
-    return -1;
+        goto out;
+    rc = 0;
+out:
+    if (rc != 0) {
+        out->len = start;
+        if (out->data)
+            out->data[start] = '\0';
+    }
+    return rc;
 }
 
 /* Fetch a string attribute. Returns 0 (NULL when absent and optional),
@@ -97,39 +100,40 @@ static int rec_get_str(yajl_val root, const char *key, int required, size_t max,
 int hg_record_parse(const char *buf, size_t len, struct hg_record *out,
                     char *errstr, size_t errstr_size)
 {
+    int rc = -1;
     char jerr[160];
     memset(out, 0, sizeof *out);
     yajl_val root = hg_json_parse(buf, len, jerr, sizeof jerr);
     if (!root) {
         snprintf(errstr, errstr_size, "record: not valid JSON (%s)", jerr);
-        goto fail;
+        goto out;
     }
     if (!YAJL_IS_OBJECT(root)) {
         snprintf(errstr, errstr_size, "record: not a JSON object");
-        goto fail;
+        goto out;
     }
     yajl_val ver = hg_json_get(root, "hgrecordversion", (const char *)NULL);
     if (!ver) {
         snprintf(errstr, errstr_size, "record: \"hgrecordversion\" is missing");
-        goto fail;
+        goto out;
     }
     if (!YAJL_IS_INTEGER(ver) || YAJL_GET_INTEGER(ver) < 1) {
         snprintf(errstr, errstr_size, "record: \"hgrecordversion\" is not a positive integer");
-        goto fail;
+        goto out;
     }
     if (YAJL_GET_INTEGER(ver) > HG_RECORD_VERSION) {
         snprintf(errstr, errstr_size,
                  "record version %lld is newer than this build understands (%d)",
                  YAJL_GET_INTEGER(ver), HG_RECORD_VERSION);
-        goto fail;
+        goto out;
     }
     out->version = (long)YAJL_GET_INTEGER(ver);
     const char *spec = NULL;
     if (rec_get_str(root, "specversion", 1, 0, &spec, errstr, errstr_size) != 0)
-        goto fail;
+        goto out;
     if (strcmp(spec, "1.0") != 0) {
         snprintf(errstr, errstr_size, "record: \"specversion\" is not \"1.0\"");
-        goto fail;
+        goto out;
     }
     if (rec_get_str(root, "id", 1, HG_RECORD_ID_MAX, &out->id, errstr, errstr_size) != 0 ||
         rec_get_str(root, "type", 1, HG_RECORD_TYPE_MAX, &out->type, errstr, errstr_size) != 0 ||
@@ -139,32 +143,35 @@ int hg_record_parse(const char *buf, size_t len, struct hg_record *out,
         rec_get_str(root, "slackchannel", 0, 0, &out->channel, errstr, errstr_size) != 0 ||
         rec_get_str(root, "slackapp", 0, 0, &out->app, errstr, errstr_size) != 0 ||
         rec_get_str(root, "hgroute", 0, 0, &out->route, errstr, errstr_size) != 0)
-        goto fail;
+        goto out;
     yajl_val rn = hg_json_get(root, "slackretrynum", (const char *)NULL);
     if (rn) {
         if (!YAJL_IS_INTEGER(rn) || YAJL_GET_INTEGER(rn) < 0 ||
             YAJL_GET_INTEGER(rn) > 1000000) {
             snprintf(errstr, errstr_size, "record: \"slackretrynum\" is not a small non-negative integer");
-            goto fail;
+            goto out;
         }
         out->retry_num = (long)YAJL_GET_INTEGER(rn);
     }
     yajl_val data = hg_json_get(root, "data", (const char *)NULL);
     if (!data) {
         snprintf(errstr, errstr_size, "record: \"data\" is missing");
-        goto fail;
+        goto out;
     }
     if (!YAJL_IS_OBJECT(data)) {
         snprintf(errstr, errstr_size, "record: \"data\" is not an object");
-        goto fail;
+        goto out;
     }
     out->data = data;
     out->root = root;
-    return 0;
-fail:
-    yajl_tree_free(root);
-    memset(out, 0, sizeof *out);
-    return -1;
+    root = NULL;
+    rc = 0;
+out:
+    if (rc != 0) {
+        yajl_tree_free(root);
+        memset(out, 0, sizeof *out);
+    }
+    return rc;
 }
 
 void hg_record_cleanup(struct hg_record *r)
