@@ -1,0 +1,116 @@
+"""test_http.py — the shared libcurl client (common/http_client.c) through
+hg-aws-probe http-get: retries honour Retry-After, response caps, timeouts,
+truncated bodies, and TLS verification that cannot be switched off."""
+
+import os
+import ssl
+import subprocess
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from conftest import run_probe
+
+
+class H(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def do_GET(self):
+        srv = self.server
+        with srv.lock:
+            srv.hits += 1
+            n = srv.hits
+        script = srv.script[min(n, len(srv.script)) - 1]
+        kind = script[0]
+        if kind == "status":
+            body = b"x" * script[2] if len(script) > 2 else b"busy"
+            self.send_response(script[1])
+            if len(script) > 3:
+                self.send_header("Retry-After", script[3])
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("ETag", '"e%d"' % n)
+            self.end_headers()
+            self.wfile.write(body)
+        elif kind == "sleep":
+            time.sleep(script[1])
+            self.close_connection = True
+        elif kind == "truncate":
+            self.send_response(200)
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+            self.wfile.write(b"short")
+            self.close_connection = True
+
+
+@pytest.fixture
+def server():
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
+    srv.daemon_threads = True
+    srv.lock = threading.Lock()
+    srv.hits = 0
+    srv.script = [("status", 200, 10)]
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    srv.url = "http://127.0.0.1:%d/x" % srv.server_address[1]
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+def test_retry_after_honoured(probe, server):
+    server.script = [("status", 503, 4, "1"), ("status", 200, 10)]
+    doc, _ = run_probe(probe, ["http-get", server.url, "--retry", "3"], {"HG_PROBE_BASE_MS": "1"})
+    assert doc["result"] == "ok" and doc["status"] == 200 and doc["attempts"] == 2, doc
+    assert doc["elapsed_ms"] >= 1000          # waited for Retry-After, not the 1 ms base
+    assert doc["etag"] == '"e2"'              # response headers of the final answer
+
+
+def test_non_retryable_status_not_retried(probe, server):
+    server.script = [("status", 404, 3)]
+    doc, _ = run_probe(probe, ["http-get", server.url, "--retry", "3"], {})
+    assert doc["status"] == 404 and doc["attempts"] == 1
+
+
+def test_response_cap(probe, server):
+    server.script = [("status", 200, 5000)]
+    doc, _ = run_probe(probe, ["http-get", server.url, "--max", "4096"], {})
+    assert doc["result"] == "too-large", doc
+    doc, _ = run_probe(probe, ["http-get", server.url, "--max", "5000"], {})
+    assert doc["result"] == "ok" and doc["body_len"] == 5000
+
+
+def test_timeout_and_truncation(probe, server):
+    server.script = [("sleep", 2)]
+    doc, _ = run_probe(probe, ["http-get", server.url, "--timeout-ms", "300"], {})
+    assert doc["result"] == "timeout", doc
+    assert doc["elapsed_ms"] < 1500
+    server.hits = 0
+    server.script = [("truncate",), ("status", 200, 7)]
+    doc, _ = run_probe(probe, ["http-get", server.url, "--retry", "2"], {"HG_PROBE_BASE_MS": "1"})
+    assert doc["result"] == "ok" and doc["attempts"] == 2 and doc["body_len"] == 7, doc
+
+
+def test_tls_verification_on(probe, tmp_path):
+    key, crt = tmp_path / "k.pem", tmp_path / "c.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+                    "-out", str(crt), "-days", "1", "-subj", "/CN=127.0.0.1"],
+                   check=True, capture_output=True)
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
+    srv.lock, srv.hits, srv.script = threading.Lock(), 0, [("status", 200, 3)]
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(str(crt), str(key))
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    try:
+        doc, _ = run_probe(probe, ["http-get", "https://127.0.0.1:%d/x" % srv.server_address[1]], {})
+        assert doc["result"] == "tls", doc     # self-signed: refused
+        assert srv.hits == 0
+    finally:
+        srv.shutdown()
+        srv.server_close()
