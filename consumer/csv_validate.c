@@ -95,6 +95,7 @@ struct hgc_csv_validator {
     struct uniq uq;
     unsigned char forbid_first[256];   /* first bytes of forbidden separators */
     bool ssse3;              /* the CPU has SSSE3: vector UTF-8 check */
+    uint64_t marker_lens;    /* bit n set: some empty marker is n bytes long */
 };
 
 /* Bytes that end an unquoted run. */
@@ -436,6 +437,12 @@ static bool check_int(const char *s, size_t n, int64_t *out)
         return false;
     uint64_t v = 0;
     const uint64_t limit = neg ? (uint64_t)INT64_MAX + 1u : (uint64_t)INT64_MAX;
+    size_t safe = i + 18 < n ? i + 18 : n;   /* 18 digits cannot overflow */
+    for (; i < safe; i++) {
+        if (!is_digit(s[i]))
+            return false;
+        v = v * 10 + (unsigned)(s[i] - '0');
+    }
     for (; i < n; i++) {
         if (!is_digit(s[i]))
             return false;
@@ -585,22 +592,16 @@ static bool check_type(enum hgc_col_type type, const char *s, size_t n)
     return false;
 }
 
-static inline bool is_empty(const struct hgc_table *t, const char *s, size_t n)
+/* An empty cell: nothing, or exactly one of the empty markers. */
+static inline bool is_empty(const struct hgc_csv_validator *v, const char *s, size_t n)
 {
     if (n == 0)
         return true;
-    if (n > HG_TABLE_MARKER_MAX)
-        return false;
-    /* Quick reject: markers are short; cells mostly are not. */
-    if (n > 3 && t->empty_markers.count && n > t->empty_markers.lens[0]) {
-        size_t i = 0;
-        while (i < t->empty_markers.count && t->empty_markers.lens[i] != n)
-            i++;
-        if (i == t->empty_markers.count)
-            return false;
-    }
-    for (size_t i = 0; i < t->empty_markers.count; i++)
-        if (t->empty_markers.lens[i] == n && !memcmp(t->empty_markers.items[i], s, n))
+    if (n > HG_TABLE_MARKER_MAX || !((v->marker_lens >> n) & 1))
+        return false;   /* no marker has this length (most cells) */
+    const struct hgc_strlist *m = &v->t->empty_markers;
+    for (size_t i = 0; i < m->count; i++)
+        if (m->lens[i] == n && !memcmp(m->items[i], s, n))
             return true;
     return false;
 }
@@ -632,7 +633,42 @@ static int find_forbidden(const struct hgc_csv_validator *v, const char *s, size
     const struct hgc_strlist *fl = &v->t->forbidden_separators;
     int best = -1;
     size_t best_at = n;
-    for (size_t i = 0; i < n && i < best_at; i++) {
+    size_t i = 0;
+#if defined(__SSE2__)
+    /* Candidates by the first two bytes of each separator, 16 at a time.
+     * Cells live in the row buffer, which is readable 32 bytes past any
+     * cell's end. */
+    if (fl->count > 0 && fl->count <= 4) {
+        __m128i b0[4], b1[4];
+        for (size_t f = 0; f < fl->count; f++) {
+            b0[f] = _mm_set1_epi8(fl->items[f][0]);
+            b1[f] = _mm_set1_epi8(fl->lens[f] > 1 ? fl->items[f][1] : 0);
+        }
+        for (; i < n; i += 16) {
+            __m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            __m128i x1 = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 1));
+            __m128i hit = _mm_setzero_si128();
+            for (size_t f = 0; f < fl->count; f++) {
+                __m128i m = _mm_cmpeq_epi8(x0, b0[f]);
+                if (fl->lens[f] > 1)
+                    m = _mm_and_si128(m, _mm_cmpeq_epi8(x1, b1[f]));
+                hit = _mm_or_si128(hit, m);
+            }
+            unsigned mask = (unsigned)_mm_movemask_epi8(hit);
+            while (mask) {
+                size_t at = i + (size_t)__builtin_ctz(mask);
+                mask &= mask - 1;
+                if (at >= n)
+                    break;
+                for (size_t f = 0; f < fl->count; f++)
+                    if (fl->lens[f] <= n - at && !memcmp(s + at, fl->items[f], fl->lens[f]))
+                        return (int)f;
+            }
+        }
+        return -1;
+    }
+#endif
+    for (; i < n && i < best_at; i++) {
         if (!v->forbid_first[(unsigned char)s[i]])
             continue;
         for (size_t f = 0; f < fl->count; f++)
@@ -878,7 +914,7 @@ static uint64_t write_row(struct hgc_csv_validator *v, size_t mv_parts)
         if (split) {
             do
                 pl = next_part(t, mcell, mlen, &mpos, &part);
-            while (is_empty(t, part, pl) && mpos <= mlen);
+            while (is_empty(v, part, pl) && mpos <= mlen);
         }
         for (size_t c = 0; c < t->ncolumns; c++) {
             size_t n;
@@ -886,7 +922,7 @@ static uint64_t write_row(struct hgc_csv_validator *v, size_t mv_parts)
             if (split && c == mc) {
                 s = part;
                 n = pl;
-            } else if (is_empty(t, s, n)) {
+            } else if (is_empty(v, s, n)) {
                 n = 0;
             }
             if (out_cell(v, s, n, c == 0) != 0)
@@ -963,7 +999,7 @@ static void process_row(struct hgc_csv_validator *v)
             add_problem(v, HGC_CSV_BAD_UTF8, (int)c, s, n, 0);
             continue;
         }
-        bool empty = is_empty(t, s, n);
+        bool empty = is_empty(v, s, n);
         if (!empty && (int)c == t->multi_value_column) {
             int f = find_forbidden(v, s, n);
             if (f >= 0) {
@@ -974,7 +1010,7 @@ static void process_row(struct hgc_csv_validator *v)
             while (pos <= n) {
                 const char *part;
                 size_t pl = next_part(t, s, n, &pos, &part);
-                if (is_empty(t, part, pl))
+                if (is_empty(v, part, pl))
                     continue;
                 nonempty++;
                 if (!check_value(v, c, part, pl))
@@ -1011,7 +1047,7 @@ static void process_row(struct hgc_csv_validator *v)
     const char *ival_s = NULL;
     if (t->unique_index && !drop && index_problems == 0) {
         ival_s = cell(v, (size_t)t->index_column, &ilen);
-        if (!is_empty(t, ival_s, ilen)) {
+        if (!is_empty(v, ival_s, ilen)) {
             h = have_ival ? mix64((uint64_t)ival ^ 0x5bd1e9955bd1e995ull) | 1
                           : hash_bytes(ival_s, ilen, 0x2545F4914F6CDD1Dull);
             UNIQ_PREFETCH(&v->uq, h);
@@ -1116,7 +1152,7 @@ static inline void end_field(struct hgc_csv_validator *v)
 static void parse(struct hgc_csv_validator *v, const unsigned char *p, size_t n)
 {
     const unsigned char *end = p + n;
-    while (p < end && !v->res.aborted) {
+    while (p < end) {
         switch (v->st) {
         case ST_FIELD_START:
             if (*p == '"') {
@@ -1239,7 +1275,7 @@ struct hgc_csv_validator *hgc_csv_validator_create(const struct hgc_table *table
     if (v->opts.max_problems > HG_CSV_MAX_PROBLEMS_CEILING)
         v->opts.max_problems = HG_CSV_MAX_PROBLEMS_CEILING;
     v->problems = calloc(v->opts.max_problems, sizeof *v->problems);
-    v->row = malloc(HG_CSV_MAX_ROW_BYTES + 32);   /* + zero padding for the vector check */
+    v->row = calloc(1, HG_CSV_MAX_ROW_BYTES + 32);   /* + padding for vector reads */
     v->fend = malloc(HG_CSV_MAX_FIELDS * sizeof *v->fend);
     if (!v->problems || !v->row || !v->fend)
         goto out;
@@ -1253,6 +1289,8 @@ struct hgc_csv_validator *hgc_csv_validator_create(const struct hgc_table *table
     }
     for (size_t i = 0; i < table->forbidden_separators.count; i++)
         v->forbid_first[(unsigned char)table->forbidden_separators.items[i][0]] = 1;
+    for (size_t i = 0; i < table->empty_markers.count; i++)
+        v->marker_lens |= (uint64_t)1 << table->empty_markers.lens[i];   /* lens <= 32 */
 #if HGC_HAVE_SSSE3_PATH
     v->ssse3 = __builtin_cpu_supports("ssse3");
 #endif
