@@ -577,7 +577,7 @@ static int step_notify(struct job *j, const char *text, bool mark, const char *o
         step_end(j);
         return hgc_err_set(&j->res->err, HGC_PERMANENT, "no_channel", "event names no channel");
     }
-    if (hgc_slack_find_result(j->p->slack, ch, j->event_id,
+    if (hgc_slack_find_result(j->p->slack, ch, j->event_id, outcome,
                               j->event_time > 86400 ? j->event_time - 86400 : 0,
                               HGC_SLACK_HISTORY_PAGES, &found, &herr) < 0) {
         if (herr.cls == HGC_TRANSIENT) {
@@ -590,8 +590,8 @@ static int step_notify(struct job *j, const char *text, bool mark, const char *o
     }
     if (found) {
         hg_log_info("result_already_posted", "event_id", j->event_id, "channel", ch);
-    } else if (hgc_slack_post_result(j->p->slack, ch, text, j->file_id, j->event_id, ts, sizeof ts,
-                                     &j->res->err)) {
+    } else if (hgc_slack_post_result(j->p->slack, ch, text, j->file_id, j->event_id, outcome, ts,
+                                     sizeof ts, &j->res->err)) {
         step_end(j);
         return -1;
     }
@@ -646,7 +646,7 @@ static void finish_failure(struct job *j)
     else
         snprintf(text, sizeof text, ":x: ERROR: %s", j->reason.len ? j->reason.data : cause.detail);
     bool permanent = cause.cls == HGC_PERMANENT;
-    if (step_notify(j, text, permanent, "error") < 0) {
+    if (step_notify(j, text, permanent, permanent ? "error" : "unfinished") < 0) {
         res->outcome = res->err.cls == HGC_TRANSIENT && !j->final ? HGC_OUT_RETRY : HGC_OUT_DEAD;
         if (res->outcome == HGC_OUT_RETRY)
             return;

@@ -200,7 +200,7 @@ out:
     return rc;
 }
 
-bool hgc_slack_history_has_result(yajl_val root, const char *event_id)
+bool hgc_slack_history_has_result(yajl_val root, const char *event_id, const char *outcome)
 {
     yajl_val msgs = hg_json_get(root, "messages", NULL);
     if (!msgs || !YAJL_IS_ARRAY(msgs))
@@ -209,7 +209,9 @@ bool hgc_slack_history_has_result(yajl_val root, const char *event_id)
         yajl_val m = msgs->u.array.values[i];
         const char *et = hg_json_get_str(m, "metadata", "event_type", NULL);
         const char *ev = hg_json_get_str(m, "metadata", "event_payload", "event_id", NULL);
-        if (et && ev && !strcmp(et, "hookgate_result") && !strcmp(ev, event_id))
+        const char *oc = hg_json_get_str(m, "metadata", "event_payload", "outcome", NULL);
+        if (et && ev && oc && !strcmp(et, "hookgate_result") && !strcmp(ev, event_id) &&
+            !strcmp(oc, outcome))
             return true;
     }
     return false;
@@ -358,8 +360,8 @@ out:
 /* ---- messages ---------------------------------------------------------- */
 
 int hgc_slack_post_result(struct hgc_slack *s, const char *channel, const char *text,
-                          const char *file_id, const char *event_id, char *ts, size_t ts_size,
-                          struct hgc_err *e)
+                          const char *file_id, const char *event_id, const char *outcome,
+                          char *ts, size_t ts_size, struct hgc_err *e)
 {
     int rc = -1;
     struct hg_buf b;
@@ -374,6 +376,8 @@ int hgc_slack_post_result(struct hgc_slack *s, const char *channel, const char *
         hg_buf_append_json_str(&b, file_id, strlen(file_id)) ||
         hg_buf_append_str(&b, "\",\"event_id\":\"") ||
         hg_buf_append_json_str(&b, event_id, strlen(event_id)) ||
+        hg_buf_append_str(&b, "\",\"outcome\":\"") ||
+        hg_buf_append_json_str(&b, outcome, strlen(outcome)) ||
         hg_buf_append_str(&b, "\"}}}")) {
         hgc_err_set(e, HGC_PERMANENT, "message_too_long", "chat.postMessage body over the cap");
         goto out;
@@ -393,7 +397,8 @@ out:
 }
 
 int hgc_slack_find_result(struct hgc_slack *s, const char *channel, const char *event_id,
-                          int64_t oldest, int pages, bool *found, struct hgc_err *e)
+                          const char *outcome, int64_t oldest, int pages, bool *found,
+                          struct hgc_err *e)
 {
     char q[512];
     char cursor[256] = "";
@@ -408,7 +413,7 @@ int hgc_slack_find_result(struct hgc_slack *s, const char *channel, const char *
         yajl_val root = slack_call(s, "conversations.history", q, NULL, 0, e);
         if (!root)
             return -1;
-        *found = hgc_slack_history_has_result(root, event_id);
+        *found = hgc_slack_history_has_result(root, event_id, outcome);
         const char *next = hg_json_get_str(root, "response_metadata", "next_cursor", NULL);
         cursor[0] = '\0';
         if (next && *next) {

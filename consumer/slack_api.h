@@ -49,19 +49,21 @@ int hgc_slack_download(struct hgc_slack *s, const char *url, int64_t max_bytes,
                        struct hgc_err *e);
 
 /* chat.postMessage with text (mrkdwn) and message metadata
- * {event_type:"hookgate_result", event_payload:{file_id, event_id}} so a
- * later check can find it. *ts (may be NULL, >= 32 bytes) receives the
+ * {event_type:"hookgate_result", event_payload:{file_id, event_id, outcome}}
+ * so a later check can find it (outcome: "pass", "error", "unfinished"). *ts (may be NULL, >= 32 bytes) receives the
  * message ts. Returns 0 or -1 with e.
  * https://docs.slack.dev/reference/methods/chat.postMessage */
 int hgc_slack_post_result(struct hgc_slack *s, const char *channel, const char *text,
-                          const char *file_id, const char *event_id, char *ts, size_t ts_size,
-                          struct hgc_err *e);
+                          const char *file_id, const char *event_id, const char *outcome,
+                          char *ts, size_t ts_size, struct hgc_err *e);
 
-/* Look for an earlier result message for event_id in the channel's history
+/* Look for an earlier result message for event_id with this outcome in the
+ * channel's history
  * since oldest (epoch seconds; 0 = no bound), at most `pages` pages of 200.
  * *found is set. Returns 0 or -1 with e. */
 int hgc_slack_find_result(struct hgc_slack *s, const char *channel, const char *event_id,
-                          int64_t oldest, int pages, bool *found, struct hgc_err *e);
+                          const char *outcome, int64_t oldest, int pages, bool *found,
+                          struct hgc_err *e);
 
 /* auth.test: returns 0 with team and user names copied into the buffers
  * (may be NULL), or -1 with e. */
@@ -78,8 +80,9 @@ yajl_val hgc_slack_parse_response(const char *method, const char *body, size_t l
 /* Fill f from a files.info answer. Returns 0 (f owned by the caller) or -1
  * with e (f then empty). */
 int hgc_slack_file_from_json(yajl_val root, struct hgc_slack_file *f, struct hgc_err *e);
-/* Does a conversations.history answer hold a hookgate result for event_id? */
-bool hgc_slack_history_has_result(yajl_val root, const char *event_id);
+/* Does a conversations.history answer hold a hookgate result for event_id
+ * with this outcome? */
+bool hgc_slack_history_has_result(yajl_val root, const char *event_id, const char *outcome);
 /* Does a body start (after a BOM and white space) like an HTML page? */
 bool hgc_slack_looks_html(const char *p, size_t n);
 

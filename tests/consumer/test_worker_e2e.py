@@ -39,7 +39,8 @@ def test_pass_end_to_end(env):
     assert data_key(env) in m["text"]
     assert "jr_0001" in m["text"]
     assert m["metadata"] == {"event_type": "hookgate_result",
-                             "event_payload": {"file_id": "F1", "event_id": event_id}}
+                             "event_payload": {"file_id": "F1", "event_id": event_id,
+                                               "outcome": "pass"}}
     # S3: exactly the normalised CSV at the deterministic key.
     assert env.data_keys() == [data_key(env)]
     assert env.s3.get(data_key(env)) == GOOD_NORMALISED

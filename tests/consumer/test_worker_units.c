@@ -84,11 +84,13 @@ static void test_slack_parse(void)
     CHECK_STR(e.code, "slack_unknown_error");
 
     const char *hist = "{\"ok\":true,\"messages\":[{\"ts\":\"1\"},{\"ts\":\"2\",\"metadata\":"
-                       "{\"event_type\":\"hookgate_result\",\"event_payload\":{\"event_id\":\"Ev7\"}}}]}";
+                       "{\"event_type\":\"hookgate_result\",\"event_payload\":{\"event_id\":\"Ev7\","
+                       "\"outcome\":\"pass\"}}}]}";
     root = hgc_slack_parse_response("conversations.history", hist, strlen(hist), &e);
     CHECK(root != NULL);
-    CHECK(hgc_slack_history_has_result(root, "Ev7"));
-    CHECK(!hgc_slack_history_has_result(root, "Ev8"));
+    CHECK(hgc_slack_history_has_result(root, "Ev7", "pass"));
+    CHECK(!hgc_slack_history_has_result(root, "Ev7", "error"));
+    CHECK(!hgc_slack_history_has_result(root, "Ev8", "pass"));
     yajl_tree_free(root);
 
     CHECK(hgc_slack_looks_html("<!DOCTYPE html><html>", 21));

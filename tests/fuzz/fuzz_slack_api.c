@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();   /* the contract: both set on success */
             hgc_slack_file_cleanup(&f);
         }
-        (void)hgc_slack_history_has_result(root, "Ev1");
+        (void)hgc_slack_history_has_result(root, "Ev1", "pass");
         yajl_tree_free(root);
     } else if (!e.code[0]) {
         abort();           /* a failure always says why */

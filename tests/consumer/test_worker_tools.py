@@ -1,0 +1,128 @@
+"""test_worker_tools.py — replay (offset range, time range, --dry-run),
+redrive and doctor against the same local stand-ins, checking that neither
+replays nor redrives duplicate an S3 object, a Glue run or a message, and
+that replay leaves the worker group's offsets alone."""
+import os
+import shutil
+import time
+
+from conftest import wait_for
+from test_worker_e2e import GOOD_CSV, data_key, wait_committed, wait_messages
+
+
+def test_replay_offset_range_then_again_without_duplicates(env):
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    env.slack.add_file("F2", "campaign_tags.csv", b"id,tag\n7,x\n")
+    _, r1 = env.file_shared("F1")
+    _, r2 = env.file_shared("F2")
+    env.produce(r1)
+    env.produce(env.record("com.slack.command", "cmd-1", {"command": "/x"}))
+    env.produce(r2)
+    res = env.run("--partition", "0", "--from-offset", "0", "--to-offset", "1", cmd="replay")
+    assert res.returncode == 0, res.stderr
+    assert "partition 0 offset 0: pass" in res.stdout
+    assert "partition 0 offset 1: skipped" in res.stdout
+    assert "offset 2" not in res.stdout               # --to-offset is inclusive and respected
+    assert len(env.slack.messages) == 1 and len(env.glue.runs) == 1
+    res = env.run("--partition", "0", "--from-offset", "0", cmd="replay")
+    assert res.returncode == 0, res.stderr
+    assert "partition 0 offset 0: duplicate" in res.stdout
+    assert "partition 0 offset 2: pass" in res.stdout
+    assert len(env.slack.messages) == 2 and len(env.glue.runs) == 2
+    assert env.data_keys() == sorted([data_key(env), data_key(env, file_id="F2")])
+    assert env.committed() < 0                         # the worker group was not touched
+
+
+def test_replay_dry_run_has_no_side_effects(env):
+    env.slack.add_file("F1", "campaign_tags.csv", b"id,tag\nabc,red\n2,ok\n")
+    env.slack.add_file("F2", "campaign_tags.csv", GOOD_CSV)
+    _, r1 = env.file_shared("F1")
+    _, r2 = env.file_shared("F2")
+    env.produce(r1)
+    env.produce(r2)
+    res = env.run("--partition", "0", "--from-offset", "0", "--dry-run", cmd="replay")
+    assert res.returncode == 1, res.stdout + res.stderr     # one file is invalid
+    assert "offset 0: invalid" in res.stdout and "abc" in res.stdout
+    assert "offset 1: valid" in res.stdout and data_key(env, file_id="F2") in res.stdout
+    assert env.slack.messages == [] and env.glue.runs == []
+    assert env.s3.keys(env.prefix + "/") == []
+    assert not [r for r in env.s3proxy.requests if r["method"] in ("PUT", "POST", "DELETE")]
+    assert not [r for r in env.glue.requests if r["op"] != "GetJob"]
+
+
+def test_replay_time_range(env):
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    _, r1 = env.file_shared("F1")
+    env.produce(r1)
+    now_ms = int(time.time() * 1000)
+    res = env.run("--from-time", str(now_ms + 3600_000), cmd="replay")
+    assert res.returncode == 0, res.stderr
+    assert "replayed 0 record(s)" in res.stdout
+    res = env.run("--from-time", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now_ms / 1000 - 600)),
+                  "--to-time", str(now_ms + 60_000), cmd="replay")
+    assert res.returncode == 0, res.stderr
+    assert "partition 0 offset 0: pass" in res.stdout
+    assert len(env.slack.messages) == 1
+
+
+def test_replay_usage_errors(env):
+    res = env.run("--from-offset", "0", cmd="replay")     # no partition
+    assert res.returncode == 2 and "--partition" in res.stderr
+    res = env.run("--partition", "0", "--from-offset", "x", cmd="replay")
+    assert res.returncode == 2 and "offset" in res.stderr
+    res = env.run("--from-time", "yesterday", cmd="replay")
+    assert res.returncode == 2 and "RFC 3339" in res.stderr
+
+
+def test_redrive_after_dead_letter_without_duplicates(env):
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    env.glue.fault("StartJobRun", "always:ThrottlingException")
+    _, rec = env.file_shared("F1")
+    p = env.start(HOOKGATE_RETRY_MAX_ATTEMPTS=2)
+    env.produce(rec)
+    wait_committed(env, 1, timeout=60)
+    assert len(env.read_topic(env.topic + ".dlq", 1)) == 1
+    env.glue.faults.clear()
+    res = env.run("--dry-run", cmd="redrive")
+    assert res.returncode == 0 and "would redrive 1 record(s)" in res.stdout, res.stdout + res.stderr
+    res = env.run(cmd="redrive")
+    assert res.returncode == 0, res.stderr
+    assert "failed at glue_start" in res.stdout and "redrove 1 record(s)" in res.stdout
+    wait_committed(env, 2, timeout=60)      # the worker processed the redriven record
+    texts = [m["text"] for m in wait_messages(env, 2)]
+    assert texts[0].startswith(":x: ERROR") and texts[1].startswith(":white_check_mark: PASS")
+    assert len(env.glue.runs) == 1
+    assert env.data_keys() == [data_key(env)]
+    # Redriven once: a second redrive finds nothing new.
+    res = env.run(cmd="redrive")
+    assert res.returncode == 0 and "redrove 0 record(s)" in res.stdout
+    again = env.read_topic(env.topic, 2)
+    assert len(again) == 2
+    h = dict(again[1].headers() or [])
+    assert h["hookgate-redriven-from"].decode() == env.topic + ".dlq/0/0"
+    assert not [k for k in h if k.startswith("hookgate-dlq-")]
+    env.stop(p)
+
+
+def test_doctor_all_good_and_failures(env, tmp_path):
+    good = tmp_path / "good_tables"
+    good.mkdir()
+    shutil.copy(os.path.join(str(env.tables), "campaign_tags.json"), good / "campaign_tags.json")
+    res = env.run(cmd="doctor", HOOKGATE_TABLES=good)
+    assert res.returncode == 0, res.stdout + res.stderr
+    out = res.stdout
+    assert "ok    kafka topic " + env.topic in out
+    assert "ok    slack auth.test: team \"Test Team\"" in out
+    assert "ok    s3 write" in out and "ok    s3 read back" in out and "ok    s3 delete" in out
+    assert "ok    table campaign_tags: valid; Glue job mkt-campaign_tags-load exists" in out
+    assert "all checks passed" in out
+    # The probe object is gone again.
+    assert [k for k in env.s3.keys(env.prefix + "/") if "doctor" in k] == []
+
+    res = env.run(cmd="doctor", HOOKGATE_SLACK_BOT_TOKEN="xoxb-wrong")
+    assert res.returncode == 1
+    assert "FAIL  slack auth.test" in res.stdout and "invalid_auth" in res.stdout
+    assert "xoxb-wrong" not in res.stdout + res.stderr
+    assert "FAIL  table nojob: Glue job mkt-nojob-load does not exist" in res.stdout
+    assert "FAIL  table broken" in res.stdout and "mappings" in res.stdout
+    assert "some checks failed" in res.stdout
