@@ -17,6 +17,7 @@ import tempfile
 import time
 import uuid
 
+import jsonschema
 import pytest
 from confluent_kafka import Consumer, TopicPartition, OFFSET_BEGINNING
 
@@ -24,6 +25,8 @@ HOOKGATE_BIN = os.environ.get("HOOKGATE_BIN", "")
 MOCKCLUSTER_BIN = os.environ.get("HOOKGATE_MOCKCLUSTER_BIN", "")
 
 SECRET = "it-secret-5d1c0a9e7b3f4e21a8c6"
+SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common",
+                           "record.schema.json")
 TOPIC = "slack.events"
 ACK_TIMEOUT_MS = 1500
 
@@ -240,11 +243,21 @@ def run_refused(args, env=None, timeout=15):
 
 # ---- reading the topic back -------------------------------------------------------
 
+def record_validator():
+    """The published record contract (common/record.schema.json, draft 2020-12)."""
+    with open(SCHEMA_PATH, encoding="utf-8") as f:
+        schema = json.load(f)
+    return jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+
+
 class TopicReader:
-    """Reads every partition of a topic from the beginning; keeps all records."""
+    """Reads every partition of a topic from the beginning; keeps all records,
+    each checked against the record schema as it arrives."""
 
     def __init__(self, bootstrap, topic=TOPIC):
         self.topic = topic
+        self.validator = record_validator()
         self.c = Consumer({
             "bootstrap.servers": bootstrap,
             "group.id": "it-" + uuid.uuid4().hex,
@@ -284,7 +297,9 @@ class TopicReader:
             if m is None or m.error():
                 continue
             value = m.value()
-            self.messages.append((m.key(), value, json.loads(value)))
+            rec = json.loads(value)
+            self.validator.validate(rec)       # raises: the record breaks the contract
+            self.messages.append((m.key(), value, rec))
 
     def find(self, pred):
         return [(k, rec) for k, _, rec in self.messages if pred(rec)]

@@ -99,7 +99,7 @@ def test_permanent_produce_error_is_immediate_503(faulty):
     d = event_callback()
     r = post_event(gw.port, d)
     doc = assert_503(r, codes=("kafka_delivery_failed",))
-    assert r.elapsed < 0.5, r.elapsed
+    assert r.elapsed < 0.8, r.elapsed
     assert "too large" in doc["message"].lower(), doc
     r = post_event(gw.port, d)
     assert r.status == 200, r
@@ -138,7 +138,7 @@ def test_inflight_limit_answers_503_at_once(faulty):
                               ack_timeout_ms=3000))
     try:
         assert post_event(gw.port, event_callback()).status == 200
-        mc.cmd("rtt 1 1000")
+        mc.cmd("rtt 1 1500")
         slow = {}
         t = threading.Thread(target=lambda: slow.setdefault("r", post_event(gw.port, event_callback())))
         t.start()
@@ -148,7 +148,7 @@ def test_inflight_limit_answers_503_at_once(faulty):
         assert r.status == 503, r
         assert r.headers.get("retry-after") == "2"
         assert json.loads(r.body)["error"] == "overloaded"
-        assert r.elapsed < 0.3, r.elapsed
+        assert r.elapsed < 0.5, r.elapsed
         assert slow["r"].status == 200, slow
     finally:
         assert gw.stop() == 0, gw.stderr()
@@ -161,16 +161,16 @@ def test_loop_not_blocked_while_waiting_for_kafka(faulty):
     gw = Gateway(gateway_args(mc.bootstrap, threads=1, ack_timeout_ms=3000))
     try:
         assert post_event(gw.port, event_callback()).status == 200
-        mc.cmd("rtt 1 1000")
+        mc.cmd("rtt 1 1500")
         slow = {}
         t = threading.Thread(target=lambda: slow.setdefault("r", post_event(gw.port, event_callback())))
         t.start()
         time.sleep(0.2)
         for _ in range(5):
             r = request(gw.port, "GET", "/healthz")
-            assert r.status == 200 and r.elapsed < 0.2, r.elapsed
+            assert r.status == 200 and r.elapsed < 0.5, r.elapsed
         t.join()
-        assert slow["r"].status == 200 and slow["r"].elapsed >= 0.8, slow
+        assert slow["r"].status == 200 and slow["r"].elapsed >= 1.3, slow
     finally:
         assert gw.stop() == 0, gw.stderr()
 
