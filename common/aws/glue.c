@@ -11,11 +11,13 @@
 #include <openssl/crypto.h>
 #include <yajl/yajl_tree.h>
 
+#include "common/aws/call.h"
 #include "common/aws/sigv4.h"
 #include "common/buf.h"
 #include "common/log.h"
 
 #define GLUE_BODY_MAX (256u * 1024u)
+#define HG_GLUE_RESPONSE_MAX (1024u * 1024u)
 
 struct hg_glue {
     char *region;
@@ -30,13 +32,15 @@ struct hg_glue {
 struct hg_glue *hg_glue_create(const struct hg_glue_config *cfg, char *errstr, size_t errstr_size)
 {
     struct hg_glue *g = calloc(1, sizeof *g);
+    struct hg_aws_endpoint ep;
     char url[HG_AWS_URL_MAX];
+
+    memset(&ep, 0, sizeof ep);
     if (!g) {
         snprintf(errstr, errstr_size, "out of memory");
         return NULL;
     }
-    if (!cfg->region || !*cfg->region || strlen(cfg->region) >= HG_AWS_REGION_MAX ||
-        strspn(cfg->region, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(cfg->region)) {
+    if (!hg_aws_region_ok(cfg->region)) {
         snprintf(errstr, errstr_size, "glue: missing or bad region");
         goto fail;
     }
@@ -47,41 +51,19 @@ struct hg_glue *hg_glue_create(const struct hg_glue_config *cfg, char *errstr, s
     if (cfg->endpoint && *cfg->endpoint)
         snprintf(url, sizeof url, "%s", cfg->endpoint);
     else
-        snprintf(url, sizeof url, "https://glue.%s.amazonaws.com/", cfg->region);
-    const char *sep = strstr(url, "://");
-    if (!sep || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)) {
+        snprintf(url, sizeof url, "https://glue.%s.amazonaws.com", cfg->region);
+    if (hg_aws_endpoint_parse(url, &ep) != 0) {
         snprintf(errstr, errstr_size, "glue: bad endpoint URL (want http(s)://host[:port][/path])");
         goto fail;
     }
-    const char *h = sep + 3;
-    size_t hl = strcspn(h, "/?#");
-    if (hl == 0 || h[hl] == '?' || h[hl] == '#') {
-        snprintf(errstr, errstr_size, "glue: bad endpoint URL");
-        goto fail;
-    }
-    g->host = strndup(h, hl);
-    g->path = strdup(h[hl] ? h + hl : "/");
+    snprintf(url, sizeof url, "%s://%s%s", ep.scheme, ep.host, ep.path[0] ? ep.path : "/");
+    g->host = strdup(ep.host);
+    g->path = strdup(ep.path[0] ? ep.path : "/");
     g->url = strdup(url);
     g->region = strdup(cfg->region);
     if (!g->host || !g->path || !g->url || !g->region) {
         snprintf(errstr, errstr_size, "out of memory");
         goto fail;
-    }
-    /* curl leaves default ports out of Host; so must the signature. */
-    size_t L = strlen(g->host);
-    if (strncmp(url, "http://", 7) == 0 && L > 3 && strcmp(g->host + L - 3, ":80") == 0)
-        g->host[L - 3] = '\0';
-    if (strncmp(url, "https://", 8) == 0 && L > 4 && strcmp(g->host + L - 4, ":443") == 0)
-        g->host[L - 4] = '\0';
-    if (!h[hl]) {
-        /* "http://host:port" → add the "/" the request line will carry. */
-        free(g->url);
-        snprintf(url + strlen(url), sizeof url - strlen(url), "/");
-        g->url = strdup(url);
-        if (!g->url) {
-            snprintf(errstr, errstr_size, "out of memory");
-            goto fail;
-        }
     }
     g->creds = cfg->creds;
     g->retry = cfg->retry;
@@ -89,8 +71,10 @@ struct hg_glue *hg_glue_create(const struct hg_glue_config *cfg, char *errstr, s
     g->http = hg_http_client_create(&o, errstr, errstr_size);
     if (!g->http)
         goto fail;
+    hg_aws_endpoint_cleanup(&ep);
     return g;
 fail:
+    hg_aws_endpoint_cleanup(&ep);
     hg_glue_destroy(g);
     return NULL;
 }
@@ -163,7 +147,7 @@ static void error_from_response(const struct hg_http_response *resp, struct hg_a
 
 /* One Glue call with retries. Returns 0 with resp holding a 2xx answer, or
  * -1 with err. */
-static int glue_call(struct hg_glue *g, const char *target, const struct hg_buf *body,
+static int glue_call(struct hg_glue *g, const char *target, const char *body, size_t body_len,
                      struct hg_http_response *resp, struct hg_aws_error *err)
 {
     struct hg_aws_creds *cr = calloc(1, sizeof *cr);
@@ -189,7 +173,7 @@ static int glue_call(struct hg_glue *g, const char *target, const struct hg_buf 
         };
         struct hg_sigv4_request sr = {
             .method = "POST", .host = g->host, .path = g->path, .headers = sh, .nheaders = 2,
-            .body = body->data, .body_len = body->len, .region = g->region, .service = "glue",
+            .body = body, .body_len = body_len, .region = g->region, .service = "glue",
             .now = (int64_t)time(NULL),
         };
         struct hg_sigv4_signed sig;
@@ -206,8 +190,8 @@ static int glue_call(struct hg_glue *g, const char *target, const struct hg_buf 
             hh[n++] = (struct hg_http_header){ "X-Amz-Security-Token", cr->session_token };
         hh[n++] = (struct hg_http_header){ "Authorization", sig.authorization };
         struct hg_http_request req = { .method = "POST", .url = g->url, .headers = hh,
-                                       .nheaders = n, .body = body->data, .body_len = body->len,
-                                       .max_response = 64u * 1024u };
+                                       .nheaders = n, .body = body, .body_len = body_len,
+                                       .max_response = HG_GLUE_RESPONSE_MAX };
         enum hg_http_result hr = hg_http_perform(g->http, &req, resp, cerr, sizeof cerr);
         hg_aws_creds_wipe(cr);
         OPENSSL_cleanse(&sig, sizeof sig);
@@ -226,25 +210,12 @@ static int glue_call(struct hg_glue *g, const char *target, const struct hg_buf 
                 err->cls = HG_AWS_RETRYABLE;  /* once: the token may just have rotated */
             retry_after = hg_http_retry_after_ms(resp);
         } else {
-            enum hg_aws_err_class cls = (hr == HG_HTTP_ERR_CONNECT || hr == HG_HTTP_ERR_TIMEOUT ||
-                                         hr == HG_HTTP_ERR_TRUNCATED || hr == HG_HTTP_ERR_SEND)
-                                            ? HG_AWS_RETRYABLE : HG_AWS_PERMANENT;
-            hg_aws_error_set(err, cls, 0,
-                             hr == HG_HTTP_ERR_TIMEOUT ? "Timeout"
-                             : hr == HG_HTTP_ERR_CONNECT ? "Connect"
-                             : hr == HG_HTTP_ERR_TRUNCATED || hr == HG_HTTP_ERR_SEND ? "Truncated"
-                             : hr == HG_HTTP_ERR_TOO_LARGE ? "ResponseTooLarge" : "HttpClient",
-                             cerr);
+            hg_aws_error_from_http(hr, cerr, err);
         }
         if (err->cls != HG_AWS_RETRYABLE || attempt >= max)
             goto out;
         long delay = hg_retry_backoff_ms(&g->retry, attempt, retry_after);
-        char a[16], d[24], st[16];
-        snprintf(a, sizeof a, "%d", attempt);
-        snprintf(d, sizeof d, "%ld", delay);
-        snprintf(st, sizeof st, "%ld", err->status);
-        hg_log_warn("aws_retry", "service", "glue", "op", target, "code", err->code,
-                    "status", st, "attempt", a, "delay_ms", d);
+        hg_aws_log_retry("glue", target, err, attempt, delay);
         hg_sleep_ms(delay);
     }
 out:
@@ -299,7 +270,7 @@ int hg_glue_start_job_run(struct hg_glue *g, const char *job_name,
         hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "InvalidInputException", "arguments too large");
         goto out;
     }
-    if (glue_call(g, "StartJobRun", &body, &resp, err) != 0)
+    if (glue_call(g, "StartJobRun", body.data, body.len, &resp, err) != 0)
         goto out;
     root = resp.body.data ? yajl_tree_parse(resp.body.data, ebuf, sizeof ebuf) : NULL;
     const char *pj[] = { "JobRunId", NULL };
@@ -337,7 +308,7 @@ int hg_glue_get_job(struct hg_glue *g, const char *job_name, struct hg_aws_error
         hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "InvalidInputException", "bad job name");
         goto out;
     }
-    if (glue_call(g, "GetJob", &body, &resp, err) != 0) {
+    if (glue_call(g, "GetJob", body.data, body.len, &resp, err) != 0) {
         if (strcmp(err->code, "EntityNotFoundException") == 0)
             rc = 1;
         goto out;
@@ -346,5 +317,30 @@ int hg_glue_get_job(struct hg_glue *g, const char *job_name, struct hg_aws_error
 out:
     hg_http_response_cleanup(&resp);
     hg_buf_cleanup(&body);
+    return rc;
+}
+
+int hg_glue_call(struct hg_glue *g, const char *op, const char *json, size_t len,
+                 struct hg_buf *out, struct hg_aws_error *err)
+{
+    struct hg_http_response resp;
+    int rc = -1;
+
+    memset(&resp, 0, sizeof resp);
+    hg_aws_error_clear(err);
+    if (!op || !*op || strlen(op) > 64 || strspn(op, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") != strlen(op)) {
+        hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "InvalidInputException", "bad operation name");
+        goto out;
+    }
+    if (glue_call(g, op, json ? json : "{}", json ? len : 2, &resp, err) != 0)
+        goto out;
+    if (out && hg_buf_append(out, resp.body.data ? resp.body.data : "", resp.body.len) != 0) {
+        hg_aws_error_set(err, HG_AWS_PERMANENT, resp.status, "ResponseTooLarge",
+                         "response larger than the buffer's cap");
+        goto out;
+    }
+    rc = 0;
+out:
+    hg_http_response_cleanup(&resp);
     return rc;
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "common/aws/creds.h"
+#include "common/buf.h"
 #include "common/aws/error.h"
 #include "common/http_client.h"
 
@@ -44,5 +45,13 @@ int hg_glue_start_job_run(struct hg_glue *g, const char *job_name,
 /* GetJob. Returns 0 when the job exists, 1 when not (EntityNotFoundException),
  * -1 with err. */
 int hg_glue_get_job(struct hg_glue *g, const char *job_name, struct hg_aws_error *err);
+
+/* Any other Glue JSON 1.1 operation (e.g. "GetJobRuns"): POST json[0..len)
+ * (NULL = "{}") with X-Amz-Target AWSGlue.<op>, signed and retried like
+ * the calls above. On success the response JSON is appended to out (may be
+ * NULL; its cap bounds the answer, at most 1 MiB is read). Returns 0, or -1
+ * with err (code from __type, "ns#" prefix stripped; out then unchanged). */
+int hg_glue_call(struct hg_glue *g, const char *op, const char *json, size_t len,
+                 struct hg_buf *out, struct hg_aws_error *err);
 
 #endif

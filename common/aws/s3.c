@@ -14,6 +14,7 @@
 
 #include <openssl/crypto.h>
 
+#include "common/aws/call.h"
 #include "common/aws/sigv4.h"
 #include "common/aws/xml.h"
 #include "common/log.h"
@@ -34,39 +35,6 @@ struct hg_s3 {
     struct hg_retry_policy retry;
 };
 
-/* Split "scheme://host[:port][/path]" (default ports dropped, as curl does
- * in its Host header). Returns 0 or -1. */
-static int parse_endpoint(const char *ep, char **scheme, char **host, char **base)
-{
-    const char *p = strstr(ep, "://");
-    if (!p)
-        return -1;
-    size_t sl = (size_t)(p - ep);
-    if (!((sl == 4 && strncasecmp(ep, "http", 4) == 0) || (sl == 5 && strncasecmp(ep, "https", 5) == 0)))
-        return -1;
-    const char *h = p + 3;
-    size_t hl = strcspn(h, "/?#");
-    if (hl == 0 || h[hl] == '?' || h[hl] == '#' || memchr(h, '@', hl))
-        return -1;
-    *scheme = strndup(ep, sl);
-    *host = strndup(h, hl);
-    const char *path = h + hl;
-    size_t pl = strlen(path);
-    while (pl && path[pl - 1] == '/')
-        pl--;
-    *base = strndup(path, pl);
-    if (!*scheme || !*host || !*base)
-        return -1;
-    for (char *c = *scheme; *c; c++)
-        *c = (char)tolower((unsigned char)*c);
-    size_t L = strlen(*host);
-    if (strcmp(*scheme, "http") == 0 && L > 3 && strcmp(*host + L - 3, ":80") == 0)
-        (*host)[L - 3] = '\0';
-    if (strcmp(*scheme, "https") == 0 && L > 4 && strcmp(*host + L - 4, ":443") == 0)
-        (*host)[L - 4] = '\0';
-    return 0;
-}
-
 struct hg_s3 *hg_s3_create(const struct hg_s3_config *cfg, char *errstr, size_t errstr_size)
 {
     struct hg_s3 *s3 = calloc(1, sizeof *s3);
@@ -74,8 +42,7 @@ struct hg_s3 *hg_s3_create(const struct hg_s3_config *cfg, char *errstr, size_t 
         snprintf(errstr, errstr_size, "out of memory");
         return NULL;
     }
-    if (!cfg->region || !*cfg->region || strlen(cfg->region) >= HG_AWS_REGION_MAX ||
-        strspn(cfg->region, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(cfg->region)) {
+    if (!hg_aws_region_ok(cfg->region)) {
         snprintf(errstr, errstr_size, "s3: missing or bad region");
         goto fail;
     }
@@ -85,10 +52,14 @@ struct hg_s3 *hg_s3_create(const struct hg_s3_config *cfg, char *errstr, size_t 
     }
     s3->region = strdup(cfg->region);
     if (cfg->endpoint && *cfg->endpoint) {
-        if (parse_endpoint(cfg->endpoint, &s3->scheme, &s3->host, &s3->base_path) != 0) {
+        struct hg_aws_endpoint ep;
+        if (hg_aws_endpoint_parse(cfg->endpoint, &ep) != 0) {
             snprintf(errstr, errstr_size, "s3: bad endpoint URL (want http(s)://host[:port][/path])");
             goto fail;
         }
+        s3->scheme = ep.scheme;
+        s3->host = ep.host;
+        s3->base_path = ep.path;
         s3->path_style = true;
     } else {
         s3->scheme = strdup("https");
@@ -269,34 +240,6 @@ static bool creds_error_code(const char *code)
            strcmp(code, "InvalidToken") == 0 || strcmp(code, "ExpiredTokenException") == 0;
 }
 
-static void transport_error(enum hg_http_result r, const char *msg, struct hg_aws_error *err)
-{
-    switch (r) {
-    case HG_HTTP_ERR_CONNECT:
-        hg_aws_error_set(err, HG_AWS_RETRYABLE, 0, "Connect", msg);
-        break;
-    case HG_HTTP_ERR_TIMEOUT:
-        hg_aws_error_set(err, HG_AWS_RETRYABLE, 0, "Timeout", msg);
-        break;
-    case HG_HTTP_ERR_TRUNCATED:
-    case HG_HTTP_ERR_SEND:
-        hg_aws_error_set(err, HG_AWS_RETRYABLE, 0, "Truncated", msg);
-        break;
-    case HG_HTTP_ERR_TOO_LARGE:
-        hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "ResponseTooLarge", msg);
-        break;
-    case HG_HTTP_ERR_ABORTED:
-        hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "StreamAborted", msg);
-        break;
-    case HG_HTTP_ERR_TLS:
-        hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "TLS", msg);
-        break;
-    default:
-        hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "HttpClient", msg);
-        break;
-    }
-}
-
 /* Buffered GET target with its own cap and a reset point for retries. */
 struct getbuf {
     struct hg_buf *out;
@@ -419,19 +362,14 @@ static int s3_call(struct hg_s3 *s3, const struct s3_target *t, const struct s3_
         } else if (hr == HG_HTTP_ERR_ABORTED && c->sink && c->sink->user_fn) {
             hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "StreamAborted", "the consumer aborted the download");
         } else {
-            transport_error(hr, cerr, err);
+            hg_aws_error_from_http(hr, cerr, err);
         }
         /* A streamed download that already handed out bytes can't restart. */
         bool restartable = !(c->sink && c->sink->user_fn && c->sink->delivered);
         if (err->cls != HG_AWS_RETRYABLE || attempt >= max || !restartable)
             goto out;
         long delay = hg_retry_backoff_ms(&s3->retry, attempt, retry_after);
-        char a[16], d[24], st[16];
-        snprintf(a, sizeof a, "%d", attempt);
-        snprintf(d, sizeof d, "%ld", delay);
-        snprintf(st, sizeof st, "%ld", err->status);
-        hg_log_warn("aws_retry", "service", "s3", "op", c->method, "code", err->code,
-                    "status", st, "attempt", a, "delay_ms", d);
+        hg_aws_log_retry("s3", c->method, err, attempt, delay);
         hg_sleep_ms(delay);
     }
 out:

@@ -8,6 +8,7 @@
  *   hg-aws-probe s3-head|s3-get|s3-delete BUCKET KEY [--max N]
  *   hg-aws-probe glue-start JOB [NAME VALUE]...
  *   hg-aws-probe glue-get JOB
+ *   hg-aws-probe glue-call OP [JSON]
  *   hg-aws-probe msk-token REGION NOW
  *   hg-aws-probe http-get URL [--timeout-ms N] [--max N] [--retry N]
  * Settings: the AWS_* variables; HG_PROBE_ATTEMPTS, HG_PROBE_BASE_MS,
@@ -387,6 +388,14 @@ static int cmd_glue(int argc, char **argv)
                                    sizeof run_id, &e);
         if (rc == 0)
             jstr("run_id", run_id);
+    } else if (strcmp(argv[1], "glue-call") == 0) {
+        struct hg_buf resp;
+        hg_buf_init(&resp, 65536);
+        const char *body = argc > 3 ? argv[3] : NULL;
+        rc = hg_glue_call(g, argv[2], body, body ? strlen(body) : 0, &resp, &e);
+        if (rc == 0)
+            jstr("response", resp.data ? resp.data : "");
+        hg_buf_cleanup(&resp);
     } else {
         rc = hg_glue_get_job(g, argv[2], &e);
     }

@@ -81,3 +81,14 @@ def test_secrets_never_logged(probe, glue):
     out = json.dumps(doc)
     for leak in [SECRET, token, "Authorization", "AWS4-HMAC-SHA256"] + sigs:
         assert leak not in err and leak not in out   # ... without secrets
+
+
+def test_generic_call(probe, glue):
+    doc, _ = run_probe(probe, ["glue-call", "GetJob", '{"JobName":"hg-load"}'], genv(glue))
+    assert doc["rc"] == 0, doc
+    assert json.loads(doc["response"]) == {"Job": {"Name": "hg-load"}}
+    assert glue.log[-1][2]["X-Amz-Target"] == "AWSGlue.GetJob"
+    doc, _ = run_probe(probe, ["glue-call", "Bad.Op"], genv(glue))
+    assert doc["rc"] == -1 and doc["error"]["code"] == "InvalidInputException"
+    doc, _ = run_probe(probe, ["glue-call", "GetJobRuns", '{"JobName":"x"}'], genv(glue))
+    assert doc["rc"] == -1 and doc["error"]["code"] == "UnknownOperationException"
