@@ -29,7 +29,8 @@ struct hg_s3_config {
     long        timeout_ms;       /* per HTTP request; 0 = HG_HTTP_CLIENT_TIMEOUT_MS */
     size_t      part_size;        /* multipart part size; 0 = HG_S3_PART_SIZE_DEFAULT,
                                      at least HG_S3_PART_SIZE_MIN */
-    size_t      multipart_threshold; /* objects larger go multipart; 0 = part_size */
+    size_t      multipart_threshold; /* objects larger go multipart; 0 = part_size;
+                                        capped at part_size */
     struct hg_retry_policy retry; /* zeroed = defaults (4 attempts) */
     const char *ca_file;          /* optional CA bundle */
 };

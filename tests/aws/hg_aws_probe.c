@@ -4,6 +4,7 @@
  * SHA-256 digests.
  *   hg-aws-probe sign < cases.json          SigV4 / presign many cases
  *   hg-aws-probe creds [N [SLEEP_MS]]       the default chain, N gets
+ *   hg-aws-probe creds-threads T N          T threads, N gets each
  *   hg-aws-probe s3-put BUCKET KEY FILE|- [--if-none-match] [--part-size N]
  *   hg-aws-probe s3-head|s3-get|s3-delete BUCKET KEY [--max N]
  *   hg-aws-probe glue-start JOB [NAME VALUE]...
@@ -14,6 +15,7 @@
  * Settings: the AWS_* variables; HG_PROBE_ATTEMPTS, HG_PROBE_BASE_MS,
  * HG_PROBE_TIMEOUT_MS tune retries and timeouts. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,6 +255,58 @@ static int cmd_creds(int argc, char **argv)
     hg_buf_append_str(&out, "]");
     hg_aws_creds_provider_destroy(p);
     return finish(rc);
+}
+
+struct creds_thread {
+    struct hg_aws_creds_provider *p;
+    int n;
+    int failures;
+};
+
+static void *creds_thread_main(void *ud)
+{
+    struct creds_thread *t = ud;
+    char err[2048];
+    struct hg_aws_creds c;
+    for (int i = 0; i < t->n; i++) {
+        if (hg_aws_creds_get(t->p, &c, err, sizeof err) != 0 || !c.access_key_id[0] ||
+            !c.secret_access_key[0])
+            t->failures++;
+        hg_aws_creds_wipe(&c);
+    }
+    return NULL;
+}
+
+/* T threads doing N gets each on one provider. */
+static int cmd_creds_threads(int argc, char **argv)
+{
+    char err[2048];
+    int nt = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 4;
+    int n = argc > 3 ? (int)strtol(argv[3], NULL, 10) : 10;
+    struct creds_thread t[16];
+    pthread_t th[16];
+    int failures = 0;
+    if (nt < 1 || nt > 16) {
+        jstr("usage", "creds-threads T(1..16) N");
+        return finish(-1);
+    }
+    struct hg_aws_creds_provider *p = hg_aws_creds_provider_from_env(environ, err, sizeof err);
+    if (!p) {
+        jstr("setup_error", err);
+        return finish(-1);
+    }
+    for (int i = 0; i < nt; i++) {
+        t[i] = (struct creds_thread){ p, n, 0 };
+        pthread_create(&th[i], NULL, creds_thread_main, &t[i]);
+    }
+    for (int i = 0; i < nt; i++) {
+        pthread_join(th[i], NULL);
+        failures += t[i].failures;
+    }
+    jint("failures", failures);
+    jstr("source", hg_aws_creds_source(p));
+    hg_aws_creds_provider_destroy(p);
+    return finish(failures ? -1 : 0);
 }
 
 static size_t file_read(void *ud, char *buf, size_t len)
@@ -498,6 +552,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "creds") == 0)
         return cmd_creds(argc, argv);
+    if (strcmp(cmd, "creds-threads") == 0)
+        return cmd_creds_threads(argc, argv);
     if (strncmp(cmd, "s3-", 3) == 0)
         return cmd_s3(argc, argv);
     if (strncmp(cmd, "glue-", 5) == 0)

@@ -156,3 +156,18 @@ def test_expired_credentials_mid_run(probe, ring, glue, tmp_path):
             assert leak not in err
     finally:
         srv.stop()
+
+
+def test_threads_share_one_provider(probe, ring):
+    """8 threads on one provider whose credentials always need refreshing
+    (lifetime under the refresh margin): every get succeeds, and refreshes
+    are serialised (one request per get at most)."""
+    srv = standins.start("container", ring, expect_auth=None, creds_path="/creds", lifetime=120)
+    try:
+        doc, _ = run_probe(probe, ["creds-threads", "8", "5"],
+                           no_env_creds(AWS_CONTAINER_CREDENTIALS_FULL_URI=srv.url + "/creds"))
+        assert doc["rc"] == 0 and doc["failures"] == 0, doc
+        assert doc["source"] == "container"
+        assert srv.issued == 40
+    finally:
+        srv.stop()
