@@ -1162,7 +1162,7 @@ static void parse(struct hgc_csv_validator *v, const unsigned char *p, size_t n)
                 break;
             }
             v->st = ST_UNQUOTED;
-            /* fall through */
+            __attribute__((fallthrough));
         case ST_UNQUOTED: {
             const unsigned char *q = p + scan_special(p, (size_t)(end - p));
             if (q > p)
