@@ -191,6 +191,18 @@ static int target_build(struct hg_s3 *s3, const char *bucket, const char *key,
     return 0;
 }
 
+int hg_s3_url(struct hg_s3 *s3, const char *bucket, const char *key, struct hg_buf *out)
+{
+    struct s3_target t;
+    struct hg_aws_error e;
+    int rc = -1;
+    if (target_build(s3, bucket, key, &t, &e) == 0 &&
+        hg_buf_appendf(out, "%s://%s%s", s3->scheme, t.host, t.path.data) == 0)
+        rc = 0;
+    hg_buf_cleanup(&t.path);
+    return rc;
+}
+
 /* Fill err from a non-2xx response (S3 XML error body, or the status for
  * bodiless responses). */
 static void error_from_response(const struct hg_http_response *resp, struct hg_aws_error *err)

@@ -52,6 +52,13 @@ void hg_s3_destroy(struct hg_s3 *s3);
 int hg_s3_parse_uri(const char *uri, char *bucket, size_t bucket_size,
                     char *key, size_t key_size);
 
+/* Append the URL the client uses for bucket/key (virtual-hosted
+ * https://bucket.s3.<region>.amazonaws.com/key on AWS, path-style
+ * <endpoint>/bucket/key otherwise or for dotted buckets; key %-encoded).
+ * For logs and tests: it holds no secret. Returns 0, or -1 for a bad bucket
+ * name or key, or the cap of out. */
+int hg_s3_url(struct hg_s3 *s3, const char *bucket, const char *key, struct hg_buf *out);
+
 struct hg_s3_put_opts {
     const char *content_type;    /* NULL = application/octet-stream */
     bool        if_none_match;   /* create-once: If-None-Match: * on PUT / Complete */

@@ -12,6 +12,7 @@
  *   hg-aws-probe glue-call OP [JSON]
  *   hg-aws-probe msk-token REGION NOW
  *   hg-aws-probe http-get URL [--timeout-ms N] [--max N] [--retry N]
+ *   hg-aws-probe http-put URL FILE [ATTEMPTS]   streamed body, rewound on retry
  * Settings: the AWS_* variables; HG_PROBE_ATTEMPTS, HG_PROBE_BASE_MS,
  * HG_PROBE_TIMEOUT_MS tune retries and timeouts. */
 #include <errno.h>
@@ -535,6 +536,52 @@ static int cmd_http(int argc, char **argv)
     return finish(r == HG_HTTP_OK ? 0 : -1);
 }
 
+static int file_rewind(void *ud)
+{
+    return fseek((FILE *)ud, 0, SEEK_SET) == 0 ? 0 : -1;
+}
+
+/* PUT a file as a streamed body (read callback + rewind for retries). */
+static int cmd_http_put(int argc, char **argv)
+{
+    char err[512];
+    long retries = argc > 4 ? strtol(argv[4], NULL, 10) : 1;
+    FILE *f = fopen(argv[3], "rb");
+    if (!f) {
+        jstr("setup_error", "cannot open the file");
+        return finish(-1);
+    }
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    struct hg_http_client *c = hg_http_client_create(NULL, err, sizeof err);
+    if (!c) {
+        fclose(f);
+        jstr("setup_error", err);
+        return finish(-1);
+    }
+    struct hg_http_header h[] = { { "Content-Type", "application/octet-stream" } };
+    struct hg_http_request req = { .method = "PUT", .url = argv[2], .headers = h, .nheaders = 1,
+                                   .read_fn = file_read, .rewind_fn = file_rewind, .read_ud = f,
+                                   .body_size = size };
+    struct hg_http_response resp;
+    memset(&resp, 0, sizeof resp);
+    struct hg_retry_policy pol = policy();
+    pol.max_attempts = (int)retries;
+    int attempts = 0;
+    enum hg_http_result r = hg_http_perform_retry(c, &req, &resp, &pol, NULL, NULL, &attempts,
+                                                  err, sizeof err);
+    jstr("result", hg_http_result_str(r));
+    jint("status", resp.status);
+    jint("attempts", attempts);
+    if (r != HG_HTTP_OK)
+        jstr("message", err);
+    hg_http_response_cleanup(&resp);
+    hg_http_client_destroy(c);
+    fclose(f);
+    return finish(r == HG_HTTP_OK ? 0 : -1);
+}
+
 int main(int argc, char **argv)
 {
     hg_log_setup("hg-aws-probe", HG_LOG_DEBUG);
@@ -562,6 +609,8 @@ int main(int argc, char **argv)
         return cmd_msk(argc, argv);
     if (strcmp(cmd, "http-get") == 0 && argc >= 3)
         return cmd_http(argc, argv);
+    if (strcmp(cmd, "http-put") == 0 && argc >= 4)
+        return cmd_http_put(argc, argv);
     fprintf(stderr, "hg-aws-probe: unknown command %s\n", cmd);
     hg_buf_cleanup(&out);
     return 2;

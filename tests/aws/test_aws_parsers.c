@@ -103,6 +103,49 @@ static void test_s3_uri(void)
     CHECK_INT(hg_s3_parse_uri("s3://b/x", b, 1, k, sizeof k), -1);
 }
 
+static void test_s3_urls(void)
+{
+    struct hg_aws_creds c;
+    char err[256];
+    memset(&c, 0, sizeof c);
+    struct hg_aws_creds_provider *p = hg_aws_creds_provider_static(&c);
+    struct hg_s3_config aws = { .region = "eu-west-1", .creds = p };
+    struct hg_s3 *s3 = hg_s3_create(&aws, err, sizeof err);
+    struct hg_buf u;
+    hg_buf_init(&u, 4096);
+    CHECK(s3 != NULL);
+    CHECK_INT(hg_s3_url(s3, "my-bucket", "a b/c+d/é.csv", &u), 0);
+    CHECK_STR(u.data, "https://my-bucket.s3.eu-west-1.amazonaws.com/a%20b/c%2Bd/%C3%A9.csv");
+    hg_buf_reset(&u);
+    CHECK_INT(hg_s3_url(s3, "my.dotted.bucket", "k", &u), 0);
+    CHECK_STR(u.data, "https://s3.eu-west-1.amazonaws.com/my.dotted.bucket/k");
+    hg_buf_reset(&u);
+    CHECK_INT(hg_s3_url(s3, "Bad_Bucket", "k", &u), -1);
+    CHECK_INT(hg_s3_url(s3, "ok-bucket", "", &u), -1);
+    hg_s3_destroy(s3);
+
+    struct hg_s3_config local = { .region = "eu-west-1", .creds = p,
+                                  .endpoint = "http://127.0.0.1:80/base/" };
+    s3 = hg_s3_create(&local, err, sizeof err);
+    CHECK(s3 != NULL);
+    hg_buf_reset(&u);
+    CHECK_INT(hg_s3_url(s3, "hg-test", "x/y", &u), 0);
+    CHECK_STR(u.data, "http://127.0.0.1/base/hg-test/x/y");
+    hg_s3_destroy(s3);
+
+    const char *bad[] = { "ftp://h/", "http://user@h/", "http://h/?q", "http://", "h:80" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct hg_s3_config b = { .region = "eu-west-1", .creds = p, .endpoint = bad[i] };
+        CHECK(hg_s3_create(&b, err, sizeof err) == NULL);
+    }
+    struct hg_s3_config br = { .region = "EU WEST", .creds = p };
+    CHECK(hg_s3_create(&br, err, sizeof err) == NULL);
+    struct hg_s3_config small = { .region = "eu-west-1", .creds = p, .part_size = 1024 };
+    CHECK(hg_s3_create(&small, err, sizeof err) == NULL);
+    hg_buf_cleanup(&u);
+    hg_aws_creds_provider_destroy(p);
+}
+
 static void test_backoff(void)
 {
     struct hg_retry_policy p = { .max_attempts = 5, .base_ms = 100, .max_backoff_ms = 1000 };
@@ -264,6 +307,7 @@ int main(void)
     test_xml();
     test_classify();
     test_s3_uri();
+    test_s3_urls();
     test_backoff();
     test_creds_files();
     return TEST_DONE();

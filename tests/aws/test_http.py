@@ -20,6 +20,19 @@ class H(BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
 
+    def do_PUT(self):
+        n = int(self.headers.get("Content-Length") or -1)
+        body = self.rfile.read(n) if n > 0 else b""
+        with self.server.lock:
+            self.server.bodies.append((self.headers.get("Content-Length"),
+                                       self.headers.get("Transfer-Encoding"),
+                                       self.headers.get("Expect"), body))
+            first = len(self.server.bodies) == 1
+        st = 503 if first else 200
+        self.send_response(st)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def do_GET(self):
         srv = self.server
         with srv.lock:
@@ -54,6 +67,7 @@ def server():
     srv.lock = threading.Lock()
     srv.hits = 0
     srv.script = [("status", 200, 10)]
+    srv.bodies = []
     t = threading.Thread(target=srv.serve_forever, daemon=True)
     t.start()
     srv.url = "http://127.0.0.1:%d/x" % srv.server_address[1]
@@ -114,3 +128,15 @@ def test_tls_verification_on(probe, tmp_path):
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+def test_streamed_upload_rewound_on_retry(probe, server, tmp_path):
+    data = os.urandom(300000)
+    f = tmp_path / "body"
+    f.write_bytes(data)
+    doc, _ = run_probe(probe, ["http-put", server.url, str(f), "3"], {"HG_PROBE_BASE_MS": "1"})
+    assert doc["result"] == "ok" and doc["status"] == 200 and doc["attempts"] == 2, doc
+    assert len(server.bodies) == 2
+    for clen, te, expect, body in server.bodies:
+        assert clen == str(len(data)) and te is None and expect is None
+        assert body == data          # the retry re-sent the whole stream

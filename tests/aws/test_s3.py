@@ -200,3 +200,18 @@ def test_expired_credentials_mid_run(probe, s3, tmp_path):
         assert "secret-ASIACTR" not in err and "token-ASIACTR" not in err
     finally:
         srv.stop()
+
+
+def test_stream_from_stdin_and_multipart_create_once(probe, s3, tmp_path):
+    part = 5 * 1024 * 1024
+    data = os.urandom(part + 4096)
+    env = s3env(s3, HG_PROBE_PART_SIZE=str(part))
+    doc, _ = run_probe(probe, ["s3-put", BUCKET, "stdin/obj", "-", "--if-none-match"], env, stdin=data)
+    assert doc["rc"] == 0 and doc["size"] == len(data), doc
+    doc, _ = run_probe(probe, ["s3-put", BUCKET, "stdin/obj", "-", "--if-none-match"], env, stdin=data)
+    assert doc["rc"] == 1, doc                      # 412 on CompleteMultipartUpload
+    completes = [h for m, p, h in s3.log if m == "POST" and "uploadId=" in p]
+    assert len(completes) == 2 and all(h.get("If-None-Match") == "*" for h in completes)
+    assert any(m == "DELETE" and "uploadId=" in p for m, p, h in s3.log)   # the second was aborted
+    doc, _ = run_probe(probe, ["s3-get", BUCKET, "stdin/obj"], s3env(s3, HG_PROBE_MAX=str(2 * part)))
+    assert doc["sha256"] == hashlib.sha256(data).hexdigest()
