@@ -235,3 +235,39 @@ def test_defaults_every_core_and_keepalive_above_alb_idle(cluster):
     for name in ("listen", "brokers", "topic", "signing-secret", "signing-secrets-file",
                  "signature-max-age", "threads"):
         assert f"{name}" in text, name
+
+
+def test_dedup_set_is_bounded_oldest_forgotten_first(cluster):
+    gw = Gateway(gateway_args(cluster.bootstrap, "--dedup-size", "2"))
+    rd = TopicReader(cluster.bootstrap)
+    retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    try:
+        a, b, c = event_callback(), event_callback(), event_callback()
+        for d in (a, b, c):
+            assert post_event(gw.port, d).status == 200
+            assert len(rd.by_id(d["event_id"])) == 1      # acknowledged, in order
+        # c is remembered; a (the oldest of three in a set of two) is not
+        assert post_event(gw.port, c, extra=retry).status == 200
+        assert post_event(gw.port, a, extra=retry).status == 200
+        assert len(rd.by_id(a["event_id"], n=2)) == 2
+        rd.poll(1)
+        assert len(rd.find(lambda x: x["id"] == c["event_id"])) == 1
+        second = [rec for _, rec in rd.find(lambda x: x["id"] == a["event_id"])
+                  if rec.get("slackretrynum") == 1]
+        assert len(second) == 1 and second[0]["slackretryreason"] == "http_timeout"
+    finally:
+        rd.close()
+        assert gw.stop() == 0, gw.stderr()
+
+
+def test_dedup_size_zero_disables(cluster):
+    gw = Gateway(gateway_args(cluster.bootstrap, "--dedup-size", "0"))
+    rd = TopicReader(cluster.bootstrap)
+    try:
+        d = event_callback()
+        assert post_event(gw.port, d).status == 200
+        assert post_event(gw.port, d, extra={"X-Slack-Retry-Num": "1"}).status == 200
+        assert len(rd.by_id(d["event_id"], n=2)) == 2
+    finally:
+        rd.close()
+        assert gw.stop() == 0, gw.stderr()
