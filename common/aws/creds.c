@@ -344,9 +344,8 @@ static const char *jstr(yajl_val v)
     return s ? s : "";
 }
 
-/* Credentials from a JSON document (container, IMDS). */
-static int creds_from_json(const char *doc, size_t len, struct hg_aws_creds *out,
-                           char *err, size_t errn)
+int hg_aws_creds_parse_json(const char *doc, size_t len, struct hg_aws_creds *out,
+                            char *err, size_t errn)
 {
     char ebuf[128];
     int rc = -1;
@@ -540,10 +539,7 @@ out:
     return rc;
 }
 
-/* Find key in section of an INI text. Section names are compared after
- * trimming. Returns a heap copy of the trimmed value or NULL. *section_seen
- * is set when the section exists. */
-static char *ini_get(const char *text, const char *section, const char *key, bool *section_seen)
+char *hg_aws_ini_get(const char *text, const char *section, const char *key, bool *section_seen)
 {
     const char *line = text;
     bool in = false;
@@ -604,9 +600,9 @@ static int from_shared_files(struct hg_aws_creds_provider *p, struct hg_aws_cred
             snprintf(err, errn, "%s", ferr);
             goto out;
         }
-        akid = ini_get(cred, p->profile, "aws_access_key_id", &seen_cred);
-        secret = ini_get(cred, p->profile, "aws_secret_access_key", &seen_cred);
-        token = ini_get(cred, p->profile, "aws_session_token", &seen_cred);
+        akid = hg_aws_ini_get(cred, p->profile, "aws_access_key_id", &seen_cred);
+        secret = hg_aws_ini_get(cred, p->profile, "aws_secret_access_key", &seen_cred);
+        token = hg_aws_ini_get(cred, p->profile, "aws_session_token", &seen_cred);
     }
     if (!akid && stat(p->config_file, &st) == 0) {
         conf = read_small(p->config_file, HG_AWS_CREDS_FILE_MAX, "config file", ferr, sizeof ferr);
@@ -621,14 +617,14 @@ static int from_shared_files(struct hg_aws_creds_provider *p, struct hg_aws_cred
         free_secret(secret);
         free_secret(token);
         secret = token = NULL;
-        akid = ini_get(conf, section, "aws_access_key_id", &seen_conf);
-        secret = ini_get(conf, section, "aws_secret_access_key", &seen_conf);
-        token = ini_get(conf, section, "aws_session_token", &seen_conf);
+        akid = hg_aws_ini_get(conf, section, "aws_access_key_id", &seen_conf);
+        secret = hg_aws_ini_get(conf, section, "aws_secret_access_key", &seen_conf);
+        token = hg_aws_ini_get(conf, section, "aws_session_token", &seen_conf);
         if (!akid) {
             static const char *const other[] = { "role_arn", "credential_process",
                                                  "sso_session", "sso_start_url", NULL };
             for (int i = 0; other[i] && !unsupported; i++) {
-                char *x = ini_get(conf, section, other[i], &seen_conf);
+                char *x = hg_aws_ini_get(conf, section, other[i], &seen_conf);
                 if (x) {
                     unsupported = strdup(other[i]);
                     free(x);
@@ -715,7 +711,8 @@ static int from_container(struct hg_aws_creds_provider *p, struct hg_aws_creds *
         snprintf(err, errn, "HTTP %ld from the container credentials endpoint", resp.status);
         goto out;
     }
-    if (creds_from_json(resp.body.data ? resp.body.data : "", resp.body.len, out, err, errn) != 0)
+    if (hg_aws_creds_parse_json(resp.body.data ? resp.body.data : "", resp.body.len, out,
+                                err, errn) != 0)
         goto out;
     rc = 0;
 out:
@@ -796,7 +793,8 @@ static int from_imds(struct hg_aws_creds_provider *p, struct hg_aws_creds *out,
         snprintf(err, errn, "credentials: HTTP %ld", resp.status);
         goto out;
     }
-    if (creds_from_json(resp.body.data ? resp.body.data : "", resp.body.len, out, err, errn) != 0)
+    if (hg_aws_creds_parse_json(resp.body.data ? resp.body.data : "", resp.body.len, out,
+                                err, errn) != 0)
         goto out;
     rc = 0;
 out:
@@ -916,7 +914,7 @@ int hg_aws_region_from_env(char **envp, char *out, size_t out_size)
     conf = read_small(path, HG_AWS_CREDS_FILE_MAX, "config file", ferr, sizeof ferr);
     if (!conf)
         goto out;
-    val = ini_get(conf, section, "region", &seen);
+    val = hg_aws_ini_get(conf, section, "region", &seen);
     if (!val || !*val || strlen(val) >= out_size)
         goto out;
     snprintf(out, out_size, "%s", val);

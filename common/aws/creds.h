@@ -78,6 +78,21 @@ const char *hg_aws_creds_source(struct hg_aws_creds_provider *p);
  * when none is set (out = ""). */
 int hg_aws_region_from_env(char **envp, char *out, size_t out_size);
 
+/* Parse a credentials JSON document (container endpoint, IMDS):
+ * AccessKeyId, SecretAccessKey, Token, Expiration (ISO 8601, UTC), and a
+ * "Code" that must be "Success" when present. Returns 0 with *out filled,
+ * or -1 with errstr (no values echoed). Exposed for tests and fuzzing. */
+int hg_aws_creds_parse_json(const char *doc, size_t len, struct hg_aws_creds *out,
+                            char *errstr, size_t errstr_size);
+
+/* Look key up in [section] of an AWS shared config/credentials text
+ * (NUL-terminated). Section and key names are trimmed, keys compared
+ * case-insensitively, '#'/';' lines are comments, indented lines belong to
+ * the nested value above them and are skipped. *section_seen is set when
+ * the section exists. Returns a heap copy of the trimmed value (free()) or
+ * NULL. Exposed for tests and fuzzing. */
+char *hg_aws_ini_get(const char *text, const char *section, const char *key, bool *section_seen);
+
 /* Value of name in envp (NULL-terminated), or NULL when unset or empty. */
 const char *hg_aws_getenv(char **envp, const char *name);
 

@@ -181,6 +181,43 @@ static void test_backoff(void)
     hg_http_response_cleanup(&r);
 }
 
+static void test_creds_json(void)
+{
+    struct hg_aws_creds c;
+    char err[256];
+    const char *ok = "{\"Code\":\"Success\",\"AccessKeyId\":\"ASIA1\",\"SecretAccessKey\":\"s\","
+                     "\"Token\":\"t\",\"Expiration\":\"2026-11-22T08:00:00Z\"}";
+    CHECK_INT(hg_aws_creds_parse_json(ok, strlen(ok), &c, err, sizeof err), 0);
+    CHECK_STR(c.access_key_id, "ASIA1");
+    CHECK_STR(c.session_token, "t");
+    CHECK_INT(c.expiration, 1795334400);
+    const char *frac = "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"s\",\"Expiration\":\"2026-11-22T08:00:00.5+00:00\"}";
+    CHECK_INT(hg_aws_creds_parse_json(frac, strlen(frac), &c, err, sizeof err), 0);
+    CHECK_INT(c.expiration, 1795334400);
+    CHECK_STR(c.session_token, "");
+    const char *bad[] = {
+        "[]", "{", "{\"AccessKeyId\":\"A\"}",
+        "{\"Code\":\"Failure\",\"Message\":\"no role\",\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"s\"}",
+        "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"s\",\"Expiration\":\"tomorrow\"}",
+        "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"s\",\"Expiration\":\"2026-13-01T00:00:00Z\"}",
+        "{\"AccessKeyId\":7,\"SecretAccessKey\":\"s\"}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = '\0';
+        CHECK_INT(hg_aws_creds_parse_json(bad[i], strlen(bad[i]), &c, err, sizeof err), -1);
+        CHECK(err[0] != '\0');
+        CHECK(strstr(err, "\"s\"") == NULL);
+    }
+    /* A field over its limit is an error, not a truncation. */
+    char big[HG_AWS_SECRET_MAX + 128];
+    memset(big, 0, sizeof big);
+    int n = snprintf(big, sizeof big, "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"");
+    memset(big + n, 'x', HG_AWS_SECRET_MAX);
+    memcpy(big + n + HG_AWS_SECRET_MAX, "\"}", 3);
+    CHECK_INT(hg_aws_creds_parse_json(big, strlen(big), &c, err, sizeof err), -1);
+    CHECK(strstr(err, "too long") != NULL);
+}
+
 static void test_creds_files(void)
 {
     char dir[] = "/tmp/hg-aws-test-XXXXXX";
@@ -309,6 +346,7 @@ int main(void)
     test_s3_uri();
     test_s3_urls();
     test_backoff();
+    test_creds_json();
     test_creds_files();
     return TEST_DONE();
 }
