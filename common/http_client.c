@@ -400,8 +400,9 @@ enum hg_http_result hg_http_perform(struct hg_http_client *c,
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
-    /* Refuse an announced oversize body before downloading it. */
-    if (!req->write_fn)
+    /* Refuse an announced oversize body before downloading it (not for
+     * HEAD: its Content-Length describes a body that never comes). */
+    if (!req->write_fn && strcmp(req->method, "HEAD") != 0)
         curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)resp->body.max);
 
     if (strcmp(req->method, "HEAD") == 0) {

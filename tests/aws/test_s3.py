@@ -215,3 +215,15 @@ def test_stream_from_stdin_and_multipart_create_once(probe, s3, tmp_path):
     assert any(m == "DELETE" and "uploadId=" in p for m, p, h in s3.log)   # the second was aborted
     doc, _ = run_probe(probe, ["s3-get", BUCKET, "stdin/obj"], s3env(s3, HG_PROBE_MAX=str(2 * part)))
     assert doc["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def test_head_of_object_larger_than_response_cap(probe, s3, tmp_path):
+    """HEAD reports the size of an object far above the 1 MiB body cap."""
+    part = 5 * 1024 * 1024
+    f = tmp_path / "big"
+    f.write_bytes(b"z" * (part + 1))
+    env = s3env(s3, HG_PROBE_PART_SIZE=str(part))
+    doc, _ = run_probe(probe, ["s3-put", BUCKET, "big/head", str(f)], env)
+    assert doc["rc"] == 0, doc
+    doc, _ = run_probe(probe, ["s3-head", BUCKET, "big/head"], env)
+    assert doc["rc"] == 0 and doc["size"] == part + 1, doc
