@@ -15,6 +15,7 @@
 #include "consumer/commands.h"
 #include "consumer/consumer_config.h"
 #include "consumer/dlq.h"
+#include "consumer/worker.h"
 
 static volatile sig_atomic_t redrive_stop;
 
@@ -65,10 +66,8 @@ int hgc_cmd_redrive(int argc, char **argv)
     struct hg_kafka_props props;
     struct hgc_dlq *out = NULL;
     rd_kafka_t *rk = NULL;
-    rd_kafka_conf_t *conf = NULL;
     rd_kafka_topic_partition_list_t *parts = NULL;
     int64_t *ends = NULL;
-    char *group = NULL;
     int pos = 0;
 
     int r = hgc_settings_load(&s, &props, "redrive", argc, argv, HGC_NEED_KAFKA, &pos, errstr,
@@ -83,22 +82,11 @@ int hgc_cmd_redrive(int argc, char **argv)
         goto out;
     }
     hg_log_setup("hookgate-consumer", s.log_min);
-    size_t gl = strlen(s.group) + sizeof ".redrive";
-    group = malloc(gl);
-    if (!group)
-        goto out;
-    snprintf(group, gl, "%s.redrive", s.group);
-    const char *defaults[] = {
-        "group.id", group, "enable.auto.commit", "false", "enable.auto.offset.store", "false",
-        "enable.partition.eof", "true", "auto.offset.reset", "earliest", NULL,
-    };
-    conf = hg_kafka_conf_new(s.kafka_brokers, defaults, &props, errstr, sizeof errstr);
-    if (!conf || !(rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr))) {
+    rk = hgc_worker_tool_consumer(&s, &props, ".redrive", errstr, sizeof errstr);
+    if (!rk) {
         fprintf(stderr, "hookgate-consumer redrive: consumer: %s\n", errstr);
         goto out;
     }
-    conf = NULL;
-    rd_kafka_poll_set_consumer(rk);
     if (!s.dry_run) {
         out = hgc_dlq_create(s.kafka_brokers, &props, s.topic, errstr, sizeof errstr);
         if (!out) {
@@ -107,27 +95,18 @@ int hgc_cmd_redrive(int argc, char **argv)
         }
     }
 
-    const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, s.dlq_topic, NULL);
-    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, 10000);
-    rd_kafka_topic_destroy(rkt);
-    if (e || !md || md->topic_cnt != 1 || md->topics[0].err) {
-        fprintf(stderr, "hookgate-consumer redrive: topic %s: %s\n", s.dlq_topic,
-                rd_kafka_err2str(e ? e : md && md->topic_cnt ? md->topics[0].err
-                                                            : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC));
-        if (md)
-            rd_kafka_metadata_destroy(md);
+    int nparts = hgc_worker_partition_count(rk, s.dlq_topic, errstr, sizeof errstr);
+    if (nparts < 0) {
+        fprintf(stderr, "hookgate-consumer redrive: %s\n", errstr);
         goto out;
     }
-    int nparts = md->topics[0].partition_cnt;
-    rd_kafka_metadata_destroy(md);
     parts = rd_kafka_topic_partition_list_new(nparts);
     ends = calloc((size_t)nparts + 1, sizeof *ends);
     if (!parts || !ends)
         goto out;
     for (int p = 0; p < nparts; p++)
         rd_kafka_topic_partition_list_add(parts, s.dlq_topic, p);
-    e = rd_kafka_committed(rk, parts, 10000);
+    rd_kafka_resp_err_t e = rd_kafka_committed(rk, parts, 10000);
     if (e) {
         fprintf(stderr, "hookgate-consumer redrive: committed offsets: %s\n", rd_kafka_err2str(e));
         goto out;
@@ -219,12 +198,9 @@ out:
         rd_kafka_consumer_close(rk);
         rd_kafka_destroy(rk);
     }
-    if (conf)
-        rd_kafka_conf_destroy(conf);
     if (parts)
         rd_kafka_topic_partition_list_destroy(parts);
     free(ends);
-    free(group);
     hgc_dlq_destroy(out);
     hgc_settings_cleanup(&s, &props);
     return rc;

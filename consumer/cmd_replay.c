@@ -79,11 +79,9 @@ int hgc_cmd_replay(int argc, char **argv)
     struct hgc_pipeline pipe;
     struct hgc_dlq *dlq = NULL;
     rd_kafka_t *rk = NULL;
-    rd_kafka_conf_t *conf = NULL;
     rd_kafka_topic_partition_list_t *assign = NULL;
     struct range *ranges = NULL;
     int nranges = 0;
-    char *group = NULL;
     int pos = 0;
     int64_t from_off = -1, to_off = -1, from_ms = -1, to_ms = -1;
     unsigned long counts[HGC_OUT_COUNT] = { 0 };
@@ -135,12 +133,7 @@ int hgc_cmd_replay(int argc, char **argv)
         fprintf(stderr, "hookgate-consumer replay: %s\n", errstr);
         goto out;
     }
-    memset(&pipe, 0, sizeof pipe);
-    pipe.settings = &s;
-    pipe.slack = svc.slack;
-    pipe.s3 = svc.s3;
-    pipe.glue = svc.glue;
-    pipe.glue_runs = svc.glue_runs;
+    hgc_services_pipeline(&svc, &s, &pipe);
     pipe.dry_run = s.dry_run;
     if (!s.dry_run) {
         dlq = hgc_dlq_create(s.kafka_brokers, &props, s.dlq_topic, errstr, sizeof errstr);
@@ -151,38 +144,17 @@ int hgc_cmd_replay(int argc, char **argv)
     }
 
     /* A consumer that never joins or commits for the worker group. */
-    size_t gl = strlen(s.group) + sizeof ".replay";
-    group = malloc(gl);
-    if (!group)
-        goto out;
-    snprintf(group, gl, "%s.replay", s.group);
-    const char *defaults[] = {
-        "group.id", group, "enable.auto.commit", "false", "enable.auto.offset.store", "false",
-        "enable.partition.eof", "true", NULL,
-    };
-    conf = hg_kafka_conf_new(s.kafka_brokers, defaults, &props, errstr, sizeof errstr);
-    if (!conf || !(rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr))) {
+    rk = hgc_worker_tool_consumer(&s, &props, ".replay", errstr, sizeof errstr);
+    if (!rk) {
         fprintf(stderr, "hookgate-consumer replay: consumer: %s\n", errstr);
         goto out;
     }
-    conf = NULL;
-    rd_kafka_poll_set_consumer(rk);
-
-    /* Which partitions. */
-    const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, s.topic, NULL);
-    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, 10000);
-    rd_kafka_topic_destroy(rkt);
-    if (e || !md || md->topic_cnt != 1 || md->topics[0].err) {
-        fprintf(stderr, "hookgate-consumer replay: topic %s: %s\n", s.topic,
-                rd_kafka_err2str(e ? e : md && md->topic_cnt ? md->topics[0].err
-                                                            : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC));
-        if (md)
-            rd_kafka_metadata_destroy(md);
+    rd_kafka_resp_err_t e;
+    int nparts = hgc_worker_partition_count(rk, s.topic, errstr, sizeof errstr);
+    if (nparts < 0) {
+        fprintf(stderr, "hookgate-consumer replay: %s\n", errstr);
         goto out;
     }
-    int nparts = md->topics[0].partition_cnt;
-    rd_kafka_metadata_destroy(md);
     if (s.partition >= nparts) {
         fprintf(stderr, "hookgate-consumer replay: topic %s has %d partitions\n", s.topic, nparts);
         goto out;
@@ -310,12 +282,9 @@ out:
         rd_kafka_consumer_close(rk);
         rd_kafka_destroy(rk);
     }
-    if (conf)
-        rd_kafka_conf_destroy(conf);
     if (assign)
         rd_kafka_topic_partition_list_destroy(assign);
     free(ranges);
-    free(group);
     free(last);
     hgc_dlq_destroy(dlq);
     hgc_services_close(&svc);

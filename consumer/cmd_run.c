@@ -58,12 +58,7 @@ int hgc_cmd_run(int argc, char **argv)
         fprintf(stderr, "hookgate-consumer run: out of memory\n");
         goto out;
     }
-    memset(&pipe, 0, sizeof pipe);
-    pipe.settings = &s;
-    pipe.slack = svc.slack;
-    pipe.s3 = svc.s3;
-    pipe.glue = svc.glue;
-    pipe.glue_runs = svc.glue_runs;
+    hgc_services_pipeline(&svc, &s, &pipe);
     memcpy(pipe.step_latency, wm.step, sizeof pipe.step_latency);
     dlq = hgc_dlq_create(s.kafka_brokers, &props, s.dlq_topic, errstr, sizeof errstr);
     if (!dlq) {

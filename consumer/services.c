@@ -1,6 +1,8 @@
 /* services.c — open and close the worker's clients. */
 #include "consumer/services.h"
 
+#include "consumer/pipeline.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -53,6 +55,17 @@ int hgc_services_open(struct hgc_services *svc, const struct hgc_settings *s, un
         }
     }
     return 0;
+}
+
+void hgc_services_pipeline(const struct hgc_services *svc, const struct hgc_settings *s,
+                           struct hgc_pipeline *pipe)
+{
+    memset(pipe, 0, sizeof *pipe);
+    pipe->settings = s;
+    pipe->slack = svc->slack;
+    pipe->s3 = svc->s3;
+    pipe->glue = svc->glue;
+    pipe->glue_runs = svc->glue_runs;
 }
 
 void hgc_services_close(struct hgc_services *svc)

@@ -31,6 +31,12 @@ struct hgc_services {
  * still be closed. */
 int hgc_services_open(struct hgc_services *svc, const struct hgc_settings *s, unsigned which,
                       char *errstr, size_t errstr_size);
+/* Point a pipeline (zeroed here: not a dry run, no metrics) at the
+ * services and settings, both borrowed. */
+struct hgc_pipeline;
+void hgc_services_pipeline(const struct hgc_services *svc, const struct hgc_settings *s,
+                           struct hgc_pipeline *pipe);
+
 /* Close everything (safe on a zeroed or partly opened struct). */
 void hgc_services_close(struct hgc_services *svc);
 

@@ -449,3 +449,42 @@ enum hgc_outcome hgc_worker_process_inline(struct hgc_pipeline *pipe, struct hgc
     free(res);
     return o;
 }
+
+rd_kafka_t *hgc_worker_tool_consumer(const struct hgc_settings *s, const struct hg_kafka_props *props,
+                                     const char *suffix, char *errstr, size_t errstr_size)
+{
+    char group[512];
+    rd_kafka_t *rk = NULL;
+    snprintf(group, sizeof group, "%s%s", s->group, suffix);
+    const char *defaults[] = {
+        "group.id", group, "enable.auto.commit", "false", "enable.auto.offset.store", "false",
+        "enable.partition.eof", "true", "auto.offset.reset", "earliest", NULL,
+    };
+    rd_kafka_conf_t *conf = hg_kafka_conf_new(s->kafka_brokers, defaults, props, errstr, errstr_size);
+    if (!conf)
+        return NULL;
+    rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size);
+    if (!rk) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_poll_set_consumer(rk);
+    return rk;
+}
+
+int hgc_worker_partition_count(rd_kafka_t *rk, const char *topic, char *errstr, size_t errstr_size)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    rd_kafka_resp_err_t e = rkt ? rd_kafka_metadata(rk, 0, rkt, &md, 10000) : RD_KAFKA_RESP_ERR__INVALID_ARG;
+    if (rkt)
+        rd_kafka_topic_destroy(rkt);
+    if (!e)
+        e = md && md->topic_cnt == 1 ? md->topics[0].err : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
+    int n = e ? -1 : md->topics[0].partition_cnt;
+    if (e)
+        snprintf(errstr, errstr_size, "topic %s: %s", topic, rd_kafka_err2str(e));
+    if (md)
+        rd_kafka_metadata_destroy(md);
+    return n;
+}

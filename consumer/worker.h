@@ -62,6 +62,17 @@ enum hgc_outcome hgc_worker_process_inline(struct hgc_pipeline *pipe, struct hgc
                                            volatile sig_atomic_t *stop,
                                            struct hgc_pipeline_result *last);
 
+/* A consumer outside the worker group for the tools (replay, redrive):
+ * group.id "<settings group><suffix>", no automatic commits or offset
+ * stores, partition EOF events on. Returns the handle (rd_kafka_destroy
+ * after rd_kafka_consumer_close) or NULL with errstr. */
+rd_kafka_t *hgc_worker_tool_consumer(const struct hgc_settings *s, const struct hg_kafka_props *props,
+                                     const char *suffix, char *errstr, size_t errstr_size);
+
+/* Number of partitions of topic (metadata request, 10 s). Returns it, or -1
+ * with errstr naming the topic and the error. */
+int hgc_worker_partition_count(rd_kafka_t *rk, const char *topic, char *errstr, size_t errstr_size);
+
 /* Log one pipeline result as a JSON line (no secrets). */
 void hgc_worker_log_result(const rd_kafka_message_t *msg, const struct hgc_pipeline_result *r,
                            int attempt);

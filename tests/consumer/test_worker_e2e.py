@@ -180,3 +180,24 @@ def test_error_object_not_found_after_write(env):
     env.s3proxy.fault("HEAD", "/campaign_tags/", 404, "NoSuchKey")
     env.s3proxy.fault("PUT", "/campaign_tags/", 200, "Lost")   # the write "succeeds" but stores nothing
     _error_case(env, ["not there afterwards"])
+
+
+def test_table_configs_from_s3_and_channel_override(env):
+    with open(env.tables / "campaign_tags.json", "rb") as f:
+        env.s3.put("configs/%s/campaign_tags.json" % env.uid, f.read())
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    _, rec = env.file_shared("F1")
+    env.start(HOOKGATE_TABLES="s3://%s/configs/%s/" % (BUCKET, env.uid),
+              HOOKGATE_SLACK_CHANNEL="C0OPS")
+    env.produce(rec)
+    msgs = wait_messages(env, 1)
+    wait_committed(env, 1)
+    assert msgs[0]["channel"] == "C0OPS"
+    assert msgs[0]["text"].startswith(":white_check_mark: PASS")
+    assert env.data_keys() == [data_key(env)]
+    # A file with no config in the S3 prefix is the "config missing" ERROR.
+    env.slack.add_file("F2", "unknown_table.csv", GOOD_CSV)
+    _, rec2 = env.file_shared("F2")
+    env.produce(rec2)
+    msgs = wait_messages(env, 2)
+    assert msgs[1]["text"].startswith(":x: ERROR") and "unknown_table.json" in msgs[1]["text"]
