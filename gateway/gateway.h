@@ -24,6 +24,8 @@
 
 struct gw_dedup;
 struct gw_conn;
+struct hg_aws_creds_provider;
+struct hg_msk_iam;
 
 /* Routes, also the metric label values (routes.c has the names). */
 enum gw_route {
@@ -46,6 +48,8 @@ struct gw_app {
     struct gw_thread       *threads;
     unsigned                nthreads;
     char                   *bootstraps; /* what the producers connect to */
+    struct hg_aws_creds_provider *aws_creds; /* --kafka-auth=msk-iam only */
+    char                    aws_region[64];
 };
 
 struct gw_thread {
@@ -61,6 +65,7 @@ struct gw_thread {
     struct event       *ev_drain;     /* periodic check while shutting down */
 
     rd_kafka_t         *rk;           /* this thread's producer */
+    struct hg_msk_iam  *msk_iam;      /* its MSK IAM token provider, or NULL */
     rd_kafka_topic_t   *rkt;
     rd_kafka_queue_t   *mainq;
     int                 dr_pipe[2];   /* librdkafka wakes the loop through it */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/aws/creds.h"
 #include "common/kafka.h"
 #include "common/log.h"
 #include "gateway/dedup.h"
@@ -69,6 +70,21 @@ int main(int argc, char **argv)
     }
     if (!app.bootstraps)
         goto out;
+    if (cfg.msk_iam) {
+        if (cfg.s.aws_region && *cfg.s.aws_region)
+            snprintf(app.aws_region, sizeof app.aws_region, "%s", cfg.s.aws_region);
+        else if (hg_aws_region_from_env(environ, app.aws_region, sizeof app.aws_region) != 0) {
+            hg_log_error("config_invalid", "reason",
+                         "--kafka-auth=msk-iam needs a region: set --aws-region / AWS_REGION");
+            goto out;
+        }
+        app.aws_creds = hg_aws_creds_provider_from_env(environ, err, sizeof err);
+        if (!app.aws_creds) {
+            hg_log_error("config_invalid", "reason", err);
+            goto out;
+        }
+        hg_log_info("kafka_auth", "mode", "msk-iam", "region", app.aws_region);
+    }
     app.cfg = &cfg;
     app.nthreads = cfg.nthreads;
     atomic_init(&app.draining, false);
@@ -82,6 +98,7 @@ out:
     gw_dedup_destroy(app.dedup);
     gw_metrics_cleanup(&app.metrics);
     free(app.bootstraps);
+    hg_aws_creds_provider_destroy(app.aws_creds);
     hg_kafka_mock_stop(mock);
     gw_config_cleanup(&cfg);
     return rc;
