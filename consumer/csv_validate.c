@@ -80,6 +80,8 @@ struct hgc_csv_validator {
     size_t rowlen;
     size_t field_start;      /* offset of the current cell */
     uint32_t *fend;          /* end offset of each stored cell */
+    unsigned char *fquoted;  /* whether each stored cell was quoted */
+    bool cur_quoted;         /* the current cell was quoted */
     size_t nfields;          /* cells counted */
     size_t nstored;          /* cells whose end is in fend (complete, not cut by a cap) */
     bool row_quoted;         /* a quote was opened in this row */
@@ -124,10 +126,6 @@ static inline size_t scan_special(const unsigned char *p, size_t n)
     return i;
 }
 
-/* Bytes that force quoting on output. */
-static const unsigned char needs_quote[256] = {
-    ['"'] = 1, [','] = 1, ['\r'] = 1, ['\n'] = 1,
-};
 
 /* ---- problems ---------------------------------------------------------- */
 
@@ -223,7 +221,7 @@ static int out_flush(struct hgc_csv_validator *v)
     return 0;
 }
 
-static int out_put(struct hgc_csv_validator *v, const char *s, size_t n)
+static int out_put_slow(struct hgc_csv_validator *v, const char *s, size_t n)
 {
     while (n > 0) {
         size_t room = HG_CSV_OUT_BUF_BYTES - v->outlen;
@@ -241,18 +239,31 @@ static int out_put(struct hgc_csv_validator *v, const char *s, size_t n)
     return 0;
 }
 
-static int out_cell(struct hgc_csv_validator *v, const char *s, size_t n, bool first)
+static inline int out_put(struct hgc_csv_validator *v, const char *s, size_t n)
+{
+    if (n <= HG_CSV_OUT_BUF_BYTES - v->outlen) {
+        memcpy(v->out + v->outlen, s, n);
+        v->outlen += n;
+        return 0;
+    }
+    return out_put_slow(v, s, n);
+}
+
+static int out_cell_quoted(struct hgc_csv_validator *v, const char *s, size_t n);
+
+/* Append one cell; quote it when `check` is set and it holds , " CR or LF
+ * (cells that were unquoted in the input cannot). */
+static int out_cell(struct hgc_csv_validator *v, const char *s, size_t n, bool first, bool check)
 {
     if (!first && out_put(v, ",", 1) != 0)
         return -1;
-    bool q = false;
-    for (size_t i = 0; i < n; i++)
-        if (needs_quote[(unsigned char)s[i]]) {
-            q = true;
-            break;
-        }
-    if (!q)
+    if (!check || scan_special((const unsigned char *)s, n) == n)
         return out_put(v, s, n);
+    return out_cell_quoted(v, s, n);
+}
+
+static int out_cell_quoted(struct hgc_csv_validator *v, const char *s, size_t n)
+{
     if (out_put(v, "\"", 1) != 0)
         return -1;
     const char *p = s, *end = s + n;
@@ -878,7 +889,7 @@ static void process_header(struct hgc_csv_validator *v)
     /* The output header is the configured one. */
     if (v->opts.write) {
         for (size_t i = 0; i < t->ncolumns; i++)
-            out_cell(v, t->columns[i].name, strlen(t->columns[i].name), i == 0);
+            out_cell(v, t->columns[i].name, strlen(t->columns[i].name), i == 0, true);
         out_put(v, "\n", 1);
     }
 }
@@ -896,7 +907,7 @@ static bool check_value(struct hgc_csv_validator *v, size_t c, const char *s, si
 /* Write the current (valid) row: one output row, or one per value of the
  * multi-valued cell when splitting. Returns the rows written (counted in
  * rows_out). */
-static uint64_t write_row(struct hgc_csv_validator *v, size_t mv_parts)
+static uint64_t write_row(struct hgc_csv_validator *v, size_t mv_parts, bool blanked)
 {
     const struct hgc_table *t = v->t;
     bool split = t->split_multi_values && mv_parts > 0;
@@ -905,9 +916,29 @@ static uint64_t write_row(struct hgc_csv_validator *v, size_t mv_parts)
         v->res.rows_out += rows;
         return rows;
     }
+    if (!split && !blanked && !v->row_quoted) {
+        /* The common row: its cells, NUL-separated, become comma-separated. */
+        size_t n = v->rowlen;   /* the last NUL becomes the newline */
+        if (n > HG_CSV_OUT_BUF_BYTES - v->outlen && out_flush(v) != 0)
+            return 0;
+        if (n <= HG_CSV_OUT_BUF_BYTES - v->outlen) {
+            char *o = v->out + v->outlen;
+            memcpy(o, v->row, n);
+            for (size_t c = 0; c + 1 < t->ncolumns; c++)
+                o[v->fend[c]] = ',';
+            o[n - 1] = '\n';
+            v->outlen += n;
+            v->res.rows_out++;
+            return 1;
+        }
+    }
     size_t mc = (size_t)t->multi_value_column;
     size_t mpos = 0, mlen = 0;
     const char *mcell = split ? cell(v, mc, &mlen) : NULL;
+    bool others_quoted = false;
+    if (split && !blanked)
+        for (size_t c = 0; c < t->ncolumns; c++)
+            others_quoted |= c != mc && v->fquoted[c];
     for (uint64_t r = 0; r < rows; r++) {
         const char *part = NULL;
         size_t pl = 0;
@@ -916,16 +947,38 @@ static uint64_t write_row(struct hgc_csv_validator *v, size_t mv_parts)
                 pl = next_part(t, mcell, mlen, &mpos, &part);
             while (is_empty(v, part, pl) && mpos <= mlen);
         }
+        if (split && !blanked && !others_quoted &&
+            scan_special((const unsigned char *)part, pl) == pl) {
+            /* Split row, common case: cells before the multi-valued one,
+             * the value, the cells after; NULs become commas. */
+            size_t ms = mc == 0 ? 0 : v->fend[mc - 1] + 1, me = v->fend[mc];
+            size_t n = ms + pl + (v->rowlen - me);
+            if (n > HG_CSV_OUT_BUF_BYTES - v->outlen && out_flush(v) != 0)
+                return 0;
+            if (n <= HG_CSV_OUT_BUF_BYTES - v->outlen) {
+                char *o = v->out + v->outlen;
+                memcpy(o, v->row, ms);
+                memcpy(o + ms, part, pl);
+                memcpy(o + ms + pl, v->row + me, v->rowlen - me);
+                for (size_t c = 0; c + 1 < t->ncolumns; c++)
+                    o[c < mc ? v->fend[c] : v->fend[c] - me + ms + pl] = ',';
+                o[n - 1] = '\n';
+                v->outlen += n;
+                continue;
+            }
+        }
         for (size_t c = 0; c < t->ncolumns; c++) {
             size_t n;
             const char *s = cell(v, c, &n);
+            bool check = v->fquoted[c];
             if (split && c == mc) {
                 s = part;
                 n = pl;
-            } else if (is_empty(v, s, n)) {
+            } else if (blanked && (is_empty(v, s, n) || ((int)c == t->multi_value_column &&
+                                                         mv_parts == 0))) {
                 n = 0;
             }
-            if (out_cell(v, s, n, c == 0) != 0)
+            if (out_cell(v, s, n, c == 0, check) != 0)
                 return 0;
         }
         if (out_put(v, "\n", 1) != 0)
@@ -975,7 +1028,7 @@ static void process_row(struct hgc_csv_validator *v)
 {
     const struct hgc_table *t = v->t;
     uint64_t problems_before = v->res.problem_count;
-    bool drop = false;
+    bool drop = false, blanked = false;
     v->res.rows_in++;
     if (v->pending_kind >= 0)
         report_pending(v);
@@ -1031,6 +1084,8 @@ static void process_row(struct hgc_csv_validator *v)
         }
         if ((int)c == t->index_column)
             index_problems = v->res.problem_count - problems_before;
+        if (empty && n > 0 && !t->columns[c].required)
+            blanked = true;   /* a marker (or only separators): written as "" */
         if (empty && t->columns[c].required) {
             if (t->on_empty == HGC_ON_EMPTY_DROP_ROW)
                 drop = true;
@@ -1060,7 +1115,7 @@ static void process_row(struct hgc_csv_validator *v)
     else if (drop)
         v->res.rows_dropped++;
     else
-        written = write_row(v, mv_parts);
+        written = write_row(v, mv_parts, blanked);
     if (want_uniq)
         uniq_push(v, h, ival_s, ilen, written);
 }
@@ -1072,6 +1127,7 @@ static void reset_row(struct hgc_csv_validator *v)
     v->nfields = 0;
     v->nstored = 0;
     v->row_quoted = false;
+    v->cur_quoted = false;
     v->row_overflow = false;
     v->pending_kind = -1;
     v->pending_field = 0;
@@ -1140,11 +1196,13 @@ static inline void end_field(struct hgc_csv_validator *v)
             v->row_overflow = true;
         } else {
             v->fend[v->nfields] = (uint32_t)v->rowlen;
+            v->fquoted[v->nfields] = v->cur_quoted;
             v->row[v->rowlen++] = '\0';
             v->nstored = v->nfields + 1;
         }
     }
     v->nfields++;
+    v->cur_quoted = false;
     v->field_start = v->rowlen;
 }
 
@@ -1158,6 +1216,7 @@ static void parse(struct hgc_csv_validator *v, const unsigned char *p, size_t n)
             if (*p == '"') {
                 v->st = ST_QUOTED;
                 v->row_quoted = true;
+                v->cur_quoted = true;
                 p++;
                 break;
             }
@@ -1277,7 +1336,8 @@ struct hgc_csv_validator *hgc_csv_validator_create(const struct hgc_table *table
     v->problems = calloc(v->opts.max_problems, sizeof *v->problems);
     v->row = calloc(1, HG_CSV_MAX_ROW_BYTES + 32);   /* + padding for vector reads */
     v->fend = malloc(HG_CSV_MAX_FIELDS * sizeof *v->fend);
-    if (!v->problems || !v->row || !v->fend)
+    v->fquoted = malloc(HG_CSV_MAX_FIELDS);
+    if (!v->problems || !v->row || !v->fend || !v->fquoted)
         goto out;
     if (v->opts.write && !(v->out = malloc(HG_CSV_OUT_BUF_BYTES)))
         goto out;
@@ -1387,6 +1447,7 @@ void hgc_csv_validator_destroy(struct hgc_csv_validator *v)
     free(v->uq.sorted);
     free(v->uq.recent);
     free(v->out);
+    free(v->fquoted);
     free(v->fend);
     free(v->row);
     free(v->problems);

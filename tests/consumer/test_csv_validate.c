@@ -244,12 +244,14 @@ static void test_forbidden_separators(const struct hgc_table *t)
     CHECK(tn != NULL);
     if (!tn)
         return;
-    run_csv(&r, tn, "id,nums\n1,1|2|3\n2,4|x\n3,\n");
+    run_csv(&r, tn, "id,nums\n1,1|2|3\n2,4|x\n3,\n4,|\n5,\"7,8\"\n");
     CHECK_INT(r.rc, 1);
-    CHECK_INT(r.res.problem_count, 1);
+    CHECK_INT(r.res.problem_count, 2);
     CHECK_INT(r.problems[0].kind, HGC_CSV_TYPE);
     CHECK_STR(r.problems[0].value, "x");
-    CHECK_STR(out_str(&r), "id,nums\n1,1|2|3\n3,\n");
+    CHECK_INT(r.problems[1].kind, HGC_CSV_TYPE);   /* "7,8" is one part, not an int */
+    /* Only separators: an empty value, written as "". */
+    CHECK_STR(out_str(&r), "id,nums\n1,1|2|3\n3,\n4,\n");
     run_free(&r);
     hgc_table_destroy(tn);
 }
