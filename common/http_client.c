@@ -162,8 +162,10 @@ static size_t header_cb(char *data, size_t size, size_t nitems, void *ud)
     struct hg_buf *h = &x->resp->hdrs;
 
     if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
-        /* A new response (1xx, redirect, final): start over. */
+        /* A new response (1xx, redirect, final): start over, also on the
+         * body a followed redirect may have sent. */
         hg_buf_reset(h);
+        hg_buf_reset(&x->resp->body);
         const char *sp = memchr(data, ' ', len);
         long st = 0;
         if (sp) {
@@ -382,7 +384,9 @@ enum hg_http_result hg_http_perform(struct hg_http_client *c,
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+    /* Redirects never downgrade an https request to http. */
+    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR,
+                     strncasecmp(req->url, "https:", 6) == 0 ? "https" : "http,https");
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
     if (c->ca_file)

@@ -70,7 +70,7 @@ struct hg_http_request {
     void            *write_ud;
     long   timeout_ms;        /* 0 = the client's */
     size_t max_response;      /* 0 = the client's */
-    bool   follow_redirects;  /* at most 3, same as for curl's default protocols */
+    bool   follow_redirects;  /* at most 3; never from https to http */
 };
 
 enum hg_http_result {

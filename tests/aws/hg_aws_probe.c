@@ -11,7 +11,7 @@
  *   hg-aws-probe glue-get JOB
  *   hg-aws-probe glue-call OP [JSON]
  *   hg-aws-probe msk-token REGION NOW
- *   hg-aws-probe http-get URL [--timeout-ms N] [--max N] [--retry N]
+ *   hg-aws-probe http-get URL [--timeout-ms N] [--max N] [--retry N] [--follow 1]
  *   hg-aws-probe http-put URL FILE [ATTEMPTS]   streamed body, rewound on retry
  * Settings: the AWS_* variables; HG_PROBE_ATTEMPTS, HG_PROBE_BASE_MS,
  * HG_PROBE_TIMEOUT_MS tune retries and timeouts. */
@@ -492,6 +492,7 @@ static int cmd_http(int argc, char **argv)
     char err[512];
     long timeout = 0, retries = 1;
     size_t max = 0;
+    bool follow = false;
     for (int i = 3; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--timeout-ms") == 0)
             timeout = strtol(argv[i + 1], NULL, 10);
@@ -499,6 +500,8 @@ static int cmd_http(int argc, char **argv)
             max = (size_t)strtoll(argv[i + 1], NULL, 10);
         else if (strcmp(argv[i], "--retry") == 0)
             retries = strtol(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--follow") == 0)
+            follow = strcmp(argv[i + 1], "1") == 0;
     }
     struct hg_http_client *c = hg_http_client_create(NULL, err, sizeof err);
     if (!c) {
@@ -506,7 +509,7 @@ static int cmd_http(int argc, char **argv)
         return finish(-1);
     }
     struct hg_http_request req = { .method = "GET", .url = argv[2], .timeout_ms = timeout,
-                                   .max_response = max };
+                                   .max_response = max, .follow_redirects = follow };
     struct hg_http_response resp;
     memset(&resp, 0, sizeof resp);
     struct hg_retry_policy pol = policy();
@@ -527,6 +530,7 @@ static int cmd_http(int argc, char **argv)
     jint("attempts", attempts);
     jint("elapsed_ms", (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - t0);
     jint("body_len", (long long)resp.body.len);
+    jstr("body", resp.body.len < 256 && resp.body.data ? resp.body.data : "");
     const char *et = hg_http_response_header(&resp, "etag");
     jstr("etag", et);
     if (r != HG_HTTP_OK)

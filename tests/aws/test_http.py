@@ -52,6 +52,13 @@ class H(BaseHTTPRequestHandler):
         elif kind == "sleep":
             time.sleep(script[1])
             self.close_connection = True
+        elif kind == "redirect":
+            body = b"this is the redirect's own body"
+            self.send_response(302)
+            self.send_header("Location", script[1])
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
         elif kind == "truncate":
             self.send_response(200)
             self.send_header("Content-Length", "100")
@@ -140,3 +147,13 @@ def test_streamed_upload_rewound_on_retry(probe, server, tmp_path):
     for clen, te, expect, body in server.bodies:
         assert clen == str(len(data)) and te is None and expect is None
         assert body == data          # the retry re-sent the whole stream
+
+
+def test_redirect_body_not_mixed_in(probe, server):
+    server.script = [("redirect", "/y"), ("status", 200, 5)]
+    doc, _ = run_probe(probe, ["http-get", server.url, "--follow", "1"], {})
+    assert doc["result"] == "ok" and doc["status"] == 200, doc
+    assert doc["body"] == "xxxxx" and doc["etag"] == '"e2"'
+    server.hits = 0
+    doc, _ = run_probe(probe, ["http-get", server.url], {})
+    assert doc["status"] == 302 and doc["body"] == "this is the redirect's own body"
