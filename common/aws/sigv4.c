@@ -406,22 +406,22 @@ static int sign_common(const struct hg_aws_creds *c, const struct hg_sigv4_reque
             goto out;
         }
     }
-    if (!host_given && add_hdr(hs, &nh, "host", r->host) != 0)
-        goto oom;
+    int x = 0;
+    if (!host_given)
+        x |= add_hdr(hs, &nh, "host", r->host);
     if (!presign) {
-        if (add_hdr(hs, &nh, "x-amz-date", amz_date) != 0)
-            goto oom;
-        if (*c->session_token && add_hdr(hs, &nh, "x-amz-security-token", c->session_token) != 0)
-            goto oom;
-        if ((r->flags & HG_SIGV4_CONTENT_SHA256) &&
-            add_hdr(hs, &nh, "x-amz-content-sha256", payload_hash) != 0)
-            goto oom;
+        x |= add_hdr(hs, &nh, "x-amz-date", amz_date);
+        if (*c->session_token)
+            x |= add_hdr(hs, &nh, "x-amz-security-token", c->session_token);
+        if (r->flags & HG_SIGV4_CONTENT_SHA256)
+            x |= add_hdr(hs, &nh, "x-amz-content-sha256", payload_hash);
     }
-    if (canonical_headers(&chdr, &sh, hs, nh) != 0)
-        goto oom;
-    if (hg_buf_appendf(&cred, "%s/%s/%s/%s/aws4_request", c->access_key_id, date8,
-                       r->region, r->service) != 0)
-        goto oom;
+    if (x || canonical_headers(&chdr, &sh, hs, nh) != 0 ||
+        hg_buf_appendf(&cred, "%s/%s/%s/%s/aws4_request", c->access_key_id, date8,
+                       r->region, r->service) != 0) {
+        snprintf(errstr, errstr_size, "sigv4: too many or too large headers");
+        goto out;
+    }
 
     if (presign) {
         struct hg_buf ecred, esh, etok;
@@ -471,22 +471,18 @@ static int sign_common(const struct hg_aws_creds *c, const struct hg_sigv4_reque
     }
     hg_sigv4_sha256_hex(creq.data, creq.len, creq_hash);
     if (hg_buf_appendf(&sts, "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%s", amz_date,
-                       date8, r->region, r->service, creq_hash) != 0)
-        goto oom;
-    if (sign_sts(c, date8, r->region, r->service, sts.data, sig) != 0) {
+                       date8, r->region, r->service, creq_hash) != 0 ||
+        sign_sts(c, date8, r->region, r->service, sts.data, sig) != 0) {
         snprintf(errstr, errstr_size, "sigv4: HMAC failed (secret too long?)");
         goto out;
     }
-    if (creq_out && hg_buf_append(creq_out, creq.data, creq.len) != 0)
-        goto oom;
-    if (query_out && hg_buf_append(query_out, cq.data ? cq.data : "", cq.len) != 0)
-        goto oom;
-    if (signed_out && hg_buf_append(signed_out, sh.data ? sh.data : "", sh.len) != 0)
-        goto oom;
+    if ((creq_out && hg_buf_append(creq_out, creq.data, creq.len) != 0) ||
+        (query_out && hg_buf_append(query_out, cq.data ? cq.data : "", cq.len) != 0) ||
+        (signed_out && hg_buf_append(signed_out, sh.data ? sh.data : "", sh.len) != 0)) {
+        snprintf(errstr, errstr_size, "sigv4: output buffer too small");
+        goto out;
+    }
     rc = 0;
-    goto out;
-oom:
-    snprintf(errstr, errstr_size, "sigv4: too many or too large headers");
 out:
     free(hs);
     hg_buf_cleanup(&creq);

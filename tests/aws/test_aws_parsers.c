@@ -48,11 +48,12 @@ static void test_xml(void)
         CHECK(strncmp(err, "xml: ", 5) == 0);
     }
     /* Depth cap. */
-    char deep[2048] = "";
+    char deep[2048];
+    size_t dl = 0;
     for (int i = 0; i < 40; i++)
-        strcat(deep, "<a>");
+        dl += (size_t)snprintf(deep + dl, sizeof deep - dl, "<a>");
     for (int i = 0; i < 40; i++)
-        strcat(deep, "</a>");
+        dl += (size_t)snprintf(deep + dl, sizeof deep - dl, "</a>");
     CHECK_INT(hg_xml_extract(deep, strlen(deep), NULL, 0, f, 2, err, sizeof err), -1);
     CHECK(strstr(err, "deep") != NULL);
     /* Size cap. */
