@@ -11,6 +11,7 @@ import hmac
 import http.client
 import json
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -172,6 +173,7 @@ class Gateway:
         self.proc = subprocess.Popen([HOOKGATE_BIN, "--port-file", self.port_file] + list(args),
                                      stdout=subprocess.DEVNULL, stderr=self.log, env=full_env)
         self.port = None
+        self.final_log = None
         if wait:
             self.wait_port()
 
@@ -192,6 +194,8 @@ class Gateway:
         raise AssertionError("hookgate did not write its port file: " + self.stderr())
 
     def stderr(self):
+        if self.final_log is not None:
+            return self.final_log
         if not self.log.closed:
             self.log.flush()
         with open(self.log_path, "rb") as f:
@@ -215,9 +219,12 @@ class Gateway:
                 self.proc.kill()
                 self.proc.wait()
                 raise AssertionError("hookgate did not exit after SIGTERM")
-        self.log.close()
+        if self.final_log is None:
+            self.log.close()
+            self.final_log = self.stderr()
+            shutil.rmtree(self.dir, ignore_errors=True)
         # under -Db_sanitize=address,undefined a finding fails the test
-        text = self.stderr()
+        text = self.final_log
         for mark in ("runtime error:", "AddressSanitizer", "LeakSanitizer"):
             assert mark not in text, text[-4000:]
         return self.proc.returncode

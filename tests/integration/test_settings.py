@@ -6,7 +6,6 @@
 import json
 import os
 import subprocess
-import tempfile
 import time
 
 import pytest
@@ -126,9 +125,8 @@ def test_flags_override_environment(cluster):
         assert gw.stop() == 0, gw.stderr()
 
 
-def test_secrets_file_flag_and_environment(cluster):
-    d = tempfile.mkdtemp(prefix="hookgate-it-")
-    path = os.path.join(d, "secrets")
+def test_secrets_file_flag_and_environment(cluster, tmp_path):
+    path = str(tmp_path / "secrets")
     with open(path, "w") as f:
         f.write("file-secret-alpha\nfile-secret-beta\n")
     os.chmod(path, 0o600)
@@ -186,9 +184,8 @@ def test_config_error_does_not_log_secret():
 
 # ---- the embedded default -------------------------------------------------------------
 
-def test_embedded_default_cluster():
-    d = tempfile.mkdtemp(prefix="hookgate-it-")
-    bootfile = os.path.join(d, "bootstrap")
+def test_embedded_default_cluster(tmp_path):
+    bootfile = str(tmp_path / "bootstrap")
     gw = Gateway(["--listen", "127.0.0.1:0", "--signing-secret", SECRET, "--threads", "1",
                   "--bootstrap-file", bootfile])
     try:
