@@ -325,3 +325,22 @@ def test_client_gone_while_waiting_for_kafka(gateway):
     assert r.status == 200
     assert "hookgate_inflight_records 0" in r.body.decode().splitlines()
     assert gateway.proc.poll() is None
+
+
+def test_head_response_has_no_body(gateway):
+    # RFC 9110 §9.3.2: a response to HEAD carries no content; on a keep-alive
+    # connection stray body bytes would be read as the next response's start
+    s = socket.create_connection(("127.0.0.1", gateway.port))
+    s.sendall(b"HEAD /healthz HTTP/1.1\r\nHost: it\r\n\r\nGET /readyz HTTP/1.1\r\nHost: it\r\n\r\n")
+    s.settimeout(3)
+    data = b""
+    deadline = time.monotonic() + 3
+    while data.count(b"HTTP/1.1 ") < 2 and time.monotonic() < deadline:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    first_head, _, rest = data.partition(b"\r\n\r\n")
+    assert first_head.startswith(b"HTTP/1.1 200"), data
+    assert rest.startswith(b"HTTP/1.1 200"), f"bytes after the HEAD response's headers: {rest[:40]!r}"
