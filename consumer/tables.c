@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -374,6 +375,27 @@ static const char *key_template_check(const char *s)
     return NULL;
 }
 
+static const char *glue_job_check(const char *s)
+{
+    return ident_check(s, HG_TABLE_IDENT_MAX);
+}
+
+static const char *s3_prefix_check(const char *s)
+{
+    return s3_path_check(s, false);
+}
+
+/* A Slack channel id (C0123ABC) or #name. */
+static const char *channel_check(const char *s)
+{
+    size_t n = strlen(s);
+    const char *p = s[0] == '#' ? s + 1 : s;
+    bool ok = n > 0 && n <= HG_TABLE_IDENT_MAX && *p;
+    for (; ok && *p; p++)
+        ok = ident_char((unsigned char)*p);
+    return ok ? NULL : "must be a channel id or #name (letters, digits, '_', '.', '-')";
+}
+
 int hgc_table_column(const struct hgc_table *t, const char *name)
 {
     for (size_t i = 0; i < t->ncolumns; i++)
@@ -612,45 +634,28 @@ static int parse_options(struct pctx *c, yajl_val root, struct hgc_table *t)
     if (t->unique_index && t->index_column < 0)
         return fail(c, "options.unique_index: needs options.index_column");
 
-    if (get_string(c, o, "glue_job", "options.glue_job", false, &s) != 0)
-        return -1;
-    if (s) {
-        const char *why = ident_check(s, HG_TABLE_IDENT_MAX);
-        if (why)
-            return fail(c, "options.glue_job: %s", why);
-        if (dup_opt(c, s, &t->glue_job) != 0)
+    /* Optional strings, each with its own check. */
+    static const struct {
+        const char *key;
+        const char *(*check)(const char *);
+        size_t off;
+    } strs[] = {
+        { "glue_job", glue_job_check, offsetof(struct hgc_table, glue_job) },
+        { "s3_prefix", s3_prefix_check, offsetof(struct hgc_table, s3_prefix) },
+        { "s3_key_template", key_template_check, offsetof(struct hgc_table, s3_key_template) },
+        { "notify_channel", channel_check, offsetof(struct hgc_table, notify_channel) },
+    };
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+        char path[48];
+        snprintf(path, sizeof path, "options.%s", strs[i].key);
+        if (get_string(c, o, strs[i].key, path, false, &s) != 0)
             return -1;
-    }
-    if (get_string(c, o, "s3_prefix", "options.s3_prefix", false, &s) != 0)
-        return -1;
-    if (s) {
-        const char *why = s3_path_check(s, false);
+        if (!s)
+            continue;
+        const char *why = strs[i].check(s);
         if (why)
-            return fail(c, "options.s3_prefix: %s", why);
-        if (dup_opt(c, s, &t->s3_prefix) != 0)
-            return -1;
-    }
-    if (get_string(c, o, "s3_key_template", "options.s3_key_template", false, &s) != 0)
-        return -1;
-    if (s) {
-        const char *why = key_template_check(s);
-        if (why)
-            return fail(c, "options.s3_key_template: %s", why);
-        if (dup_opt(c, s, &t->s3_key_template) != 0)
-            return -1;
-    }
-    if (get_string(c, o, "notify_channel", "options.notify_channel", false, &s) != 0)
-        return -1;
-    if (s) {
-        size_t n = strlen(s);
-        const char *p = s[0] == '#' ? s + 1 : s;
-        bool ok = n > 0 && n <= HG_TABLE_IDENT_MAX && *p;
-        for (; ok && *p; p++)
-            ok = ident_char((unsigned char)*p);
-        if (!ok)
-            return fail(c, "options.notify_channel: must be a channel id or #name "
-                           "(letters, digits, '_', '.', '-')");
-        if (dup_opt(c, s, &t->notify_channel) != 0)
+            return fail(c, "%s: %s", path, why);
+        if (dup_opt(c, s, (char **)(void *)((char *)t + strs[i].off)) != 0)
             return -1;
     }
     return 0;
