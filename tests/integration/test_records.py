@@ -455,3 +455,32 @@ def test_envelope_with_body_near_the_limit(gateway, reader):
     assert r.status == 200, r
     key, rec = one(reader, lambda x: x["id"] == doc["event_id"])
     assert rec["data"] == doc and rec["hgencoding"] == "json+base64"
+
+
+def test_event_without_team_or_ids(gateway, reader):
+    # no team_id / api_app_id / channel / event_time / event_id: a generated
+    # id, source slack://unknown, no key, received time as the time
+    doc = {"type": "event_callback", "event": {"type": "app_rate_limited_probe", "marker": uid("")}}
+    r = post_event(gateway.port, doc)
+    assert r.status == 200, r
+    key, rec = one(reader, lambda x: x["data"].get("event", {}).get("marker") == doc["event"]["marker"])
+    assert key is None
+    assert rec["source"] == "slack://unknown"
+    assert rec["type"] == "com.slack.events.app_rate_limited_probe"
+    for absent in ("slackteam", "slackchannel", "slackapp", "slackretrynum"):
+        assert absent not in rec, absent
+    assert abs(ms_of(rec["time"]) - time.time() * 1000) < 60_000
+    assert rec["data"] == doc
+
+
+def test_untrusted_ids_left_out_of_key_and_extensions(gateway, reader):
+    # ids outside Slack's alphabet are not trusted into the key or extensions
+    doc = event_callback(team="T0:EVIL/../x")
+    doc["event"]["channel"] = "C0\nINJECT"
+    r = post_event(gateway.port, doc)
+    assert r.status == 200, r
+    key, rec = one(reader, lambda x: x["id"] == doc["event_id"])
+    assert "slackteam" not in rec and "slackchannel" not in rec
+    assert key is None
+    assert rec["source"] == "slack://unknown/A0IT1"
+    assert rec["data"] == doc
