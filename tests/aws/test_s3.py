@@ -156,8 +156,8 @@ def test_timeout_and_truncated_body(probe, s3, tmp_path):
     doc, _ = run_probe(probe, ["s3-put", BUCKET, "t/x", str(f)], env)
     assert doc["rc"] == 0
     s3.faults.append({"op": "get", "kind": "truncate"})
-    s3.faults.append({"op": "get", "kind": "sleep", "seconds": 2})
-    doc, _ = run_probe(probe, ["s3-get", BUCKET, "t/x"], s3env(s3, HG_PROBE_TIMEOUT_MS="800"))
+    s3.faults.append({"op": "get", "kind": "sleep", "seconds": 3})
+    doc, _ = run_probe(probe, ["s3-get", BUCKET, "t/x"], s3env(s3, HG_PROBE_TIMEOUT_MS="1500"))
     assert doc["rc"] == 0 and doc["sha256"] == hashlib.sha256(b"abc").hexdigest(), doc
     assert len([1 for m, p, h in s3.log if m == "GET"]) == 3
     s3.faults += [{"op": "get", "kind": "truncate"}] * 2
