@@ -204,3 +204,34 @@ def test_sigterm_lets_a_waiting_request_finish(faulty):
     assert "r" in slow, f"the in-flight request got no answer: {slow.get('e')!r}"
     assert slow["r"].status == 200, slow["r"]
     assert len(rd.by_id(d["event_id"])) == 1
+
+
+def test_sigterm_with_brokers_down_answers_and_exits(faulty):
+    # the waiting request still gets its answer (503, nothing acknowledged),
+    # and shutdown does not hang on a producer that cannot flush
+    mc, _, rd = faulty
+    gw = Gateway(gateway_args(mc.bootstrap, "--retry-after", "2", threads=1))
+    assert post_event(gw.port, event_callback()).status == 200
+    mc.cmd("down all")
+    res = {}
+
+    def send():
+        try:
+            res["r"] = post_event(gw.port, event_callback())
+        except OSError as e:
+            res["e"] = e
+
+    t = threading.Thread(target=send)
+    t.start()
+    time.sleep(0.1)
+    t0 = time.monotonic()
+    gw.proc.send_signal(signal.SIGTERM)
+    rc = gw.proc.wait(timeout=15)
+    took = time.monotonic() - t0
+    t.join()
+    gw.stop()
+    mc.cmd("up all")
+    assert rc == 0, gw.stderr()
+    assert took < ACK_TIMEOUT_MS / 1000 + 1.0, took
+    assert "r" in res, f"the waiting request got no answer: {res.get('e')!r}"
+    assert_503(res["r"])
