@@ -344,3 +344,20 @@ def test_head_response_has_no_body(gateway):
     first_head, _, rest = data.partition(b"\r\n\r\n")
     assert first_head.startswith(b"HTTP/1.1 200"), data
     assert rest.startswith(b"HTTP/1.1 200"), f"bytes after the HEAD response's headers: {rest[:40]!r}"
+
+
+def test_many_concurrent_connections(gateway, reader):
+    # 300 connections each with one event outstanding at the same time
+    docs = [event_callback() for _ in range(300)]
+    socks = [socket.create_connection(("127.0.0.1", gateway.port)) for _ in docs]
+    try:
+        for s, d in zip(socks, docs):
+            s.sendall(raw_event(d))
+        statuses = [(read_responses(s, 1)[0] or [(None,)])[0][0] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+    assert statuses == [200] * len(docs), {x: statuses.count(x) for x in set(statuses)}
+    want = {d["event_id"] for d in docs}
+    found = reader.wait_for(lambda x: x["id"] in want, n=len(want), timeout=20)
+    assert {rec["id"] for _, rec in found} == want and len(found) == len(want)
