@@ -6,7 +6,7 @@
  *   hg-aws-probe creds [N [SLEEP_MS]]       the default chain, N gets
  *   hg-aws-probe creds-threads T N          T threads, N gets each
  *   hg-aws-probe s3-put BUCKET KEY FILE|- [--if-none-match] [--part-size N]
- *   hg-aws-probe s3-head|s3-get|s3-delete BUCKET KEY [--max N]
+ *   hg-aws-probe s3-head|s3-get|s3-get-stream|s3-delete BUCKET KEY
  *   hg-aws-probe glue-start JOB [NAME VALUE]...
  *   hg-aws-probe glue-get JOB
  *   hg-aws-probe glue-call OP [JSON]
@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
 #include <yajl/yajl_tree.h>
 
 #include "common/aws/creds.h"
@@ -319,6 +320,23 @@ static size_t file_read(void *ud, char *buf, size_t len)
     return n;
 }
 
+/* Streamed download: count and hash, abort past HG_PROBE_ABORT_AT bytes. */
+struct stream_sink {
+    EVP_MD_CTX *md;
+    long long n;
+    long long abort_at;
+    int calls;
+};
+
+static int stream_write(void *ud, const char *d, size_t n)
+{
+    struct stream_sink *s = ud;
+    s->calls++;
+    s->n += (long long)n;
+    EVP_DigestUpdate(s->md, d, n);
+    return s->abort_at > 0 && s->n > s->abort_at ? -1 : 0;
+}
+
 static int cmd_s3(int argc, char **argv)
 {
     char err[1024];
@@ -389,6 +407,20 @@ static int cmd_s3(int argc, char **argv)
         jstr("sha256", sh);
         jint("len", (long long)body.len);
         jstr("etag", info.etag);
+    } else if (strcmp(op, "s3-get-stream") == 0) {
+        struct stream_sink sk = { EVP_MD_CTX_new(), 0, env_long("HG_PROBE_ABORT_AT", 0), 0 };
+        unsigned char md[32];
+        unsigned int mdl = 0;
+        char sh[65];
+        EVP_DigestInit_ex(sk.md, EVP_sha256(), NULL);
+        rc = hg_s3_get_stream(s3, argv[2], argv[3], stream_write, &sk, &info, &e);
+        EVP_DigestFinal_ex(sk.md, md, &mdl);
+        EVP_MD_CTX_free(sk.md);
+        for (unsigned i = 0; i < 32; i++)
+            snprintf(sh + 2 * i, 3, "%02x", md[i]);
+        jstr("sha256", sh);
+        jint("len", sk.n);
+        jint("calls", sk.calls);
     } else if (strcmp(op, "s3-delete") == 0) {
         rc = hg_s3_delete(s3, argv[2], argv[3], &e);
     } else {

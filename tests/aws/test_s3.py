@@ -227,3 +227,24 @@ def test_head_of_object_larger_than_response_cap(probe, s3, tmp_path):
     assert doc["rc"] == 0, doc
     doc, _ = run_probe(probe, ["s3-head", BUCKET, "big/head"], env)
     assert doc["rc"] == 0 and doc["size"] == part + 1, doc
+
+
+def test_get_stream(probe, s3, tmp_path):
+    data = os.urandom(3 * 1024 * 1024 + 7)   # larger than any buffer: it streams
+    f = tmp_path / "s"
+    f.write_bytes(data)
+    env = s3env(s3)
+    doc, _ = run_probe(probe, ["s3-put", BUCKET, "stream/obj", str(f)], env)
+    assert doc["rc"] == 0, doc
+    doc, _ = run_probe(probe, ["s3-get-stream", BUCKET, "stream/obj"], env)
+    assert doc["rc"] == 0 and doc["len"] == len(data), doc
+    assert doc["sha256"] == hashlib.sha256(data).hexdigest() and doc["calls"] > 1
+    # The consumer aborts (e.g. a bad CSV row): permanent, not retried.
+    gets = len([1 for m, p, h in s3.log if m == "GET"])
+    doc, _ = run_probe(probe, ["s3-get-stream", BUCKET, "stream/obj"], s3env(s3, HG_PROBE_ABORT_AT="100000"))
+    assert doc["rc"] == -1 and doc["error"]["code"] == "StreamAborted"
+    assert doc["error"]["class"] == "permanent"
+    assert len([1 for m, p, h in s3.log if m == "GET"]) == gets + 1
+    # A missing key streams nothing and says so.
+    doc, _ = run_probe(probe, ["s3-get-stream", BUCKET, "stream/none"], env)
+    assert doc["rc"] == 1 and doc["len"] == 0 and doc["error"]["code"] == "NoSuchKey"
