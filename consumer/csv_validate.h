@@ -12,9 +12,14 @@
 struct hg_buf;
 
 /* Receives normalised CSV bytes (UTF-8, no BOM, LF line ends, header first,
- * fields quoted only when they hold , " CR or LF). Called with at most
- * HG_CSV_OUT_BUF_BYTES at a time. Returns 0, or non-zero to abort: the
- * validator then stops (feed/finish return -1). */
+ * fields quoted only when they hold , " CR or LF; cell text otherwise as in
+ * the input, empty markers written as empty cells, dropped rows left out,
+ * split rows one per value). Called with at most HG_CSV_OUT_BUF_BYTES at a
+ * time. Returns 0, or non-zero to abort: the validator then stops
+ * (feed/finish return -1). When the file turns out to have problems the
+ * output is not a loadable file — rows with problems are left out, and a
+ * duplicate index row may already have been written (duplicates are found a
+ * few rows late) — so discard it (abort the upload) unless finish returns 0. */
 typedef int (*hgc_csv_write_fn)(void *arg, const char *data, size_t n);
 
 struct hgc_csv_options {
@@ -48,7 +53,8 @@ struct hgc_csv_problem {
     uint64_t row;             /* 1-based data row (header = 0) */
     uint64_t line;            /* 1-based physical line where the row starts */
     int column;               /* configured column index, or -1 */
-    uint64_t count;           /* COLUMN_COUNT/HEADER_COUNT: columns found */
+    uint64_t count;           /* COLUMN_COUNT/HEADER_COUNT: columns found;
+                               * FORBIDDEN_SEPARATOR: index in forbidden_separators */
     size_t value_len;         /* bytes in value (<= HG_CSV_PROBLEM_VALUE_MAX) */
     bool value_truncated;     /* the original was longer */
     char value[HG_CSV_PROBLEM_VALUE_MAX + 1]; /* offending value, NUL-terminated,
@@ -74,8 +80,12 @@ struct hgc_csv_validator;
 
 /* Create a validator for table (borrowed: it must outlive the validator).
  * opts may be NULL (defaults). Returns NULL on allocation failure. Memory is
- * bounded by the caps in limits.h whatever the input, plus 8 bytes per data
- * row when table->unique_index is set. */
+ * bounded by the caps in limits.h whatever the input (about 5 MiB), plus 8
+ * bytes per data row when table->unique_index is set: index values are
+ * compared by a 64-bit hash (int columns by value, so "7" = "+7" = "007"), so
+ * two different values collide with probability about n^2 / 2^65 for n rows
+ * (~3e-6 at ten million rows) — a false "appears more than once", never a
+ * missed duplicate. */
 struct hgc_csv_validator *hgc_csv_validator_create(const struct hgc_table *table,
                                                    const struct hgc_csv_options *opts);
 
@@ -90,7 +100,9 @@ int hgc_csv_validator_feed(struct hgc_csv_validator *v, const void *bytes, size_
 int hgc_csv_validator_finish(struct hgc_csv_validator *v);
 
 /* The counters and kept problems (pointer owned by the validator, valid
- * until the next feed/finish/destroy). */
+ * until the next feed/finish/destroy). After finish the kept problems are in
+ * row order; "the first N" is by the order they were found, which for
+ * duplicate index values is up to 16 rows late. */
 const struct hgc_csv_result *hgc_csv_validator_result(const struct hgc_csv_validator *v);
 
 /* Append one problem in words a spreadsheet owner understands, e.g.
