@@ -1206,6 +1206,67 @@ static inline void end_field(struct hgc_csv_validator *v)
     v->field_start = v->rowlen;
 }
 
+/* Fast path at the start of a row: when the whole line is in this chunk and
+ * is plain (quoted cells without "" or line breaks inside, no stray CR) and
+ * fits the caps, take it cell by cell without the state machine. Returns
+ * where the next row starts, or NULL (nothing changed) to take the byte by
+ * byte path, which also reports whatever is wrong. */
+static const unsigned char *whole_line(struct hgc_csv_validator *v, const unsigned char *p,
+                                       const unsigned char *end)
+{
+    const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
+    if (!nl)
+        return NULL;
+    size_t len = (size_t)(nl - p);
+    if (len > 0 && p[len - 1] == '\r')
+        len--;
+    if (len + 1 > HG_CSV_MAX_ROW_BYTES)
+        return NULL;
+    char *row = v->row;
+    size_t nf = 0, o = 0, i = 0;
+    bool any_quoted = false;
+    for (;;) {
+        const unsigned char *src;
+        size_t n;
+        bool quoted = i < len && p[i] == '"';
+        if (quoted) {
+            const unsigned char *q = memchr(p + i + 1, '"', len - i - 1);
+            if (!q || (q + 1 < p + len && q[1] != ','))
+                return NULL;   /* "" inside, text after the quote, or a line break inside */
+            src = p + i + 1;
+            n = (size_t)(q - src);
+            i = (size_t)(q - p) + 1;
+            any_quoted = true;
+        } else {
+            size_t j = i + scan_special(p + i, len - i);
+            if (j < len && p[j] != ',')
+                return NULL;   /* a bare quote or a stray CR */
+            src = p + i;
+            n = j - i;
+            i = j;
+        }
+        if (n > HG_CSV_MAX_FIELD_BYTES || nf + 1 >= HG_CSV_MAX_FIELDS)
+            return NULL;
+        memcpy(row + o, src, n);
+        o += n;
+        row[o] = '\0';
+        v->fend[nf] = (uint32_t)o;
+        v->fquoted[nf] = quoted;
+        nf++;
+        o++;
+        if (i >= len)
+            break;
+        i++;   /* the comma */
+    }
+    v->rowlen = o;
+    v->field_start = o;
+    v->nfields = v->nstored = nf;
+    v->row_quoted = any_quoted;
+    v->line++;
+    end_row(v);
+    return nl + 1;
+}
+
 /* The state machine. Runs over any chunk; all state lives in v. */
 static void parse(struct hgc_csv_validator *v, const unsigned char *p, size_t n)
 {
@@ -1213,6 +1274,13 @@ static void parse(struct hgc_csv_validator *v, const unsigned char *p, size_t n)
     while (p < end) {
         switch (v->st) {
         case ST_FIELD_START:
+            if (v->nfields == 0 && v->rowlen == 0) {
+                const unsigned char *next = whole_line(v, p, end);
+                if (next) {
+                    p = next;
+                    break;
+                }
+            }
             if (*p == '"') {
                 v->st = ST_QUOTED;
                 v->row_quoted = true;
