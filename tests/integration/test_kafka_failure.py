@@ -232,6 +232,9 @@ def test_sigterm_with_brokers_down_answers_and_exits(faulty):
     gw.stop()
     mc.cmd("up all")
     assert rc == 0, gw.stderr()
-    assert took < ACK_TIMEOUT_MS / 1000 + 1.0, took
+    # well under the 10 s flush the gateway would wait for a reachable cluster
+    # (librdkafka scans message timeouts about once a second, and its destroy
+    # waits for broker threads)
+    assert took < ACK_TIMEOUT_MS / 1000 + 4.0, took
     assert "r" in res, f"the waiting request got no answer: {res.get('e')!r}"
     assert_503(res["r"])
