@@ -516,11 +516,21 @@ static bool check_float(const char *s, size_t n)
     return isfinite(strtod(tmp, NULL));
 }
 
+/* true/false in any letter case, or 1/0. */
 static bool check_bool(const char *s, size_t n)
 {
     if (n == 1)
         return s[0] == '0' || s[0] == '1';
-    return (n == 4 && !strncasecmp(s, "true", 4)) || (n == 5 && !strncasecmp(s, "false", 5));
+    uint64_t w = 0;
+    if (n != 4 && n != 5)
+        return false;
+    memcpy(&w, s, n);
+    /* Letters only differ from their capitals in bit 0x20; force it on. */
+    uint64_t lower = w | 0x2020202020ull >> (8 * (5 - n));
+    uint64_t t = 0, f = 0;
+    memcpy(&t, "true", 4);
+    memcpy(&f, "false", 5);
+    return n == 4 ? lower == t : lower == f;
 }
 
 static int two(const char *s)
