@@ -268,3 +268,29 @@ def test_dedup_size_zero_disables(cluster):
     finally:
         rd.close()
         assert gw.stop() == 0, gw.stderr()
+
+
+@pytest.mark.parametrize("how", ["flag", "env"])
+def test_kafka_properties_override_built_in_defaults(how):
+    # client.id has a built-in default ("hookgate-N"); the user's value wins.
+    # librdkafka names its client after it in every log line it emits, and a
+    # broker that refuses connections makes it log at once.
+    name = "it-" + how + "-" + uid("").lower()[:8]
+    args = ["--listen", "127.0.0.1:0", "--brokers", "127.0.0.1:1", "--signing-secret", SECRET,
+            "--threads", "1"]
+    env = {}
+    if how == "flag":
+        args += ["--kafka", f"client.id={name}"]
+    else:
+        env["HOOKGATE_KAFKA_CLIENT_ID"] = name
+    gw = Gateway(args, env=env)
+    try:
+        deadline = time.monotonic() + 5
+        clients = set()
+        while time.monotonic() < deadline and not any(c.startswith(name + "#") for c in clients):
+            time.sleep(0.1)
+            clients = {e.get("client", "") for e in gw.log_events() if e.get("event") == "kafka_log"}
+        assert any(c.startswith(name + "#producer") for c in clients), clients
+        assert not any(c.startswith("hookgate-") for c in clients), clients
+    finally:
+        assert gw.stop() == 0, gw.stderr()
