@@ -54,6 +54,20 @@ def test_400_invalid_utf8_and_deep_nesting(gateway):
     assert_error(post_signed(gateway.port, "/slack/interactive", form, FORM), 400)
 
 
+def test_400_event_fields_outside_their_limits(gateway):
+    for mutate in (lambda d: d.update(event_id="Ev 1;drop"),          # not a token
+                   lambda d: d.update(event_id="E" * 129),             # HG_RECORD_ID_MAX is 128
+                   lambda d: d["event"].update(type="message/evil"),   # type token alphabet
+                   lambda d: d["event"].update(type="t" * 65)):        # type token length
+        doc = bad_event()
+        mutate(doc)
+        assert_error(post_event(gateway.port, doc), 400, "malformed_event")
+    big = {"token": "t", "challenge": "c" * 1025, "type": "url_verification"}
+    assert_error(post_event(gateway.port, big), 400, "malformed_event")
+    r = post_event(gateway.port, bad_event(), extra={"X-Slack-Retry-Num": "1000"})
+    assert_error(r, 400)
+
+
 def test_400_malformed_form(gateway):
     r = post_signed(gateway.port, "/slack/commands", b"command=%2Fx&text=%zz&team_id=T1", FORM)
     doc = assert_error(r, 400, "malformed_form")
