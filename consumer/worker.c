@@ -171,6 +171,7 @@ struct hgc_worker *hgc_worker_create(const struct hgc_settings *settings,
         "auto.offset.reset", "earliest",
         "max.poll.interval.ms", "900000",     /* a large file may take minutes */
         "enable.partition.eof", "false",
+        "fetch.wait.max.ms", "100",           /* a new record starts within ~0.1 s */
         NULL,
     };
     struct hgc_worker *w = calloc(1, sizeof *w);
