@@ -9,5 +9,6 @@ int hgc_cmd_validate(int argc, char **argv);  /* cmd_validate.c: offline CSV che
 int hgc_cmd_replay(int argc, char **argv);    /* cmd_replay.c */
 int hgc_cmd_redrive(int argc, char **argv);   /* cmd_redrive.c */
 int hgc_cmd_doctor(int argc, char **argv);    /* cmd_doctor.c */
+int hgc_cmd_settings(int argc, char **argv);  /* consumer_config.c: the settings table in Markdown */
 
 #endif

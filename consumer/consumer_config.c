@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/limits.h"
+#include "consumer/commands.h"
 
 extern char **environ;
 
@@ -182,4 +183,14 @@ void hgc_settings_cleanup(struct hgc_settings *s, struct hg_kafka_props *props)
     hg_config_cleanup(hgc_settings_table, hgc_settings_count, s);
     if (props)
         hg_kafka_props_cleanup(props);
+}
+
+int hgc_cmd_settings(int argc, char **argv)
+{
+    if (argc > 1) {
+        fprintf(stderr, "usage: hookgate-consumer settings\n");
+        return 2;
+    }
+    hg_config_markdown(stdout, hgc_settings_table, hgc_settings_count);
+    return 0;
 }

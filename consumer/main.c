@@ -16,6 +16,7 @@ static const struct hgc_command commands[] = {
     { "replay",   hgc_cmd_replay,   "reprocess an offset or time range without touching the group's offsets" },
     { "redrive",  hgc_cmd_redrive,  "put dead-lettered records back on the topic" },
     { "doctor",   hgc_cmd_doctor,   "check Kafka, Slack, S3 and Glue with the configured settings" },
+    { "settings", hgc_cmd_settings, "print the settings table in Markdown (for the README)" },
 };
 
 static void usage(FILE *out)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "consumer/consumer_config.h"
+#include "consumer/glue_runs.h"
 #include "consumer/idempotency.h"
 #include "consumer/pipeline.h"
 #include "consumer/retry.h"
@@ -204,8 +205,29 @@ static void test_settings(void)
     clear_env();
 }
 
+static void test_glue_runs_scan(void)
+{
+    char id[64];
+    char *next = NULL;
+    const char *a = "{\"JobRuns\":[{\"Id\":\"jr_1\",\"Arguments\":{\"--hookgate_file_id\":\"F0\"}},"
+                    "{\"Id\":\"jr_2\",\"Arguments\":{\"--hookgate_file_id\":\"F1\"}}],"
+                    "\"NextToken\":\"t1\"}";
+    CHECK_INT(hgc_glue_runs_scan(a, strlen(a), "--hookgate_file_id", "F1", id, sizeof id, &next), 1);
+    CHECK_STR(id, "jr_2");
+    CHECK(next == NULL);
+    CHECK_INT(hgc_glue_runs_scan(a, strlen(a), "--hookgate_file_id", "F9", id, sizeof id, &next), 0);
+    CHECK_STR(next, "t1");
+    free(next);
+    const char *none = "{\"JobRuns\":[]}";
+    CHECK_INT(hgc_glue_runs_scan(none, strlen(none), "--x", "F1", id, sizeof id, &next), 0);
+    CHECK(next == NULL);
+    CHECK_INT(hgc_glue_runs_scan("[1]", 3, "--x", "F1", id, sizeof id, &next), -1);
+    CHECK_INT(hgc_glue_runs_scan("{", 1, "--x", "F1", id, sizeof id, NULL), -1);
+}
+
 int main(void)
 {
+    test_glue_runs_scan();
     test_classify();
     test_slack_parse();
     test_keys();

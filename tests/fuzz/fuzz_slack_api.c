@@ -1,10 +1,12 @@
 /* fuzz_slack_api.c — libFuzzer target: the consumer's parsers of Slack's
  * answers (Web API envelope, files.info, conversations.history, the HTML
- * sniff of a download) and of S3 key templates. */
+ * sniff of a download), of Glue's GetJobRuns answers and of S3 key
+ * templates. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "consumer/glue_runs.h"
 #include "consumer/pipeline.h"
 #include "consumer/slack_api.h"
 
@@ -28,6 +30,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (!e.code[0]) {
         abort();           /* a failure always says why */
     }
+    /* The input as a Glue GetJobRuns answer. */
+    char run_id[64];
+    char *next = NULL;
+    int g = hgc_glue_runs_scan((const char *)data, size, "--hookgate_file_id", "F1", run_id,
+                               sizeof run_id, &next);
+    if (g == 1 && strlen(run_id) >= sizeof run_id)
+        abort();
+    if (g != 0 && next)
+        abort();   /* NextToken only matters when nothing was found */
+    free(next);
     /* The input as an S3 key template. */
     char *tmpl = malloc(size + 1);
     char key[HGC_KEY_MAX];
