@@ -32,6 +32,16 @@ TOPIC = "slack.events"
 ACK_TIMEOUT_MS = 1500
 
 
+_started = []   # every process the suite started, killed at the end if still running
+
+
+def pytest_sessionfinish(session, exitstatus):
+    for proc in _started:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 def pytest_configure(config):
     for name, path in (("HOOKGATE_BIN", HOOKGATE_BIN), ("HOOKGATE_MOCKCLUSTER_BIN", MOCKCLUSTER_BIN)):
         if not path or not os.access(path, os.X_OK):
@@ -138,6 +148,7 @@ class MockCluster:
     def __init__(self, brokers=1):
         self.proc = subprocess.Popen([MOCKCLUSTER_BIN, str(brokers)], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        _started.append(self.proc)
         self.bootstrap = self.proc.stdout.readline().strip()
         assert self.bootstrap, "mock cluster printed no bootstrap"
 
@@ -172,6 +183,7 @@ class Gateway:
         full_env.update(env or {})
         self.proc = subprocess.Popen([HOOKGATE_BIN, "--port-file", self.port_file] + list(args),
                                      stdout=subprocess.DEVNULL, stderr=self.log, env=full_env)
+        _started.append(self.proc)
         self.port = None
         self.final_log = None
         if wait:
