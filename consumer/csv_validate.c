@@ -438,7 +438,7 @@ static bool is_digit(char c)
 }
 
 /* int: optional sign + digits, within int64. *out gets the value. */
-static bool check_int(const char *s, size_t n, int64_t *out)
+static inline bool check_int(const char *s, size_t n, int64_t *out)
 {
     size_t i = 0;
     bool neg = false;
@@ -541,7 +541,7 @@ static int two(const char *s)
 }
 
 /* YYYY-MM-DD, a real calendar date, year 0001..9999. */
-static bool check_date(const char *s, size_t n)
+static inline bool check_date(const char *s, size_t n)
 {
     static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
     if (n != 10 || s[4] != '-' || s[7] != '-')
@@ -600,7 +600,7 @@ static bool check_timestamp(const char *s, size_t n)
     return oh >= 0 && oh <= 23 && om >= 0 && om <= 59;
 }
 
-static bool check_type(enum hgc_col_type type, const char *s, size_t n)
+static inline bool check_type(enum hgc_col_type type, const char *s, size_t n)
 {
     switch (type) {
     case HGC_COL_INT:       return check_int(s, n, NULL);
@@ -629,7 +629,7 @@ static inline bool is_empty(const struct hgc_csv_validator *v, const char *s, si
 
 /* Next part of a multi-valued cell starting at *pos; returns its length and
  * advances *pos past the separator (to n + 1 after the last part). */
-static size_t next_part(const struct hgc_table *t, const char *s, size_t n, size_t *pos,
+static inline size_t next_part(const struct hgc_table *t, const char *s, size_t n, size_t *pos,
                         const char **part)
 {
     size_t start = *pos;
@@ -906,7 +906,7 @@ static void process_header(struct hgc_csv_validator *v)
 
 /* Check one value of column c (a whole cell or one part of a multi-valued
  * cell). Returns true when it is fine. */
-static bool check_value(struct hgc_csv_validator *v, size_t c, const char *s, size_t n)
+static inline bool check_value(struct hgc_csv_validator *v, size_t c, const char *s, size_t n)
 {
     if (check_type(v->t->columns[c].type, s, n))
         return true;
