@@ -288,6 +288,7 @@ class TopicReader:
             "log_level": 2,
         })
         self.messages = []   # (key, value bytes, parsed record)
+        self.position = {}   # record id → (partition, offset) of its last copy
         self.assigned = set()
 
     def _assign(self):
@@ -319,6 +320,7 @@ class TopicReader:
             rec = json.loads(value)
             self.validator.validate(rec)       # raises: the record breaks the contract
             self.messages.append((m.key(), value, rec))
+            self.position[rec["id"]] = (m.partition(), m.offset())
 
     def find(self, pred):
         return [(k, rec) for k, _, rec in self.messages if pred(rec)]

@@ -8,6 +8,7 @@
 # http-api-develop-integrations-lambda.html, elasticloadbalancing/latest/
 # application/lambda-functions.html).
 import calendar
+import http.client
 import json
 import re
 import time
@@ -492,3 +493,25 @@ def test_untrusted_ids_left_out_of_key_and_extensions(gateway, reader):
     assert key is None
     assert rec["source"] == "slack://unknown/A0IT1"
     assert rec["data"] == doc
+
+
+def test_one_channel_keeps_its_order(gateway, reader):
+    # the key team:channel puts a channel's records on one partition, in the
+    # order they were acknowledged; other channels of the team may go elsewhere
+    conn = http.client.HTTPConnection("127.0.0.1", gateway.port, timeout=10)
+    ids = []
+    for i in range(12):
+        doc = event_callback(team="T0ORDER")
+        doc["event"]["channel"] = "C0ORDER"
+        doc["event"]["seq"] = i
+        assert post_event(gateway.port, doc, conn=conn).status == 200
+        ids.append(doc["event_id"])
+    conn.close()
+    want = set(ids)
+    found = reader.wait_for(lambda x: x["id"] in want, n=len(ids))
+    assert len(found) == len(ids)
+    assert {k for k, _ in found} == {b"T0ORDER:C0ORDER"}
+    positions = [reader.position[i] for i in ids]
+    assert len({p for p, _ in positions}) == 1, positions
+    offsets = [o for _, o in positions]
+    assert offsets == sorted(offsets), offsets
