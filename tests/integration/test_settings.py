@@ -184,10 +184,12 @@ def test_config_error_does_not_log_secret():
 
 # ---- the embedded default -------------------------------------------------------------
 
-def test_embedded_default_cluster(tmp_path):
+@pytest.mark.parametrize("brokers", [None, 3])
+def test_embedded_default_cluster(tmp_path, brokers):
     bootfile = str(tmp_path / "bootstrap")
+    extra = ["--embedded-brokers", str(brokers)] if brokers else []
     gw = Gateway(["--listen", "127.0.0.1:0", "--signing-secret", SECRET, "--threads", "1",
-                  "--bootstrap-file", bootfile])
+                  "--bootstrap-file", bootfile] + extra)
     try:
         warn = [e for e in gw.log_events() if e.get("event") == "embedded_kafka"]
         assert warn, gw.stderr()
@@ -196,8 +198,11 @@ def test_embedded_default_cluster(tmp_path):
         with open(bootfile) as f:
             bootstrap = f.read().strip()
         assert bootstrap and bootstrap == warn[0]["bootstrap"]
-        host, _, port = bootstrap.split(",")[0].rpartition(":")
-        assert host and int(port) > 0
+        addrs = bootstrap.split(",")
+        assert len(addrs) == (brokers or 1), bootstrap
+        for a in addrs:
+            host, _, port = a.rpartition(":")
+            assert host and int(port) > 0
         doc = event_callback()
         r = post_event(gw.port, doc)
         assert r.status == 200, r
