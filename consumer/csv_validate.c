@@ -841,10 +841,17 @@ static int uniq_check_insert(struct uniq *u, uint64_t h)
     return 0;
 }
 
-/* Prefetch what a check of h will read. A macro: gcc's pure/const analysis
- * deletes calls to a void function that only prefetches. */
-#define UNIQ_PREFETCH(u, h) do { \
+/* Prefetch what a check of h will read, in two stages so that no stage
+ * waits for memory: when the row ends, its recent-set slot and directory
+ * entry; eight rows later (the directory entry is cached by then) its
+ * bucket; eight rows after that, the check. Macros: gcc's pure/const
+ * analysis deletes calls to a void function that only prefetches. */
+#define UNIQ_PREFETCH_DIR(u, h) do { \
         __builtin_prefetch(&(u)->recent[recent_slot(h)]); \
+        if ((u)->nsorted) \
+            __builtin_prefetch(&(u)->dir[dir_index((u), (h))]); \
+    } while (0)
+#define UNIQ_PREFETCH_BUCKET(u, h) do { \
         if ((u)->nsorted) { \
             const uint64_t *pf_ = &(u)->sorted[(u)->dir[dir_index((u), (h))]]; \
             __builtin_prefetch(pf_); \
@@ -1032,6 +1039,11 @@ static void uniq_push(struct hgc_csv_validator *v, uint64_t h, const char *s, si
     e->rows_written = written;
     e->len = n;
     memcpy(e->val, s, n < sizeof e->val ? n : sizeof e->val);
+    if (u->npend > HGC_UNIQ_PENDING / 2) {
+        const struct uniq_pending *mid =
+            &u->pend[(u->pend_head + u->npend - 1 - HGC_UNIQ_PENDING / 2) % HGC_UNIQ_PENDING];
+        UNIQ_PREFETCH_BUCKET(u, mid->h);
+    }
 }
 
 static void process_row(struct hgc_csv_validator *v)
@@ -1115,7 +1127,7 @@ static void process_row(struct hgc_csv_validator *v)
         if (!is_empty(v, ival_s, ilen)) {
             h = have_ival ? mix64((uint64_t)ival ^ 0x5bd1e9955bd1e995ull) | 1
                           : hash_bytes(ival_s, ilen, 0x2545F4914F6CDD1Dull);
-            UNIQ_PREFETCH(&v->uq, h);
+            UNIQ_PREFETCH_DIR(&v->uq, h);
             want_uniq = true;
         }
     }
