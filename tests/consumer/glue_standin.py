@@ -6,13 +6,13 @@ operation ("ConcurrentRunsExceededException", "ThrottlingException", "500",
 every run started.
 """
 import json
-import threading
-import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+
+from standin_base import StandinBase
 
 
 def verify_sigv4(method, url, headers, body, secrets):
@@ -42,51 +42,16 @@ def verify_sigv4(method, url, headers, body, secrets):
     return None
 
 
-class GlueStandin:
+class GlueStandin(StandinBase):
+    """Faults per operation ("StartJobRun", "GetJob", "GetJobRuns"): an
+    error code such as "ConcurrentRunsExceededException" (400),
+    "EntityNotFoundException" (404) or "500"/"503". Gates by operation."""
+
     def __init__(self, secrets, jobs=()):
         self.secrets = dict(secrets)
         self.jobs = set(jobs)
         self.runs = []           # dict(JobName, Arguments, JobRunId)
-        self.requests = []
-        self.faults = {}
-        self.gates = {}
-        self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.url = "http://127.0.0.1:%d" % self.port
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        for entered, release in self.gates.values():
-            release.set()
-        self.server.shutdown()
-        self.server.server_close()
-
-    def fault(self, op, *modes):
-        with self.lock:
-            self.faults.setdefault(op, []).extend(modes)
-
-    def gate(self, op):
-        entered, release = threading.Event(), threading.Event()
-        self.gates[op] = (entered, release)
-        return entered
-
-    def release_gate(self, op):
-        g = self.gates.pop(op, None)
-        if g:
-            g[1].set()
-
-    def _next_fault(self, op):
-        with self.lock:
-            q = self.faults.get(op)
-            if not q:
-                return None
-            f = q[0]
-            if f.startswith("always:"):
-                return f[len("always:"):]
-            q.pop(0)
-            return f
+        super().__init__(self._handler())
 
     def _handler(self):
         glue = self
@@ -125,11 +90,8 @@ class GlueStandin:
                     return self._error(403, "InvalidSignatureException", bad)
                 if headers.get("content-type") != "application/x-amz-json-1.1":
                     return self._error(400, "SerializationException", "wrong content type")
-                g = glue.gates.get(op)
-                if g:
-                    g[0].set()
-                    g[1].wait(60)
-                fault = glue._next_fault(op)
+                glue.pass_gate(lambda key: key == op)
+                fault = glue.next_fault(op)
                 if fault in ("500", "503"):
                     return self._error(int(fault), "InternalServiceException", "stand-in fault")
                 if fault:

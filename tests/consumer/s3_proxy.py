@@ -9,45 +9,31 @@ Every request is recorded (method, path, headers)."""
 import http.client
 import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from standin_base import StandinBase
 
 HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
        "proxy-authorization", "proxy-authenticate"}
 
 
-class S3Proxy:
+class S3Proxy(StandinBase):
     def __init__(self, upstream):
         u = urllib.parse.urlsplit(upstream)
         self.up_host, self.up_port = u.hostname, u.port
         self.rules = []          # [method, substring, status, code, remaining(-1 = forever)]
-        self.requests = []
-        self.gates = {}
-        self.lock = threading.Lock()
         self.create_lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        for entered, release in self.gates.values():
-            release.set()
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(self._handler())
 
     def fault(self, method, substring, status, code, times=-1):
         with self.lock:
             self.rules.append([method, substring, status, code, times])
 
     def gate(self, method, substring):
-        entered, release = threading.Event(), threading.Event()
-        self.gates[(method, substring)] = (entered, release)
-        return entered
+        return super().gate((method, substring))
 
     def release_gate(self, method, substring):
-        g = self.gates.pop((method, substring), None)
-        if g:
-            g[1].set()
+        super().release_gate((method, substring))
 
     def _rule(self, method, path):
         with self.lock:
@@ -74,10 +60,7 @@ class S3Proxy:
                 with proxy.lock:
                     proxy.requests.append(dict(method=self.command, path=path,
                                                headers={k.lower(): v for k, v in self.headers.items()}))
-                for (m, sub), (entered, release) in list(proxy.gates.items()):
-                    if m == self.command and sub in path:
-                        entered.set()
-                        release.wait(60)
+                proxy.pass_gate(lambda key: key[0] == self.command and key[1] in path)
                 r = proxy._rule(self.command, path)
                 if r:
                     xml = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>%s</Code>"

@@ -6,37 +6,23 @@ a call until the test releases it). Every request is recorded (method,
 path, query, headers, body) so tests can assert exactly what was sent.
 """
 import json
-import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from standin_base import StandinBase
 
 LOGIN_PAGE = (b"<!DOCTYPE html><html><head><title>Slack</title></head>"
               b"<body>Sign in to your workspace</body></html>")
 
 
-class SlackStandin:
+class SlackStandin(StandinBase):
     def __init__(self, token="xoxb-test-token"):
         self.token = token
         self.files = {}          # id -> dict(name, filetype, content, channel, deleted)
         self.messages = []       # dicts: channel, text, metadata, ts
-        self.requests = []       # every request, in order
-        self.faults = {}         # api name -> list of fault strings, consumed in order
-        self.gates = {}          # api name -> (entered Event, release Event)
-        self.lock = threading.Lock()
         self._ts = 1700000000
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.url = "http://127.0.0.1:%d" % self.port
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        for entered, release in self.gates.values():
-            release.set()
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(self._handler())
 
     # --- test controls -------------------------------------------------
     def add_file(self, file_id, name, content, filetype=None, channel="C0TEST"):
@@ -45,29 +31,11 @@ class SlackStandin:
         self.files[file_id] = dict(name=name, filetype=filetype, content=content,
                                    channel=channel, deleted=False)
 
-    def fault(self, api, *modes):
-        """Queue faults for an API ("files.info", "download", "chat.postMessage",
-        "conversations.history", "auth.test"; "download:F1" for one file): "429" (Retry-After: 1), "500",
-        "503", "invalid_auth", "deleted", "html", "internal_error"; "always:MODE"
-        repeats forever."""
-        with self.lock:
-            self.faults.setdefault(api, []).extend(modes)
-
-    def clear_faults(self):
-        with self.lock:
-            self.faults.clear()
-
-    def gate(self, api):
-        """Hold the next calls of api until release_gate(api). Returns the
-        Event set when a call has arrived at the gate."""
-        entered, release = threading.Event(), threading.Event()
-        self.gates[api] = (entered, release)
-        return entered
-
-    def release_gate(self, api):
-        g = self.gates.pop(api, None)
-        if g:
-            g[1].set()
+    # Faults (see StandinBase.fault) per API: "files.info", "download",
+    # "chat.postMessage", "conversations.history", "auth.test", or
+    # "download:F1" for one file. Modes: "429" (Retry-After: 1), "500",
+    # "503", "invalid_auth", "deleted", "html", or any Slack error code.
+    # Gates are keyed by API name.
 
     def calls(self, api):
         return [r for r in self.requests if r["api"] == api]
@@ -76,15 +44,7 @@ class SlackStandin:
     def _next_fault(self, api, file_id=None):
         if file_id and self.faults.get(api + ":" + file_id):
             api = api + ":" + file_id
-        with self.lock:
-            q = self.faults.get(api)
-            if not q:
-                return None
-            f = q[0]
-            if f.startswith("always:"):
-                return f[len("always:"):]
-            q.pop(0)
-            return f
+        return self.next_fault(api)
 
     def _next_ts(self):
         with self.lock:
@@ -128,10 +88,7 @@ class SlackStandin:
                            body=body, time=time.time())
                 with standin.lock:
                     standin.requests.append(rec)
-                g = standin.gates.get(api)
-                if g:
-                    g[0].set()
-                    g[1].wait(60)
+                standin.pass_gate(lambda key: key == api)
                 fid = rec["query"].get("file")
                 if api == "download":
                     parts = u.path.split("/")
