@@ -71,7 +71,9 @@ int hgc_cmd_run(int argc, char **argv)
         goto out;
     }
     if (s.admin_listen && *s.admin_listen) {
-        admin = hgc_admin_start(s.admin_listen, reg, wm.last_poll, 60, errstr, sizeof errstr);
+        /* Unhealthy once the loop has not polled for max.poll.interval.ms
+         * (900 s): librdkafka has left the group by then. */
+        admin = hgc_admin_start(s.admin_listen, reg, wm.last_poll, 900, errstr, sizeof errstr);
         if (!admin) {
             fprintf(stderr, "hookgate-consumer run: %s\n", errstr);
             goto out;

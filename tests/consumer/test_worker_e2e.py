@@ -201,3 +201,20 @@ def test_table_configs_from_s3_and_channel_override(env):
     env.produce(rec2)
     msgs = wait_messages(env, 2)
     assert msgs[1]["text"].startswith(":x: ERROR") and "unknown_table.json" in msgs[1]["text"]
+
+
+def test_unparseable_record_is_dead_lettered_and_token_never_logged(env):
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    _, good = env.file_shared("F1")
+    p = env.start()
+    env.produce(b"{not json")
+    env.produce(good)
+    wait_committed(env, 2)
+    dl = env.read_topic(env.topic + ".dlq", 1)
+    assert len(dl) == 1 and dl[0].value() == b"{not json"
+    h = {k: v.decode() for k, v in dl[0].headers()}
+    assert h["hookgate-dlq-step"] == "record" and "bad_record" in h["hookgate-dlq-reason"]
+    assert h["hookgate-dlq-attempts"] == "1"       # permanent: not retried
+    assert len(env.slack.messages) == 1            # the good record still went through
+    env.stop(p)
+    assert "xoxb-test-token" not in env.log(p)
