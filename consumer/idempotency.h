@@ -1,7 +1,8 @@
 /* idempotency.h — create-once marker objects in S3 that make redelivered,
  * replayed and retried events harmless: "landed" (the validated CSV is in
- * S3), "glue" (the job run was started) and "done" (the result message was
- * posted), under PREFIX/_hookgate/<kind>/<id>.json. */
+ * S3), "glue-claim" (one event of a file may start its Glue run), "glue"
+ * (the job run was started) and "done" (the result message was posted),
+ * under PREFIX/_hookgate/<kind>/<id>.json. */
 #ifndef HGC_IDEMPOTENCY_H
 #define HGC_IDEMPOTENCY_H
 
@@ -15,6 +16,7 @@
 /* Marker kinds. */
 #define HGC_MARK_LANDED "landed"   /* per file id: {"key","rows","bytes"} */
 #define HGC_MARK_GLUE   "glue"     /* per file id: {"job","run_id"} */
+#define HGC_MARK_CLAIM  "glue-claim" /* per file id: {"event_id"}, taken before StartJobRun */
 #define HGC_MARK_DONE   "done"     /* per event id: {"outcome","ts"} */
 
 /* "PREFIX/_hookgate/<kind>/<id>.json" (no PREFIX/ when prefix is ""). id

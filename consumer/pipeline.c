@@ -453,6 +453,33 @@ static int step_check_landed(struct job *j)
 
 /* ---- step: Glue StartJobRun --------------------------------------------- */
 
+/* Take the file's Glue claim. Returns 0 when this event holds it (now or
+ * from an earlier attempt), -1 with a transient error when another event
+ * does, or on an S3 error. */
+static int claim_glue(struct job *j)
+{
+    const struct hgc_settings *s = j->p->settings;
+    char key[HGC_KEY_MAX], body[256];
+    yajl_val doc = NULL;
+    if (hgc_idem_key(s->s3_prefix, HGC_MARK_CLAIM, j->file_id, key, sizeof key))
+        return hgc_err_set(&j->res->err, HGC_PERMANENT, "bad_file_id", "file id not usable in a key");
+    snprintf(body, sizeof body, "{\"event_id\":\"%s\",\"file_id\":\"%s\"}", j->event_id, j->file_id);
+    int r = hgc_idem_put(j->p->s3, s->s3_bucket, key, body, &j->res->err);
+    if (r <= 0)
+        return r;
+    r = hgc_idem_get(j->p->s3, s->s3_bucket, key, &doc, &j->res->err);
+    if (r < 0)
+        return -1;
+    const char *owner = r == 0 ? hg_json_get_str(doc, "event_id", NULL) : NULL;
+    bool mine = owner && !strcmp(owner, j->event_id);
+    yajl_tree_free(doc);
+    if (mine)
+        return 0;   /* an earlier attempt of this event claimed it and found no run */
+    reason_set(j, "\"%s\" is being loaded by another share of the same file.", file_label(j));
+    return hgc_err_set(&j->res->err, HGC_TRANSIENT, "glue_claimed",
+                       "another event holds the Glue claim of file %s", j->file_id);
+}
+
 static int step_glue_start(struct job *j)
 {
     const struct hgc_settings *s = j->p->settings;
@@ -492,6 +519,12 @@ static int step_glue_start(struct job *j)
             goto mark;
         }
     }
+    /* Two events of one file (shared into two channels) may reach here at
+     * once on different partitions: the create-once claim lets one start
+     * the run; the other retries until the "glue" marker is there. */
+    r = claim_glue(j);
+    if (r < 0)
+        goto out;
     snprintf(path, sizeof path, "s3://%s/%s", s->s3_bucket, j->res->s3_key);
     const char *args[] = {
         "--hookgate_file_id", j->file_id,
@@ -545,6 +578,8 @@ static void undo_landing(struct job *j)
     if (j->res->s3_key[0])
         hg_s3_delete(j->p->s3, s->s3_bucket, j->res->s3_key, &ae);
     if (!hgc_idem_key(s->s3_prefix, HGC_MARK_LANDED, j->file_id, key, sizeof key))
+        hg_s3_delete(j->p->s3, s->s3_bucket, key, &ae);
+    if (!hgc_idem_key(s->s3_prefix, HGC_MARK_CLAIM, j->file_id, key, sizeof key))
         hg_s3_delete(j->p->s3, s->s3_bucket, key, &ae);
 }
 

@@ -122,3 +122,33 @@ def test_admin_metrics_and_healthz(env):
     assert "hookgate_consumer_lag" in text
     with urllib.request.urlopen("http://127.0.0.1:%d/healthz" % port, timeout=5) as r:
         assert r.status == 200
+
+
+def test_same_file_shared_twice_at_once_starts_one_glue_run(env):
+    env.use_topic(2)
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    _, r1 = env.file_shared("F1", channel="C0ONE")
+    _, r2 = env.file_shared("F1", channel="C0TWO")
+    held = env.glue.gate("StartJobRun")
+    # Two workers, one partition each (a worker handles one record at a time).
+    kw = dict(HOOKGATE_RETRY_MAX_ATTEMPTS=50, HOOKGATE_RETRY_BASE_MS=100, HOOKGATE_RETRY_MAX_MS=200)
+    workers = [env.start(**kw), env.start(**kw)]
+
+    def assigned_each():
+        return all(any(e.get("event") == "partitions_assigned" for e in env.log_events(w))
+                   for w in workers)
+    wait_for(assigned_each, 30, what="both workers in the group")
+    time.sleep(1.0)   # let the final rebalance settle
+    env.produce(r1, partition=0)
+    assert held.wait(30)
+    env.produce(r2, partition=1)
+    wait_for(lambda: [e for w in workers for e in env.log_events(w)
+                      if e.get("event") == "retry_scheduled" and e.get("code") == "glue_claimed"],
+             30, what="second share waiting on the claim")
+    env.glue.release_gate("StartJobRun")
+    msgs = wait_messages(env, 2, timeout=30)
+    wait_for(lambda: env.committed(0) == 1 and env.committed(1) == 1, 30, what="both committed")
+    assert sorted(m["channel"] for m in msgs) == ["C0ONE", "C0TWO"]
+    assert all(m["text"].startswith(":white_check_mark: PASS") and "jr_0001" in m["text"] for m in msgs)
+    assert len(env.glue.runs) == 1
+    assert env.data_keys() == [data_key(env)]
