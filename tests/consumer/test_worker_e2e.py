@@ -63,6 +63,7 @@ def test_pass_end_to_end(env):
     keys = env.s3.keys(env.prefix + "/_hookgate/")
     assert keys == sorted(["%s/_hookgate/done/%s.json" % (env.prefix, event_id),
                            "%s/_hookgate/glue/F1.json" % env.prefix,
+                           "%s/_hookgate/glue-claim/F1.json" % env.prefix,
                            "%s/_hookgate/landed/F1.json" % env.prefix])
     # A redelivered event changes nothing and is committed.
     env.produce(rec)

@@ -131,13 +131,15 @@ def test_same_file_shared_twice_at_once_starts_one_glue_run(env):
     _, r2 = env.file_shared("F1", channel="C0TWO")
     held = env.glue.gate("StartJobRun")
     # Two workers, one partition each (a worker handles one record at a time).
-    kw = dict(HOOKGATE_RETRY_MAX_ATTEMPTS=50, HOOKGATE_RETRY_BASE_MS=100, HOOKGATE_RETRY_MAX_MS=200)
+    kw = dict(HOOKGATE_RETRY_MAX_ATTEMPTS=50, HOOKGATE_RETRY_BASE_MS=100, HOOKGATE_RETRY_MAX_MS=200,
+              HOOKGATE_KAFKA_HEARTBEAT_INTERVAL_MS=300, HOOKGATE_KAFKA_SESSION_TIMEOUT_MS=6000,
+              HOOKGATE_KAFKA_MAX_POLL_INTERVAL_MS=10000)
     workers = [env.start(**kw), env.start(**kw)]
 
     def assigned_each():
         return all(any(e.get("event") == "partitions_assigned" for e in env.log_events(w))
                    for w in workers)
-    wait_for(assigned_each, 30, what="both workers in the group")
+    wait_for(assigned_each, 60, what="both workers in the group")
     time.sleep(1.0)   # let the final rebalance settle
     env.produce(r1, partition=0)
     assert held.wait(30)
