@@ -13,7 +13,7 @@ build_pkgs=(gcc meson ninja-build pkg-config
   librdkafka-dev libevent-dev libyajl-dev libssl-dev libcurl4-openssl-dev
   libhttp-parser-dev libexpat1-dev)
 test_pkgs=(python3 python3-pytest python3-confluent-kafka python3-botocore
-  python3-jsonschema kcat clang libclang-rt-14-dev nodejs npm curl procps)
+  python3-jsonschema kcat clang libclang-rt-14-dev curl procps)
 bench_pkgs=(wrk nginx-light python3-pandas kcat util-linux time)
 
 pkgs=("${build_pkgs[@]}")
@@ -28,6 +28,13 @@ missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js and npm (for s3rver) are looked up as commands, not packages: a
+# machine may already have Node.js from another source (NodeSource's nodejs
+# bundles npm and conflicts with Debian's npm package), and that one is fine.
+if [ "$mode" != --build ]; then
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
