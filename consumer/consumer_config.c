@@ -120,10 +120,13 @@ int hgc_settings_load(struct hgc_settings *s, struct hg_kafka_props *props,
             goto out;
         }
         size_t len = 0;
+        char why[256];
         file = hg_config_read_file(s->slack_bot_token_file, HG_CONFIG_VALUE_MAX, &len,
-                                   errstr, errstr_size);
-        if (!file)
+                                   why, sizeof why);
+        if (!file) {
+            snprintf(errstr, errstr_size, "setting HOOKGATE_SLACK_BOT_TOKEN_FILE (--slack-bot-token-file): %s", why);
             goto out;
+        }
         while (len > 0 && (file[len - 1] == '\n' || file[len - 1] == '\r' || file[len - 1] == ' '))
             file[--len] = '\0';
         free(s->slack_bot_token);

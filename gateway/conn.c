@@ -80,6 +80,7 @@ static int cb_message_begin(http_parser *p)
     r->received_ms = hg_clock_now_ms();
     r->start_us = hg_clock_mono_us();
     r->route = GW_ROUTE_UNKNOWN;
+    r->method = HTTP_GET;   /* until the headers say otherwise: an early error keeps its body */
     c->hname_len = 0;
     c->hname_long = false;
     c->in_value = false;
@@ -316,6 +317,11 @@ void gw_conn_reply(struct gw_conn *c, int status, const char *content_type,
     if (n > 0 && (size_t)n < sizeof head - 2)
         n += snprintf(head + n, sizeof head - (size_t)n, "\r\n");
 
+    /* RFC 9110 §9.3.2: a HEAD answer has the headers a GET would get, with
+     * its Content-Length, but no content (stray bytes would be read as the
+     * next response on a keep-alive connection). */
+    if (c->req.method == HTTP_HEAD)
+        len = 0;
     struct iovec iov[2] = { { head, (size_t)n }, { (void *)body, len } };
     size_t total = (size_t)n + len;
     ssize_t w;

@@ -91,9 +91,13 @@ int gw_config_load(struct gw_config *c, int argc, char **argv, char **envp,
     }
     if (c->s.signing_secrets_file) {
         size_t len;
-        char *text = hg_config_read_file(c->s.signing_secrets_file, 64 * 1024, &len, errstr, errstr_size);
-        if (!text)
+        char why[256];
+        char *text = hg_config_read_file(c->s.signing_secrets_file, 64 * 1024, &len, why, sizeof why);
+        if (!text) {
+            snprintf(errstr, errstr_size,
+                     "setting --signing-secrets-file / HOOKGATE_SIGNING_SECRETS_FILE: %s", why);
             return -1;
+        }
         int n = hg_slack_secrets_add_list(&c->secrets, text);
         /* wipe the file contents before freeing */
         memset(text, 0, len);

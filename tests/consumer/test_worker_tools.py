@@ -6,7 +6,9 @@ import os
 import shutil
 import time
 
-from conftest import wait_for
+import pytest
+
+from conftest import TOKEN, wait_for
 from test_worker_e2e import GOOD_CSV, data_key, wait_committed, wait_messages
 
 
@@ -126,3 +128,19 @@ def test_doctor_all_good_and_failures(env, tmp_path):
     assert "FAIL  table nojob: Glue job mkt-nojob-load does not exist" in res.stdout
     assert "FAIL  table broken" in res.stdout and "mappings" in res.stdout
     assert "some checks failed" in res.stdout
+
+
+@pytest.mark.parametrize("over, names", [
+    ({"HOOKGATE_SLACK_BOT_TOKEN": "", "HOOKGATE_SLACK_BOT_TOKEN_FILE": "/nonexistent/hgc-token"},
+     ["HOOKGATE_SLACK_BOT_TOKEN_FILE", "/nonexistent/hgc-token", "No such file"]),
+    ({"HOOKGATE_SLACK_BOT_TOKEN_FILE": "/etc/hostname"},
+     ["HOOKGATE_SLACK_BOT_TOKEN", "HOOKGATE_SLACK_BOT_TOKEN_FILE"]),
+    ({"HOOKGATE_RETRY_BASE_MS": "5000", "HOOKGATE_RETRY_MAX_MS": "1000"},
+     ["HOOKGATE_RETRY_BASE_MS", "HOOKGATE_RETRY_MAX_MS"]),
+])
+def test_invalid_settings_refused_naming_the_setting(env, over, names):
+    res = env.run(cmd="run", timeout=20, **over)
+    assert res.returncode != 0, res.stderr
+    for n in names:
+        assert n in res.stderr, f"{n!r} not named: {res.stderr}"
+    assert TOKEN not in res.stderr
