@@ -30,10 +30,14 @@ struct hg_setting {
 
 /* librdkafka properties passed straight through: --kafka NAME=VALUE and
  * HOOKGATE_KAFKA_<NAME> (upper case, '_' for '.'), flags winning. */
+struct hg_msk_iam;
 struct hg_kafka_props {
     char  *name[HG_CONFIG_MAX_KAFKA_PROPS];
     char  *value[HG_CONFIG_MAX_KAFKA_PROPS];
     size_t n;
+    /* Borrowed, not freed by hg_kafka_props_cleanup: when set, every client
+     * built from these props authenticates with MSK IAM (common/kafka.h). */
+    const struct hg_msk_iam *msk_iam;
 };
 
 /* Fill settings (a struct of the program's, zeroed by the caller) from the

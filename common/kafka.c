@@ -10,6 +10,7 @@
 
 #include <librdkafka/rdkafka_mock.h>
 
+#include "common/aws/msk_iam.h"
 #include "common/log.h"
 
 /* librdkafka log lines (syslog levels) into JSON-lines logging. Runs on
@@ -54,10 +55,31 @@ rd_kafka_conf_t *hg_kafka_conf_new(const char *brokers,
         if (conf_set(conf, props->name[i], props->value[i], "--kafka / HOOKGATE_KAFKA_*",
                      errstr, errstr_size) != 0)
             goto fail;
+    if (props && props->msk_iam && hg_msk_iam_apply(props->msk_iam, conf, errstr, errstr_size) != 0)
+        goto fail;
     return conf;
 fail:
     rd_kafka_conf_destroy(conf);
     return NULL;
+}
+
+rd_kafka_t *hg_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf,
+                         const struct hg_kafka_props *props,
+                         char *errstr, size_t errstr_size)
+{
+    char why[512];
+    rd_kafka_t *rk = rd_kafka_new(type, conf, why, sizeof why);
+    if (!rk) {
+        rd_kafka_conf_destroy(conf);
+        snprintf(errstr, errstr_size, "kafka %s: %s",
+                 type == RD_KAFKA_PRODUCER ? "producer" : "consumer", why);
+        return NULL;
+    }
+    if (props && props->msk_iam && hg_msk_iam_start(rk, errstr, errstr_size) != 0) {
+        rd_kafka_destroy(rk);
+        return NULL;
+    }
+    return rk;
 }
 
 struct hg_kafka_mock {

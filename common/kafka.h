@@ -11,13 +11,22 @@
 
 /* Build a configuration: bootstrap.servers = brokers, then defaults (a
  * NULL-terminated list of name, value pairs) and then the user's props, so a
- * user's property wins. Routes librdkafka's log lines into hg_log. Returns the
- * conf (owned by the caller until rd_kafka_new takes it) or NULL with errstr
- * naming the property librdkafka refused. */
+ * user's property wins; then props->msk_iam's authentication when set.
+ * Routes librdkafka's log lines into hg_log. Returns the conf (owned by the
+ * caller until hg_kafka_new takes it) or NULL with errstr naming the
+ * property librdkafka refused. */
 rd_kafka_conf_t *hg_kafka_conf_new(const char *brokers,
                                    const char *const *defaults,
                                    const struct hg_kafka_props *props,
                                    char *errstr, size_t errstr_size);
+
+/* rd_kafka_new for a conf from hg_kafka_conf_new with the same props: also
+ * starts what the props' authentication needs (MSK IAM token refreshes on
+ * librdkafka's background thread). conf is taken in every case (destroyed
+ * on failure). Returns the handle, or NULL with errstr. */
+rd_kafka_t *hg_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf,
+                         const struct hg_kafka_props *props,
+                         char *errstr, size_t errstr_size);
 
 /* The embedded cluster: librdkafka's in-process mock (a real Kafka-protocol
  * server on 127.0.0.1). Nothing is persisted. */

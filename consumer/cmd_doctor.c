@@ -29,12 +29,9 @@ static int check_kafka(const struct hgc_settings *s, const struct hg_kafka_props
     char err[512];
     int bad = 0;
     rd_kafka_conf_t *conf = hg_kafka_conf_new(s->kafka_brokers, NULL, props, err, sizeof err);
-    rd_kafka_t *rk = conf ? rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err) : NULL;
-    if (!rk) {
-        if (conf)
-            rd_kafka_conf_destroy(conf);
+    rd_kafka_t *rk = conf ? hg_kafka_new(RD_KAFKA_PRODUCER, conf, props, err, sizeof err) : NULL;
+    if (!rk)
         return report(false, "kafka", err);
-    }
     const char *topics[2] = { s->topic, s->dlq_topic };
     for (int i = 0; i < 2; i++) {
         const struct rd_kafka_metadata *md = NULL;
@@ -174,11 +171,15 @@ int hgc_cmd_doctor(int argc, char **argv)
     }
     hg_log_setup("hookgate-consumer", HG_LOG_ERROR);
     int bad = 0;
+    bool opened = hgc_services_open(&svc, &s, &props, HGC_SVC_SLACK | HGC_SVC_AWS,
+                                    errstr, sizeof errstr) == 0;
     if (!s.kafka_brokers)
         bad |= report(false, "kafka", "no brokers (HOOKGATE_KAFKA_BROKERS)");
+    else if (s.msk_iam && !svc.msk_iam)
+        bad |= report(false, "kafka", "not checked: the msk-iam set-up failed (see set-up)");
     else
         bad |= check_kafka(&s, &props);
-    if (hgc_services_open(&svc, &s, HGC_SVC_SLACK | HGC_SVC_AWS, errstr, sizeof errstr)) {
+    if (!opened) {
         bad |= report(false, "set-up", errstr);
     } else {
         bad |= check_slack(&svc);

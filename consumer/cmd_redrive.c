@@ -15,6 +15,7 @@
 #include "consumer/commands.h"
 #include "consumer/consumer_config.h"
 #include "consumer/dlq.h"
+#include "consumer/services.h"
 #include "consumer/worker.h"
 
 static volatile sig_atomic_t redrive_stop;
@@ -64,12 +65,14 @@ int hgc_cmd_redrive(int argc, char **argv)
     char errstr[512];
     struct hgc_settings s;
     struct hg_kafka_props props;
+    struct hgc_services svc;
     struct hgc_dlq *out = NULL;
     rd_kafka_t *rk = NULL;
     rd_kafka_topic_partition_list_t *parts = NULL;
     int64_t *ends = NULL;
     int pos = 0;
 
+    memset(&svc, 0, sizeof svc);
     int r = hgc_settings_load(&s, &props, "redrive", argc, argv, HGC_NEED_KAFKA, &pos, errstr,
                               sizeof errstr);
     if (r == 1) {
@@ -82,6 +85,10 @@ int hgc_cmd_redrive(int argc, char **argv)
         goto out;
     }
     hg_log_setup("hookgate-consumer", s.log_min);
+    if (hgc_services_open(&svc, &s, &props, 0, errstr, sizeof errstr)) {
+        fprintf(stderr, "hookgate-consumer redrive: %s\n", errstr);
+        goto out;
+    }
     rk = hgc_worker_tool_consumer(&s, &props, ".redrive", errstr, sizeof errstr);
     if (!rk) {
         fprintf(stderr, "hookgate-consumer redrive: consumer: %s\n", errstr);
@@ -202,6 +209,7 @@ out:
         rd_kafka_topic_partition_list_destroy(parts);
     free(ends);
     hgc_dlq_destroy(out);
+    hgc_services_close(&svc);
     hgc_settings_cleanup(&s, &props);
     return rc;
 }

@@ -129,7 +129,7 @@ int hgc_cmd_replay(int argc, char **argv)
         goto out;
     }
     hg_log_setup("hookgate-consumer", s.log_min);
-    if (hgc_services_open(&svc, &s, HGC_SVC_SLACK | HGC_SVC_AWS, errstr, sizeof errstr)) {
+    if (hgc_services_open(&svc, &s, &props, HGC_SVC_SLACK | HGC_SVC_AWS, errstr, sizeof errstr)) {
         fprintf(stderr, "hookgate-consumer replay: %s\n", errstr);
         goto out;
     }

@@ -15,6 +15,8 @@ extern char **environ;
 const struct hg_setting hgc_settings_table[] = {
     { "kafka-brokers", "HOOKGATE_KAFKA_BROKERS", HG_SETTING_STR, S(kafka_brokers), NULL, 0, 0, 0,
       "Kafka bootstrap servers (host:port,...)." },
+    { "kafka-auth", "HOOKGATE_KAFKA_AUTH", HG_SETTING_STR, S(kafka_auth), "none", 0, 0, 0,
+      "Kafka authentication: none (plain or whatever --kafka sets) or msk-iam (Amazon MSK IAM via OAUTHBEARER; region from AWS_REGION)." },
     { "topic", "HOOKGATE_TOPIC", HG_SETTING_STR, S(topic), "slack.events", 0, 0, 0,
       "Topic the gateway writes records to." },
     { "group", "HOOKGATE_GROUP", HG_SETTING_STR, S(group), "hookgate-consumer", 0, 0, 0,
@@ -111,6 +113,12 @@ int hgc_settings_load(struct hgc_settings *s, struct hg_kafka_props *props,
 
     if (hg_log_level_parse(s->log_level, &s->log_min) != 0) {
         snprintf(errstr, errstr_size, "setting HOOKGATE_LOG_LEVEL: expected debug, info, warn or error");
+        goto out;
+    }
+    if (!strcmp(s->kafka_auth, "msk-iam"))
+        s->msk_iam = true;
+    else if (strcmp(s->kafka_auth, "none") != 0) {
+        snprintf(errstr, errstr_size, "setting HOOKGATE_KAFKA_AUTH (--kafka-auth): expected none or msk-iam");
         goto out;
     }
     if (s->slack_bot_token_file && *s->slack_bot_token_file) {

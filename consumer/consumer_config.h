@@ -12,6 +12,7 @@
 
 struct hgc_settings {
     char *kafka_brokers;        /* required */
+    char *kafka_auth;           /* "none" or "msk-iam" */
     char *topic;
     char *group;
     char *tables;               /* directory or s3://bucket/prefix/ */
@@ -38,6 +39,7 @@ struct hgc_settings {
     long long limit;            /* redrive/replay: stop after this many records, 0 = no limit */
     bool dry_run;
     enum hg_log_level log_min;  /* parsed log_level */
+    bool msk_iam;               /* kafka_auth is msk-iam */
 };
 
 extern const struct hg_setting hgc_settings_table[];

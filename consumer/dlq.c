@@ -50,12 +50,13 @@ struct hgc_dlq *hgc_dlq_create(const char *brokers, const struct hg_kafka_props 
     if (!conf)
         goto fail;
     rd_kafka_conf_set_dr_msg_cb(conf, dlq_dr_cb);
-    d->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, errstr_size);
+    d->rk = hg_kafka_new(RD_KAFKA_PRODUCER, conf, props, errstr, errstr_size);
+    conf = NULL;   /* taken by hg_kafka_new */
     if (!d->rk)
         goto fail;
     return d;
 fail:
-    if (conf && (!d || !d->rk))
+    if (conf)
         rd_kafka_conf_destroy(conf);
     hgc_dlq_destroy(d);
     return NULL;

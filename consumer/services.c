@@ -1,6 +1,7 @@
 /* services.c — open and close the worker's clients. */
 #include "consumer/services.h"
 
+#include "common/aws/msk_iam.h"
 #include "consumer/pipeline.h"
 
 #include <stdio.h>
@@ -8,11 +9,30 @@
 
 extern char **environ;
 
-int hgc_services_open(struct hgc_services *svc, const struct hgc_settings *s, unsigned which,
+int hgc_services_open(struct hgc_services *svc, const struct hgc_settings *s,
+                      struct hg_kafka_props *props, unsigned which,
                       char *errstr, size_t errstr_size)
 {
     char err[512];
     memset(svc, 0, sizeof *svc);
+    if (s->msk_iam) {
+        char region[HG_AWS_REGION_MAX];
+        if (hg_aws_region_from_env(environ, region, sizeof region) != 0) {
+            snprintf(errstr, errstr_size, "HOOKGATE_KAFKA_AUTH=msk-iam needs a region: set AWS_REGION");
+            return -1;
+        }
+        svc->creds = hg_aws_creds_provider_from_env(environ, err, sizeof err);
+        if (!svc->creds) {
+            snprintf(errstr, errstr_size, "AWS credentials: %s", err);
+            return -1;
+        }
+        svc->msk_iam = hg_msk_iam_create(region, svc->creds, err, sizeof err);
+        if (!svc->msk_iam) {
+            snprintf(errstr, errstr_size, "Kafka authentication: %s", err);
+            return -1;
+        }
+        props->msk_iam = svc->msk_iam;
+    }
     if (which & HGC_SVC_SLACK) {
         struct hg_http_client_opts o = {
             .timeout_ms = (long)s->http_timeout_ms,
@@ -33,7 +53,8 @@ int hgc_services_open(struct hgc_services *svc, const struct hgc_settings *s, un
         }
     }
     if (which & HGC_SVC_AWS) {
-        svc->creds = hg_aws_creds_provider_from_env(environ, err, sizeof err);
+        if (!svc->creds)
+            svc->creds = hg_aws_creds_provider_from_env(environ, err, sizeof err);
         if (!svc->creds) {
             snprintf(errstr, errstr_size, "AWS credentials: %s", err);
             return -1;
@@ -73,6 +94,7 @@ void hgc_services_close(struct hgc_services *svc)
     hgc_glue_runs_destroy(svc->glue_runs);
     hg_glue_destroy(svc->glue);
     hg_s3_destroy(svc->s3);
+    hg_msk_iam_destroy(svc->msk_iam);
     hg_aws_creds_provider_destroy(svc->creds);
     hgc_slack_destroy(svc->slack);
     hg_http_client_destroy(svc->http);

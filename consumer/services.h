@@ -21,15 +21,20 @@ struct hgc_services {
     struct hg_s3 *s3;
     struct hg_glue *glue;
     struct hgc_glue_runs *glue_runs;
+    struct hg_msk_iam *msk_iam;           /* HOOKGATE_KAFKA_AUTH=msk-iam only */
 };
 
 #define HGC_SVC_SLACK 0x1u
 #define HGC_SVC_AWS   0x2u
 
-/* Open the services named by `which` (HGC_SVC_*). Returns 0, or -1 with
- * errstr naming what failed (no secrets); svc is then partly open and must
- * still be closed. */
-int hgc_services_open(struct hgc_services *svc, const struct hgc_settings *s, unsigned which,
+/* Open the services named by `which` (HGC_SVC_*), and the Kafka
+ * authentication the settings ask for: with msk-iam, props->msk_iam points
+ * at svc->msk_iam, so every Kafka client built from props signs in with it.
+ * Returns 0, or -1 with errstr naming what failed (no secrets); svc is then
+ * partly open and must still be closed — after every Kafka client made from
+ * props is destroyed. */
+int hgc_services_open(struct hgc_services *svc, const struct hgc_settings *s,
+                      struct hg_kafka_props *props, unsigned which,
                       char *errstr, size_t errstr_size);
 /* Point a pipeline (zeroed here: not a dry run, no metrics) at the
  * services and settings, both borrowed. */

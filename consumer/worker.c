@@ -193,10 +193,10 @@ struct hgc_worker *hgc_worker_create(const struct hgc_settings *settings,
         goto fail;
     rd_kafka_conf_set_opaque(conf, w);
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
-    w->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size);
+    w->rk = hg_kafka_new(RD_KAFKA_CONSUMER, conf, props, errstr, errstr_size);
+    conf = NULL;  /* taken by hg_kafka_new */
     if (!w->rk)
         goto fail;
-    conf = NULL;  /* owned by rk now */
     rd_kafka_poll_set_consumer(w->rk);
     topics = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(topics, settings->topic, RD_KAFKA_PARTITION_UA);
@@ -464,11 +464,9 @@ rd_kafka_t *hgc_worker_tool_consumer(const struct hgc_settings *s, const struct 
     rd_kafka_conf_t *conf = hg_kafka_conf_new(s->kafka_brokers, defaults, props, errstr, errstr_size);
     if (!conf)
         return NULL;
-    rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size);
-    if (!rk) {
-        rd_kafka_conf_destroy(conf);
+    rk = hg_kafka_new(RD_KAFKA_CONSUMER, conf, props, errstr, errstr_size);
+    if (!rk)
         return NULL;
-    }
     rd_kafka_poll_set_consumer(rk);
     return rk;
 }

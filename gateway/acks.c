@@ -10,7 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/aws/msk_iam.h"
 #include "common/clock.h"
 #include "common/kafka.h"
 #include "common/log.h"
@@ -98,7 +97,7 @@ static void on_dr_pipe(evutil_socket_t fd, short what, void *arg)
 int gw_acks_start(struct gw_thread *t, char *errstr, size_t errstr_size)
 {
     const struct gw_config *cfg = t->app->cfg;
-    char client_id[64], timeout[32], maxmsg[32], why[512];
+    char client_id[64], timeout[32], maxmsg[32];
     /* Fail a record librdkafka could not send before we answer, so a 503
      * record does not turn up later (librdkafka checks timeouts about once a
      * second, hence the margin). In-flight records may still land
@@ -125,22 +124,9 @@ int gw_acks_start(struct gw_thread *t, char *errstr, size_t errstr_size)
     if (!conf)
         return -1;
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-    if (t->app->aws_creds) {
-        t->msk_iam = hg_msk_iam_enable(conf, t->app->aws_region, t->app->aws_creds, errstr, errstr_size);
-        if (!t->msk_iam) {
-            rd_kafka_conf_destroy(conf);
-            return -1;
-        }
-    }
-    t->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
-    if (!t->rk) {
-        rd_kafka_conf_destroy(conf);
-        snprintf(errstr, errstr_size, "kafka producer: %s", why);
+    t->rk = hg_kafka_new(RD_KAFKA_PRODUCER, conf, &cfg->kafka, errstr, errstr_size);
+    if (!t->rk)
         return -1;
-    }
-    /* token refreshes must not wait for the loop to poll */
-    if (t->msk_iam)
-        rd_kafka_sasl_background_callbacks_enable(t->rk);
     t->rkt = rd_kafka_topic_new(t->rk, cfg->s.topic, NULL);
     if (!t->rkt) {
         snprintf(errstr, errstr_size, "kafka topic %s: %s", cfg->s.topic, rd_kafka_err2str(rd_kafka_last_error()));
@@ -181,8 +167,6 @@ int gw_acks_stop(struct gw_thread *t, int timeout_ms)
         t->rk = NULL;
         t->rkt = NULL;
     }
-    hg_msk_iam_destroy(t->msk_iam);
-    t->msk_iam = NULL;
     for (int i = 0; i < 2; i++)
         if (t->dr_pipe[i] >= 0) {
             close(t->dr_pipe[i]);

@@ -49,6 +49,7 @@ struct gw_app {
     unsigned                nthreads;
     char                   *bootstraps; /* what the producers connect to */
     struct hg_aws_creds_provider *aws_creds; /* --kafka-auth=msk-iam only */
+    struct hg_msk_iam      *msk_iam;    /* shared by every thread's producer */
     char                    aws_region[64];
 };
 
@@ -65,7 +66,6 @@ struct gw_thread {
     struct event       *ev_drain;     /* periodic check while shutting down */
 
     rd_kafka_t         *rk;           /* this thread's producer */
-    struct hg_msk_iam  *msk_iam;      /* its MSK IAM token provider, or NULL */
     rd_kafka_topic_t   *rkt;
     rd_kafka_queue_t   *mainq;
     int                 dr_pipe[2];   /* librdkafka wakes the loop through it */

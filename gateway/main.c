@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/aws/creds.h"
+#include "common/aws/msk_iam.h"
 #include "common/kafka.h"
 #include "common/log.h"
 #include "gateway/dedup.h"
@@ -83,6 +84,12 @@ int main(int argc, char **argv)
             hg_log_error("config_invalid", "reason", err);
             goto out;
         }
+        app.msk_iam = hg_msk_iam_create(app.aws_region, app.aws_creds, err, sizeof err);
+        if (!app.msk_iam) {
+            hg_log_error("config_invalid", "reason", err);
+            goto out;
+        }
+        cfg.kafka.msk_iam = app.msk_iam;   /* every producer built from cfg.kafka gets it */
         hg_log_info("kafka_auth", "mode", "msk-iam", "region", app.aws_region);
     }
     app.cfg = &cfg;
@@ -98,6 +105,7 @@ out:
     gw_dedup_destroy(app.dedup);
     gw_metrics_cleanup(&app.metrics);
     free(app.bootstraps);
+    hg_msk_iam_destroy(app.msk_iam);     /* after the producers (gw_server_run) */
     hg_aws_creds_provider_destroy(app.aws_creds);
     hg_kafka_mock_stop(mock);
     gw_config_cleanup(&cfg);

@@ -6,6 +6,7 @@
 #include "common/aws/msk_iam.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,7 @@
 #include "common/buf.h"
 #include "common/log.h"
 
-#define MSK_IAM_SLOTS 8
+#define MSK_IAM_SLOTS HG_MSK_IAM_MAX_HANDLES
 #define MSK_IAM_CONFIG_PREFIX "hookgate-msk-iam-slot="
 #define MSK_IAM_USER_AGENT "hookgate%2F0.1"
 
@@ -26,6 +27,7 @@ struct hg_msk_iam {
     int slot;
     char region[HG_AWS_REGION_MAX];
     struct hg_aws_creds_provider *creds;
+    _Atomic uint64_t tokens;      /* handed to librdkafka */
 };
 
 /* librdkafka's conf opaque belongs to the program, so the callback finds
@@ -109,10 +111,12 @@ static void refresh_cb(rd_kafka_t *rk, const char *oauthbearer_config, void *opa
         return;
     }
     int slot = oauthbearer_config[pl] - '0';
+    struct hg_msk_iam *m = NULL;
     pthread_mutex_lock(&slots_mu);
     if (slot < MSK_IAM_SLOTS && slots[slot]) {
-        creds = slots[slot]->creds;
-        snprintf(region, sizeof region, "%s", slots[slot]->region);
+        m = slots[slot];
+        creds = m->creds;
+        snprintf(region, sizeof region, "%s", m->region);
     }
     pthread_mutex_unlock(&slots_mu);
     if (!creds) {
@@ -129,18 +133,18 @@ static void refresh_cb(rd_kafka_t *rk, const char *oauthbearer_config, void *opa
                                        errstr, sizeof errstr) != RD_KAFKA_RESP_ERR_NO_ERROR) {
         hg_log_warn("msk_iam_token_rejected", "error", errstr);
         rd_kafka_oauthbearer_set_token_failure(rk, errstr);
+    } else {
+        /* m is valid here: the handle outlives every client it serves */
+        atomic_fetch_add_explicit(&m->tokens, 1, memory_order_relaxed);
     }
     OPENSSL_cleanse(token, strlen(token));
     free(token);
 }
 
-struct hg_msk_iam *hg_msk_iam_enable(rd_kafka_conf_t *conf, const char *region,
-                                     struct hg_aws_creds_provider *creds,
+struct hg_msk_iam *hg_msk_iam_create(const char *region, struct hg_aws_creds_provider *creds,
                                      char *errstr, size_t errstr_size)
 {
     struct hg_msk_iam *m = NULL;
-    char cfg[64];
-
     if (!region || !*region || strlen(region) >= HG_AWS_REGION_MAX || !creds) {
         snprintf(errstr, errstr_size, "msk-iam: a region and credentials are required");
         return NULL;
@@ -163,19 +167,41 @@ struct hg_msk_iam *hg_msk_iam_enable(rd_kafka_conf_t *conf, const char *region,
     }
     pthread_mutex_unlock(&slots_mu);
     if (m->slot < 0) {
-        snprintf(errstr, errstr_size, "msk-iam: more than %d handles", MSK_IAM_SLOTS);
-        goto fail;
+        snprintf(errstr, errstr_size, "msk-iam: more than %d handles in one process", MSK_IAM_SLOTS);
+        free(m);
+        return NULL;
     }
+    return m;
+}
+
+int hg_msk_iam_apply(const struct hg_msk_iam *m, rd_kafka_conf_t *conf,
+                     char *errstr, size_t errstr_size)
+{
+    char cfg[64];
     snprintf(cfg, sizeof cfg, MSK_IAM_CONFIG_PREFIX "%d", m->slot);
     if (rd_kafka_conf_set(conf, "security.protocol", "SASL_SSL", errstr, errstr_size) != RD_KAFKA_CONF_OK ||
         rd_kafka_conf_set(conf, "sasl.mechanism", "OAUTHBEARER", errstr, errstr_size) != RD_KAFKA_CONF_OK ||
         rd_kafka_conf_set(conf, "sasl.oauthbearer.config", cfg, errstr, errstr_size) != RD_KAFKA_CONF_OK)
-        goto fail;
+        return -1;
     rd_kafka_conf_set_oauthbearer_token_refresh_cb(conf, refresh_cb);
-    return m;
-fail:
-    hg_msk_iam_destroy(m);
-    return NULL;
+    /* a queue of its own, so hg_msk_iam_start can hand it to the background thread */
+    rd_kafka_conf_enable_sasl_queue(conf, 1);
+    return 0;
+}
+
+int hg_msk_iam_start(rd_kafka_t *rk, char *errstr, size_t errstr_size)
+{
+    rd_kafka_error_t *e = rd_kafka_sasl_background_callbacks_enable(rk);
+    if (!e)
+        return 0;
+    snprintf(errstr, errstr_size, "msk-iam: background token refresh: %s", rd_kafka_error_string(e));
+    rd_kafka_error_destroy(e);
+    return -1;
+}
+
+uint64_t hg_msk_iam_tokens_issued(const struct hg_msk_iam *m)
+{
+    return atomic_load_explicit(&m->tokens, memory_order_relaxed);
 }
 
 void hg_msk_iam_destroy(struct hg_msk_iam *m)

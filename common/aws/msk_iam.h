@@ -15,19 +15,34 @@
 
 struct hg_msk_iam;
 
-/* Switch conf to MSK IAM: security.protocol=SASL_SSL,
- * sasl.mechanism=OAUTHBEARER, and a token refresh callback that signs with
- * creds for region. Uses sasl.oauthbearer.config to find its state, so the
- * conf's opaque stays the caller's. Returns a handle (owned by the caller;
- * destroy it with hg_msk_iam_destroy AFTER rd_kafka_destroy of the handle
- * made from conf), or NULL with errstr. creds is borrowed and must outlive
- * the Kafka handle.
- * The callback runs from rd_kafka_poll()/consumer_poll() unless the caller
- * calls rd_kafka_sasl_background_callbacks_enable(rk) after rd_kafka_new
- * (recommended for producers that poll rarely). */
-struct hg_msk_iam *hg_msk_iam_enable(rd_kafka_conf_t *conf, const char *region,
-                                     struct hg_aws_creds_provider *creds,
+/* One handle per process: the region and the credentials (borrowed; they
+ * must outlive the handle) that every Kafka client of the program signs
+ * its tokens with. Returns the handle (the caller's; hg_msk_iam_destroy it
+ * AFTER rd_kafka_destroy of every client it was applied to), or NULL with
+ * errstr. At most HG_MSK_IAM_MAX_HANDLES exist at once. */
+#define HG_MSK_IAM_MAX_HANDLES 8
+struct hg_msk_iam *hg_msk_iam_create(const char *region, struct hg_aws_creds_provider *creds,
                                      char *errstr, size_t errstr_size);
+
+/* Switch conf to MSK IAM: security.protocol=SASL_SSL,
+ * sasl.mechanism=OAUTHBEARER, a token refresh callback, and a SASL queue of
+ * its own. The callback finds m through sasl.oauthbearer.config, so the
+ * conf's opaque stays the caller's. Any number of confs may share one m.
+ * Returns 0, or -1 with errstr (conf is then unchanged or half-set; destroy
+ * it). */
+int hg_msk_iam_apply(const struct hg_msk_iam *m, rd_kafka_conf_t *conf,
+                     char *errstr, size_t errstr_size);
+
+/* After rd_kafka_new on an applied conf: serve token refreshes on
+ * librdkafka's background thread, so they happen whether or not the program
+ * polls (a producer waiting for traffic, a consumer paused in a backoff).
+ * Returns 0, or -1 with errstr. */
+int hg_msk_iam_start(rd_kafka_t *rk, char *errstr, size_t errstr_size);
+
+/* Tokens handed to librdkafka so far by clients using m (for metrics and
+ * tests). */
+uint64_t hg_msk_iam_tokens_issued(const struct hg_msk_iam *m);
+
 void hg_msk_iam_destroy(struct hg_msk_iam *m);
 
 /* Build a token signed at now (Unix seconds) for region. Returns 0 with

@@ -137,6 +137,9 @@ def test_doctor_all_good_and_failures(env, tmp_path):
      ["HOOKGATE_SLACK_BOT_TOKEN", "HOOKGATE_SLACK_BOT_TOKEN_FILE"]),
     ({"HOOKGATE_RETRY_BASE_MS": "5000", "HOOKGATE_RETRY_MAX_MS": "1000"},
      ["HOOKGATE_RETRY_BASE_MS", "HOOKGATE_RETRY_MAX_MS"]),
+    ({"HOOKGATE_KAFKA_AUTH": "kerberos"}, ["HOOKGATE_KAFKA_AUTH", "msk-iam"]),
+    ({"HOOKGATE_KAFKA_AUTH": "msk-iam", "AWS_REGION": "", "AWS_DEFAULT_REGION": ""},
+     ["HOOKGATE_KAFKA_AUTH", "AWS_REGION"]),
 ])
 def test_invalid_settings_refused_naming_the_setting(env, over, names):
     res = env.run(cmd="run", timeout=20, **over)

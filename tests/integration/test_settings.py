@@ -299,3 +299,31 @@ def test_kafka_properties_override_built_in_defaults(how):
         assert not any(c.startswith("hookgate-") for c in clients), clients
     finally:
         assert gw.stop() == 0, gw.stderr()
+
+
+def test_msk_iam_on_more_threads_than_handle_slots():
+    # One MSK IAM handle serves every thread's producer (there are 8 handle
+    # slots per process; one producer per thread used to take one each).
+    # The broker is unreachable: the gateway must start, sign its tokens
+    # without a poll from the loop, answer health checks, and keep the AWS
+    # secret out of its logs.
+    aws_secret = "it-aws-secret-" + uid()
+    env = {"AWS_ACCESS_KEY_ID": "AKIDITMSK", "AWS_SECRET_ACCESS_KEY": aws_secret,
+           "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": "/nonexistent",
+           "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"}
+    gw = Gateway(base() + ["--threads", "12", "--kafka-auth", "msk-iam", "--aws-region", "eu-west-1"],
+                 env=env)
+    try:
+        assert request(gw.port, "GET", "/healthz").status == 200
+        ev = [e for e in gw.log_events() if e.get("event") == "kafka_auth"]
+        assert ev and ev[0].get("mode") == "msk-iam" and ev[0].get("region") == "eu-west-1", gw.stderr()
+        assert "msk_iam_token_failed" not in gw.stderr()
+    finally:
+        assert gw.stop() == 0
+    assert aws_secret not in gw.final_log
+
+
+def test_msk_iam_without_region_refused():
+    env = {"AWS_ACCESS_KEY_ID": "AKIDITMSK", "AWS_SECRET_ACCESS_KEY": "x", "AWS_REGION": "",
+           "AWS_DEFAULT_REGION": ""}
+    assert_refused(base() + ["--kafka-auth", "msk-iam"], ["--aws-region"], env=env)
