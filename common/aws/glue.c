@@ -145,10 +145,32 @@ static void error_from_response(const struct hg_http_response *resp, struct hg_a
     yajl_tree_free(root);
 }
 
-/* One Glue call with retries. Returns 0 with resp holding a 2xx answer, or
+/* Did this failure prove that Glue did not act on the request? A refused
+ * connection, throttling, the concurrency limit or a rejected token say so;
+ * a timeout, a cut-off answer or a 5xx leave it open. */
+static bool glue_surely_not_done(enum hg_http_result hr, const struct hg_aws_error *err)
+{
+    static const char *const codes[] = {
+        "ThrottlingException", "ConcurrentRunsExceededException", "ExpiredTokenException",
+        "ExpiredToken", "UnrecognizedClientException", "Credentials", NULL,
+    };
+    if (hr == HG_HTTP_ERR_CONNECT)
+        return true;
+    if (hr != HG_HTTP_OK)
+        return false;
+    for (size_t i = 0; codes[i]; i++)
+        if (strcmp(err->code, codes[i]) == 0)
+            return true;
+    return err->status == 429;
+}
+
+/* One Glue call with retries. An operation that is not idempotent
+ * (StartJobRun) is retried only while each failure proves nothing was done;
+ * otherwise its retryable error goes to the caller, who must look before
+ * trying again (GetJobRuns). Returns 0 with resp holding a 2xx answer, or
  * -1 with err. */
 static int glue_call(struct hg_glue *g, const char *target, const char *body, size_t body_len,
-                     struct hg_http_response *resp, struct hg_aws_error *err)
+                     bool idempotent, struct hg_http_response *resp, struct hg_aws_error *err)
 {
     struct hg_aws_creds *cr = calloc(1, sizeof *cr);
     int max = g->retry.max_attempts > 0 ? g->retry.max_attempts : 4;
@@ -214,6 +236,8 @@ static int glue_call(struct hg_glue *g, const char *target, const char *body, si
         }
         if (err->cls != HG_AWS_RETRYABLE || attempt >= max)
             goto out;
+        if (!idempotent && !glue_surely_not_done(hr, err))
+            goto out;   /* outcome unknown: the caller looks before retrying */
         long delay = hg_retry_backoff_ms(&g->retry, attempt, retry_after);
         hg_aws_log_retry("glue", target, err, attempt, delay);
         hg_sleep_ms(delay);
@@ -270,7 +294,7 @@ int hg_glue_start_job_run(struct hg_glue *g, const char *job_name,
         hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "InvalidInputException", "arguments too large");
         goto out;
     }
-    if (glue_call(g, "StartJobRun", body.data, body.len, &resp, err) != 0)
+    if (glue_call(g, "StartJobRun", body.data, body.len, false, &resp, err) != 0)
         goto out;
     root = resp.body.data ? yajl_tree_parse(resp.body.data, ebuf, sizeof ebuf) : NULL;
     const char *pj[] = { "JobRunId", NULL };
@@ -308,7 +332,7 @@ int hg_glue_get_job(struct hg_glue *g, const char *job_name, struct hg_aws_error
         hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "InvalidInputException", "bad job name");
         goto out;
     }
-    if (glue_call(g, "GetJob", body.data, body.len, &resp, err) != 0) {
+    if (glue_call(g, "GetJob", body.data, body.len, true, &resp, err) != 0) {
         if (strcmp(err->code, "EntityNotFoundException") == 0)
             rc = 1;
         goto out;
@@ -332,7 +356,7 @@ int hg_glue_call(struct hg_glue *g, const char *op, const char *json, size_t len
         hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "InvalidInputException", "bad operation name");
         goto out;
     }
-    if (glue_call(g, op, json ? json : "{}", json ? len : 2, &resp, err) != 0)
+    if (glue_call(g, op, json ? json : "{}", json ? len : 2, true, &resp, err) != 0)
         goto out;
     if (out && hg_buf_append(out, resp.body.data ? resp.body.data : "", resp.body.len) != 0) {
         hg_aws_error_set(err, HG_AWS_PERMANENT, resp.status, "ResponseTooLarge",

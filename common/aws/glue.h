@@ -35,9 +35,11 @@ void hg_glue_destroy(struct hg_glue *g);
  * pairs; may be NULL. Arguments are not secret (Glue shows them). Returns 0
  * with the JobRunId in run_id (NUL-terminated), or -1 with err (code e.g.
  * "ConcurrentRunsExceededException" retryable, "EntityNotFoundException"
- * permanent). Retried internally per the client's policy; a StartJobRun
- * whose outcome is unknown (timeout) is retried too — Glue may then run the
- * job twice. */
+ * permanent). Retried internally per the client's policy only while each
+ * failure proves no run was started (connection refused, throttling,
+ * ConcurrentRunsExceededException, a rotated token); a failure that leaves
+ * it open (timeout, cut-off answer, 5xx) is returned at once, classified
+ * retryable: look for the run (GetJobRuns) before starting it again. */
 int hg_glue_start_job_run(struct hg_glue *g, const char *job_name,
                           const char *const *args, char *run_id, size_t run_id_size,
                           struct hg_aws_error *err);
@@ -48,7 +50,8 @@ int hg_glue_get_job(struct hg_glue *g, const char *job_name, struct hg_aws_error
 
 /* Any other Glue JSON 1.1 operation (e.g. "GetJobRuns"): POST json[0..len)
  * (NULL = "{}") with X-Amz-Target AWSGlue.<op>, signed and retried like
- * the calls above. On success the response JSON is appended to out (may be
+ * GetJob — so only for read-only operations (a retry may repeat the call).
+ * On success the response JSON is appended to out (may be
  * NULL; its cap bounds the answer, at most 1 MiB is read). Returns 0, or -1
  * with err (code from __type, "ns#" prefix stripped; out then unchanged). */
 int hg_glue_call(struct hg_glue *g, const char *op, const char *json, size_t len,

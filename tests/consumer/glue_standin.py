@@ -92,9 +92,12 @@ class GlueStandin(StandinBase):
                     return self._error(400, "SerializationException", "wrong content type")
                 glue.pass_gate(lambda key: key == op)
                 fault = glue.next_fault(op)
-                if fault in ("500", "503"):
+                started_then = fault and fault.startswith("started-then-")
+                if started_then:    # act on the call, then answer as if it failed
+                    fault = fault[len("started-then-"):]
+                if fault in ("500", "503") and not started_then:
                     return self._error(int(fault), "InternalServiceException", "stand-in fault")
-                if fault:
+                if fault and not started_then:
                     status = 404 if fault == "EntityNotFoundException" else 400
                     return self._error(status, fault, "stand-in fault")
                 req = json.loads(body or b"{}")
@@ -109,6 +112,8 @@ class GlueStandin(StandinBase):
                         rid = "jr_%04d" % (len(glue.runs) + 1)
                         glue.runs.append(dict(JobName=req["JobName"],
                                               Arguments=req.get("Arguments", {}), JobRunId=rid))
+                    if started_then:
+                        return self._error(int(fault), "InternalServiceException", "stand-in fault")
                     return self._reply(200, {"JobRunId": rid})
                 if op == "GetJobRuns":
                     runs = [dict(Id=r["JobRunId"], JobName=r["JobName"], Arguments=r["Arguments"],

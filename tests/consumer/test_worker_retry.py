@@ -154,3 +154,19 @@ def test_same_file_shared_twice_at_once_starts_one_glue_run(env):
     assert all(m["text"].startswith(":white_check_mark: PASS") and "jr_0001" in m["text"] for m in msgs)
     assert len(env.glue.runs) == 1
     assert env.data_keys() == [data_key(env)]
+
+
+def test_start_job_run_that_failed_after_starting_is_not_started_twice(env):
+    # Glue started the run but the answer was a 500: the client must not
+    # start it again blindly; the worker's retry looks it up and uses it.
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    env.glue.fault("StartJobRun", "started-then-500")
+    _, rec = env.file_shared("F1")
+    env.start()
+    env.produce(rec)
+    msgs = wait_messages(env, 1, timeout=60)
+    wait_committed(env, 1, timeout=60)
+    assert len(env.glue.runs) == 1, env.glue.runs
+    assert msgs[0]["text"].startswith(":white_check_mark: PASS")
+    assert env.glue.runs[0]["JobRunId"] in msgs[0]["text"]
+    assert len([r for r in env.glue.requests if r["op"] == "StartJobRun"]) == 1
