@@ -14,6 +14,8 @@
 #include <curl/curl.h>
 #include <openssl/rand.h>
 
+#include "common/clock.h"
+
 struct hg_http_client {
     CURL  *curl;
     long   timeout_ms;
@@ -93,7 +95,33 @@ struct xfer {
     bool too_large;
     bool aborted;
     bool hdr_overflow;
+    /* stall limit of a streamed transfer (0 = none) */
+    int64_t stall_us;
+    int64_t last_move_us;         /* when a byte last moved either way */
+    curl_off_t last_dl, last_ul;
+    bool stalled;
 };
+
+/* A streamed transfer fails when no byte has moved for stall_us. curl calls
+ * this at least once a second while a transfer runs. */
+static int xferinfo_cb(void *ud, curl_off_t dltotal, curl_off_t dlnow,
+                       curl_off_t ultotal, curl_off_t ulnow)
+{
+    struct xfer *x = ud;
+    int64_t now = hg_clock_mono_us();
+    (void)dltotal;
+    (void)ultotal;
+    if (dlnow != x->last_dl || ulnow != x->last_ul || x->last_move_us == 0) {
+        x->last_dl = dlnow;
+        x->last_ul = ulnow;
+        x->last_move_us = now;
+        return 0;
+    }
+    if (now - x->last_move_us < x->stall_us)
+        return 0;
+    x->stalled = true;
+    return 1;
+}
 
 static size_t read_cb(char *buf, size_t size, size_t nitems, void *ud)
 {
@@ -392,7 +420,20 @@ enum hg_http_result hg_http_perform(struct hg_http_client *c,
     if (c->ca_file)
         curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
     curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : c->timeout_ms);
+    long timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : c->timeout_ms;
+    if (req->read_fn || req->write_fn) {
+        /* A streamed body may be as large as it is (a 5 GiB CSV): no limit
+         * on the whole transfer, only on a stall — no byte moving either
+         * way for the timeout (curl's own low-speed check averages over 5 s
+         * and misses short stalls). */
+        x.stall_us = (int64_t)timeout_ms * 1000;
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 0L);
+        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
+        curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
+    } else {
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+    }
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     if (req->follow_redirects) {
@@ -427,7 +468,7 @@ enum hg_http_result hg_http_perform(struct hg_http_client *c,
     }
 
     CURLcode rc = curl_easy_perform(h);
-    res = map_curl(rc, &x);
+    res = x.stalled ? HG_HTTP_ERR_TIMEOUT : map_curl(rc, &x);
     if (res == HG_HTTP_OK) {
         long st = 0;
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &st);
@@ -444,6 +485,9 @@ enum hg_http_result hg_http_perform(struct hg_http_client *c,
         if (res == HG_HTTP_ERR_TOO_LARGE)
             snprintf(errstr, errstr_size, "http %s %s: response body over %zu bytes",
                      req->method, origin, resp->body.max);
+        else if (x.stalled)
+            snprintf(errstr, errstr_size, "http %s %s: timeout (no byte moved for %lld ms)",
+                     req->method, origin, (long long)(x.stall_us / 1000));
         else if (res == HG_HTTP_ERR_ABORTED)
             snprintf(errstr, errstr_size, "http %s %s: aborted by the %s callback",
                      req->method, origin, x.aborted ? "body" : "transfer");

@@ -68,7 +68,10 @@ struct hg_http_request {
     /* Response body into resp->body (capped) unless write_fn is set. */
     hg_http_write_fn write_fn;
     void            *write_ud;
-    long   timeout_ms;        /* 0 = the client's */
+    long   timeout_ms;        /* 0 = the client's. The whole request's limit;
+                                 with a streamed body (read_fn or write_fn)
+                                 the longest stall instead (no byte moving
+                                 either way for that long) */
     size_t max_response;      /* 0 = the client's */
     bool   follow_redirects;  /* at most 3; never from https to http */
 };

@@ -50,7 +50,7 @@ const struct hg_setting hgc_settings_table[] = {
     { "retry-max-ms", "HOOKGATE_RETRY_MAX_MS", HG_SETTING_INT, S(retry_max_ms),
       "60000", 1, 86400000, 0, "Ceiling of the backoff cap." },
     { "http-timeout-ms", "HOOKGATE_HTTP_TIMEOUT_MS", HG_SETTING_INT, S(http_timeout_ms),
-      "30000", 100, 3600000, 0, "Timeout of one Slack/S3/Glue request (downloads: of a stall)." },
+      "30000", 100, 3600000, 0, "Timeout of one Slack/S3/Glue request; for a file's download or upload, the longest stall (a large file takes as long as it needs)." },
     { "max-file-bytes", "HOOKGATE_MAX_FILE_BYTES", HG_SETTING_INT, S(max_file_bytes),
       "5368709120", 1, 5368709120LL, 0, "Largest Slack file processed (S3 single PUT limit: 5 GiB)." },
     { "poll-ms", "HOOKGATE_POLL_MS", HG_SETTING_INT, S(poll_ms),

@@ -59,12 +59,12 @@ int hgc_services_open(struct hgc_services *svc, const struct hgc_settings *s,
             snprintf(errstr, errstr_size, "AWS credentials: %s", err);
             return -1;
         }
-        svc->s3 = hg_s3_create_from_env(environ, svc->creds, err, sizeof err);
+        svc->s3 = hg_s3_create_from_env(environ, svc->creds, (long)s->http_timeout_ms, err, sizeof err);
         if (!svc->s3) {
             snprintf(errstr, errstr_size, "S3: %s", err);
             return -1;
         }
-        svc->glue = hg_glue_create_from_env(environ, svc->creds, err, sizeof err);
+        svc->glue = hg_glue_create_from_env(environ, svc->creds, (long)s->http_timeout_ms, err, sizeof err);
         if (!svc->glue) {
             snprintf(errstr, errstr_size, "Glue: %s", err);
             return -1;

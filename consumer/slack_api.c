@@ -305,7 +305,7 @@ int hgc_slack_download(struct hgc_slack *s, const char *url, int64_t max_bytes,
         .nheaders = 1,
         .write_fn = dl_write,
         .write_ud = &c,
-        .timeout_ms = 0,           /* the client's; large files take long */
+        .timeout_ms = 0,           /* the client's, as a stall limit (streamed) */
         .follow_redirects = true,
     };
     *bytes = 0;

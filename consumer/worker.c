@@ -367,7 +367,7 @@ static void handle_message(struct hgc_worker *w, rd_kafka_message_t *msg)
         char d[24];
         snprintf(d, sizeof d, "%ld", delay);
         hg_log_info("retry_scheduled", "event_id", res->event_id, "delay_ms", d,
-                    "code", res->err.code);
+                    "code", res->err.code, "detail", res->err.detail);
         if (w->m)
             hg_counter_add(w->m->retries, 1);
         pause_and_rewind(w, msg);

@@ -80,7 +80,7 @@ fail:
 }
 
 struct hg_glue *hg_glue_create_from_env(char **envp, struct hg_aws_creds_provider *creds,
-                                        char *errstr, size_t errstr_size)
+                                        long timeout_ms, char *errstr, size_t errstr_size)
 {
     char region[HG_AWS_REGION_MAX];
     if (hg_aws_region_from_env(envp, region, sizeof region) != 0) {
@@ -90,7 +90,8 @@ struct hg_glue *hg_glue_create_from_env(char **envp, struct hg_aws_creds_provide
     const char *ep = hg_aws_getenv(envp, "AWS_ENDPOINT_URL_GLUE");
     if (!ep)
         ep = hg_aws_getenv(envp, "AWS_ENDPOINT_URL");
-    struct hg_glue_config cfg = { .region = region, .endpoint = ep, .creds = creds };
+    struct hg_glue_config cfg = { .region = region, .endpoint = ep, .creds = creds,
+                                  .timeout_ms = timeout_ms };
     return hg_glue_create(&cfg, errstr, errstr_size);
 }
 

@@ -25,9 +25,10 @@ struct hg_glue_config {
 
 /* Returns the client or NULL with errstr; cfg strings are copied. */
 struct hg_glue *hg_glue_create(const struct hg_glue_config *cfg, char *errstr, size_t errstr_size);
-/* Region as for S3; endpoint from AWS_ENDPOINT_URL_GLUE, else AWS_ENDPOINT_URL. */
+/* Region as for S3; endpoint from AWS_ENDPOINT_URL_GLUE, else
+ * AWS_ENDPOINT_URL; timeout_ms as in hg_glue_config. */
 struct hg_glue *hg_glue_create_from_env(char **envp, struct hg_aws_creds_provider *creds,
-                                        char *errstr, size_t errstr_size);
+                                        long timeout_ms, char *errstr, size_t errstr_size);
 void hg_glue_destroy(struct hg_glue *g);
 
 /* StartJobRun. args: NULL-terminated list of name, value pairs

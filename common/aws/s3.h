@@ -26,7 +26,9 @@ struct hg_s3_config {
                                      "http://127.0.0.1:4568" (path-style) */
     bool        path_style;       /* force path-style on AWS too (dots in bucket names) */
     struct hg_aws_creds_provider *creds;  /* borrowed; must outlive the client */
-    long        timeout_ms;       /* per HTTP request; 0 = HG_HTTP_CLIENT_TIMEOUT_MS */
+    long        timeout_ms;       /* per HTTP request (for a streamed PUT or GET: the
+                                     longest stall, see hg_http_request); 0 =
+                                     HG_HTTP_CLIENT_TIMEOUT_MS */
     size_t      part_size;        /* multipart part size; 0 = HG_S3_PART_SIZE_DEFAULT,
                                      at least HG_S3_PART_SIZE_MIN */
     size_t      multipart_threshold; /* objects larger go multipart; 0 = part_size;
@@ -40,10 +42,11 @@ struct hg_s3 *hg_s3_create(const struct hg_s3_config *cfg, char *errstr, size_t 
 
 /* Create from the environment: region from AWS_REGION / AWS_DEFAULT_REGION
  * (or the profile's config), endpoint from AWS_ENDPOINT_URL_S3, else
- * AWS_ENDPOINT_URL (either ⇒ path-style). creds is borrowed. Returns NULL
- * with errstr (e.g. "no region: set AWS_REGION"). */
+ * AWS_ENDPOINT_URL (either ⇒ path-style). creds is borrowed; timeout_ms as
+ * in hg_s3_config. Returns NULL with errstr (e.g. "no region: set
+ * AWS_REGION"). */
 struct hg_s3 *hg_s3_create_from_env(char **envp, struct hg_aws_creds_provider *creds,
-                                    char *errstr, size_t errstr_size);
+                                    long timeout_ms, char *errstr, size_t errstr_size);
 
 void hg_s3_destroy(struct hg_s3 *s3);
 

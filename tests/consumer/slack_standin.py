@@ -34,7 +34,9 @@ class SlackStandin(StandinBase):
     # Faults (see StandinBase.fault) per API: "files.info", "download",
     # "chat.postMessage", "conversations.history", "auth.test", or
     # "download:F1" for one file. Modes: "429" (Retry-After: 1), "500",
-    # "503", "invalid_auth", "deleted", "html", or any Slack error code.
+    # "503", "invalid_auth", "deleted", "html", or any Slack error code;
+    # for downloads also "slow:S" (the body spread over S seconds) and
+    # "stall:S" (half the body, then S seconds of silence).
     # Gates are keyed by API name.
 
     def calls(self, api):
@@ -118,7 +120,29 @@ class SlackStandin(StandinBase):
                     return self._reply(200, LOGIN_PAGE, "text/html; charset=utf-8")
                 if f is None or f["deleted"] or fault == "deleted":
                     return self._reply(404, b"file not found", "text/plain")
+                if fault and fault.startswith(("slow:", "stall:")):
+                    return self._dribble(f["content"], fault)
                 return self._reply(200, f["content"], "text/csv")
+
+            def _dribble(self, body, fault):
+                """slow:S — the body in 20 pieces spread over S seconds;
+                stall:S — half the body, nothing for S seconds, the rest."""
+                mode, secs = fault.split(":")
+                secs = float(secs)
+                self.send_response(200)
+                self.send_header("Content-Type", "text/csv")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                n = 20 if mode == "slow" else 2
+                step = max(1, -(-len(body) // n))
+                try:
+                    for i in range(0, len(body), step):
+                        if i:
+                            time.sleep(secs / (n - 1) if mode == "slow" else secs)
+                        self.wfile.write(body[i:i + step])
+                        self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
 
             def _api_files_info(self, rec, fault):
                 fid = rec["query"].get("file")

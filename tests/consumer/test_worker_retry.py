@@ -170,3 +170,30 @@ def test_start_job_run_that_failed_after_starting_is_not_started_twice(env):
     assert msgs[0]["text"].startswith(":white_check_mark: PASS")
     assert env.glue.runs[0]["JobRunId"] in msgs[0]["text"]
     assert len([r for r in env.glue.requests if r["op"] == "StartJobRun"]) == 1
+
+
+def test_download_longer_than_the_timeout_is_not_cut_off(env):
+    # HOOKGATE_HTTP_TIMEOUT_MS limits a stall, not a whole file: a download
+    # that keeps moving for three times the timeout goes through at once.
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    env.slack.fault("download", "slow:3")
+    _, rec = env.file_shared("F1")
+    env.start(HOOKGATE_HTTP_TIMEOUT_MS=1000)
+    env.produce(rec)
+    msgs = wait_messages(env, 1, timeout=60)
+    assert msgs[0]["text"].startswith(":white_check_mark: PASS"), msgs
+    assert len(env.slack.calls("download")) == 1
+    assert env.data_keys() == [data_key(env)]
+
+
+def test_stalled_download_times_out_and_is_retried(env):
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    env.slack.fault("download", "stall:4")
+    _, rec = env.file_shared("F1")
+    p = env.start(HOOKGATE_HTTP_TIMEOUT_MS=1000)
+    env.produce(rec)
+    msgs = wait_messages(env, 1, timeout=60)
+    assert msgs[0]["text"].startswith(":white_check_mark: PASS"), msgs
+    assert len(env.slack.calls("download")) == 2
+    retries = [e for e in env.log_events(p) if e.get("event") == "retry_scheduled"]
+    assert retries and "timeout" in json.dumps(retries[0]).lower(), retries
