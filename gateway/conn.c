@@ -285,7 +285,7 @@ void gw_conn_close_idle_all(struct gw_thread *t)
 /* The reply is out: close, or get ready for the next request. */
 static void after_reply(struct gw_conn *c)
 {
-    if (!c->keepalive || c->close_after_write) {
+    if (!c->keepalive || c->close_after_write || (c->peer_closed && !c->in_len)) {
         gw_conn_close(c);
         return;
     }
@@ -422,7 +422,10 @@ static void parse_failed(struct gw_conn *c)
 
 /* Parse what is buffered; dispatch a complete request. Returns after the
  * request is handed on (c may be gone then) or when more bytes are needed. */
-static void process_input(struct gw_conn *c)
+/* Parse what is buffered. Returns 1 when a request was dispatched or a
+ * parse error answered (c may be gone then: touch nothing), 0 when all of
+ * it was consumed with no complete request. */
+static int process_input(struct gw_conn *c)
 {
     while (c->in_len && (c->state == GW_CONN_IDLE || c->state == GW_CONN_READING)) {
         size_t n = http_parser_execute(&c->parser, &parser_settings, c->in, c->in_len);
@@ -436,13 +439,14 @@ static void process_input(struct gw_conn *c)
             event_del(&c->ev_timer);
             event_del(&c->ev_read);
             gw_routes_dispatch(c);
-            return;
+            return 1;
         }
         if (e != HPE_OK) {
             parse_failed(c);
-            return;
+            return 1;
         }
     }
+    return 0;
 }
 
 static void on_read(evutil_socket_t fd, short what, void *arg)
@@ -450,11 +454,16 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
     struct gw_conn *c = arg;
     if (c->state != GW_CONN_IDLE && c->state != GW_CONN_READING)
         return;
-    if (c->in_len < sizeof c->in) {
+    if (!c->peer_closed && c->in_len < sizeof c->in) {
         ssize_t r = read(fd, c->in + c->in_len, sizeof c->in - c->in_len);
         if (r == 0) {
-            gw_conn_close(c);  /* peer closed; a half-sent request is dropped */
-            return;
+            if (!c->in_len) {
+                gw_conn_close(c);
+                return;
+            }
+            /* Half-closed: requests already buffered (pipelined) still get
+             * their answers; then the connection closes (after_reply). */
+            c->peer_closed = true;
         }
         if (r < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
@@ -465,7 +474,8 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
             c->in_len += (size_t)r;
         }
     }
-    process_input(c);
+    if (process_input(c) == 0 && c->peer_closed)
+        gw_conn_close(c);   /* nothing more will come: a half-sent request is dropped */
 }
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)

@@ -139,6 +139,7 @@ struct gw_conn {
     const char        *fail_code;
     bool               keepalive;
     bool               close_after_write;
+    bool               peer_closed;   /* read() saw EOF: answer what is buffered, then close */
     bool               in_callback;   /* inside http_parser_execute */
     struct gw_pending *pending;
     struct gw_conn    *prev, *next;

@@ -312,6 +312,32 @@ def test_request_then_half_close_still_answered(gateway, reader):
     assert len(reader.by_id(doc["event_id"])) == 1
 
 
+def test_pipelined_requests_then_half_close_all_answered(gateway, reader):
+    # three requests in one write, then SHUT_WR: the EOF arrives while the
+    # first waits for Kafka; the two buffered behind it are still answered
+    docs = [event_callback() for _ in range(3)]
+    s = socket.create_connection(("127.0.0.1", gateway.port))
+    s.sendall(b"".join(raw_event(d) for d in docs) + b"GET /healthz HTTP/1.1\r\nHost: it\r\n\r\n")
+    s.shutdown(socket.SHUT_WR)
+    out, _ = read_responses(s, 4, timeout=20)
+    assert [o[0] for o in out] == [200] * 4, out
+    s.settimeout(5)
+    assert s.recv(100) == b""   # and then the gateway closed its side
+    s.close()
+    want = {d["event_id"] for d in docs}
+    found = reader.wait_for(lambda x: x["id"] in want, n=len(want))
+    assert sorted(rec["id"] for _, rec in found) == sorted(want)
+
+
+def test_half_close_inside_a_request_closes_without_answer(gateway):
+    s = socket.create_connection(("127.0.0.1", gateway.port))
+    s.sendall(b"POST /slack/events HTTP/1.1\r\nHost: it\r\nContent-Length: 50\r\n\r\n{\"type\"")
+    s.shutdown(socket.SHUT_WR)
+    s.settimeout(5)
+    assert s.recv(100) == b""   # closed at once, nothing produced
+    s.close()
+
+
 def test_client_gone_while_waiting_for_kafka(gateway):
     # the connection closes while its record waits for the delivery report:
     # the late report must find no connection (a use-after-free here shows
