@@ -10,6 +10,19 @@ def genv(glue, **extra):
     return base_env(AWS_ENDPOINT_URL_GLUE=glue.url, **extra)
 
 
+def retry_lines(err):
+    """The aws_retry log lines of a probe run's stderr, in order."""
+    out = []
+    for line in err.splitlines():
+        try:
+            d = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(d, dict) and d.get("event") == "aws_retry":
+            out.append(d)
+    return out
+
+
 def test_start_job_run_with_arguments(probe, glue):
     args = ["--table", "orders", "--s3_key", "s3://b/k \"quoted\"\\é"]
     doc, _ = run_probe(probe, ["glue-start", "hg-load"] + args, genv(glue))
@@ -44,11 +57,29 @@ def test_errors_classified(probe, glue):
     assert doc["rc"] == -1
     assert doc["error"]["code"] == "ConcurrentRunsExceededException"
     assert doc["error"]["class"] == "retryable"
-    glue.faults += [{"op": "StartJobRun", "status": 500, "code": "InternalServiceException"},
+    # A 5xx leaves open whether the run started: StartJobRun is not retried
+    # in the client (glue.h), the retryable error goes to the caller at once.
+    glue.faults.append({"op": "StartJobRun", "status": 500, "code": "InternalServiceException"})
+    n = len(glue.log)
+    doc, err = run_probe(probe, ["glue-start", "hg-load"], genv(glue))
+    assert doc["rc"] == -1, doc
+    assert doc["error"]["code"] == "InternalServiceException"
+    assert doc["error"]["class"] == "retryable"
+    assert len(glue.log) == n + 1 and retry_lines(err) == []
+    # Failures that prove no run started are retried, and Retry-After is
+    # honoured. The delay is max(jitter, Retry-After) (hg_retry_backoff_ms):
+    # the first has no header, so only jitter (at most HG_PROBE_BASE_MS, 20);
+    # the throttle's Retry-After: 1 is then exactly 1000 (attempt 2's jitter
+    # is at most 40).
+    glue.faults += [{"op": "StartJobRun", "status": 400, "code": "ConcurrentRunsExceededException"},
                     {"op": "StartJobRun", "status": 400, "code": "ThrottlingException", "retry_after": 1}]
     doc, err = run_probe(probe, ["glue-start", "hg-load"], genv(glue))
     assert doc["rc"] == 0, doc
-    assert '"delay_ms":"1' in err   # Retry-After honoured
+    retries = [(d["code"], d["attempt"], d["delay_ms"]) for d in retry_lines(err)]
+    assert len(retries) == 2, retries
+    assert retries[0][:2] == ("ConcurrentRunsExceededException", "1") and \
+        int(retries[0][2]) <= 20, retries
+    assert retries[1] == ("ThrottlingException", "2", "1000"), retries
 
 
 def test_bad_signature_rejected(probe, glue):
@@ -72,11 +103,13 @@ def test_secrets_never_logged(probe, glue):
     stderr or the printed error."""
     token = "SESSIONTOKEN-must-not-leak-123"
     glue.keyring.add("ASIALEAKTEST", SECRET, token)
-    glue.faults += [{"op": "StartJobRun", "status": 503, "code": "ServiceUnavailable"}] * 2
+    # Throttling: StartJobRun is retried only on failures proving no run
+    # started (a 503 is returned to the caller at once).
+    glue.faults += [{"op": "StartJobRun", "status": 400, "code": "ThrottlingException"}] * 2
     env = genv(glue, AWS_ACCESS_KEY_ID="ASIALEAKTEST", AWS_SESSION_TOKEN=token)
     doc, err = run_probe(probe, ["glue-start", "hg-load"], env)
     assert doc["rc"] == 0, doc
-    assert err.count("aws_retry") == 2   # the retries were logged ...
+    assert len(retry_lines(err)) == 2   # the retries were logged ...
     sigs = [h["Authorization"].rsplit("Signature=", 1)[1] for m, p, h in glue.log]
     out = json.dumps(doc)
     for leak in [SECRET, token, "Authorization", "AWS4-HMAC-SHA256"] + sigs:

@@ -4,11 +4,9 @@ SigV4QueryAuth reproduces for the same credentials, region and time (the
 method of aws-msk-iam-sasl-signer-python)."""
 
 import base64
-import datetime
+import time
 import urllib.parse
-from unittest import mock
 
-import botocore.auth
 from botocore.auth import SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
@@ -16,18 +14,24 @@ from botocore.credentials import Credentials
 from conftest import AKID, SECRET, run_probe
 
 NOW = 1763800000
+NOW_AMZ = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(NOW))
 
 
 def boto_presign(region, token):
+    """SigV4QueryAuth.add_auth at NOW. add_auth stamps request.context
+    ["timestamp"] from the wall clock (utcnow() in botocore 1.29,
+    now(timezone.utc) later), so its steps are run here with the timestamp
+    set: the X-Amz-Date parameter, scope and signing key all read it."""
     url = "https://kafka.%s.amazonaws.com/?Action=kafka-cluster%%3AConnect" % region
     req = AWSRequest(method="GET", url=url)
-    fixed = datetime.datetime.utcfromtimestamp(NOW)
-    with mock.patch.object(botocore.auth.datetime, "datetime",
-                           mock.Mock(wraps=datetime.datetime)) as dt:
-        dt.utcnow.return_value = fixed
-        SigV4QueryAuth(Credentials(AKID, SECRET, token), "kafka-cluster", region,
-                       expires=900).add_auth(req)
-    return urllib.parse.parse_qs(urllib.parse.urlsplit(req.url).query)
+    signer = SigV4QueryAuth(Credentials(AKID, SECRET, token), "kafka-cluster", region, expires=900)
+    req.context["timestamp"] = NOW_AMZ
+    signer._modify_request_before_signing(req)
+    creq = signer.canonical_request(req)
+    signer._inject_signature_to_request(req, signer.signature(signer.string_to_sign(req, creq), req))
+    q = urllib.parse.parse_qs(urllib.parse.urlsplit(req.url).query)
+    assert q["X-Amz-Date"] == [NOW_AMZ]   # the pinned time was used
+    return q
 
 
 def decode(tok):

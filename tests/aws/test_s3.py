@@ -3,6 +3,7 @@ verifies every signature with botocore (S3SigV4Auth): put/head/get/delete,
 create-once, multipart, error parsing and classification, faults."""
 
 import hashlib
+import json
 import os
 
 from conftest import BUCKET, base_env, run_probe
@@ -10,6 +11,19 @@ from conftest import BUCKET, base_env, run_probe
 
 def s3env(s3, **extra):
     return base_env(AWS_ENDPOINT_URL_S3=s3.url, **extra)
+
+
+def retry_lines(err):
+    """The aws_retry log lines of a probe run's stderr, in order."""
+    out = []
+    for line in err.splitlines():
+        try:
+            d = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(d, dict) and d.get("event") == "aws_retry":
+            out.append(d)
+    return out
 
 
 def test_put_head_get_delete(probe, s3, tmp_path):
@@ -136,7 +150,12 @@ def test_slowdown_and_500_are_retried(probe, s3, tmp_path):
     doc, err = run_probe(probe, ["s3-put", BUCKET, "retry/x", str(f)], s3env(s3))
     assert doc["rc"] == 0, doc
     assert len([1 for m, p, h in s3.log if m == "PUT"]) == 3
-    assert '"code":"SlowDown"' in err and '"delay_ms":"1' in err   # Retry-After: 1 honoured (>= 1000 ms)
+    # The delay is max(jitter, Retry-After) (hg_retry_backoff_ms): the jitter
+    # of attempt 1 is at most HG_PROBE_BASE_MS (20), so Retry-After: 1 shows
+    # as exactly 1000; the 500 that follows has no header and only jitter.
+    retries = [(d["code"], d["attempt"], d["delay_ms"]) for d in retry_lines(err)]
+    assert len(retries) == 2 and retries[0] == ("SlowDown", "1", "1000"), retries
+    assert retries[1][:2] == ("InternalError", "2") and int(retries[1][2]) <= 40, retries
 
 
 def test_retries_exhausted_is_retryable(probe, s3, tmp_path):
