@@ -29,6 +29,24 @@ static void answer_503(struct gw_conn *c, const char *code, const char *message)
     gw_conn_reply_error(c, 503, code, message, (int)c->t->app->cfg->s.retry_after_s);
 }
 
+/* Kafka refused the record, when queueing it (queued false) or in its
+ * delivery report. Too large is for good (413: a retry cannot succeed);
+ * anything else may pass (503 with Retry-After). */
+static void answer_refused(struct gw_conn *c, rd_kafka_resp_err_t err, bool queued)
+{
+    char msg[200];
+    if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
+        gw_conn_reply_error(c, 413, "record_too_large",
+                            "the record is over Kafka's message size limit (the producer's "
+                            "message.max.bytes or the topic's max.message.bytes)", 0);
+        return;
+    }
+    snprintf(msg, sizeof msg, queued ? "Kafka did not take the record (%s); retry later"
+                                     : "the record could not be queued for Kafka (%s); retry later",
+             rd_kafka_err2str(err));
+    answer_503(c, queued ? "kafka_delivery_failed" : "kafka_queue_failed", msg);
+}
+
 void gw_acks_detach(struct gw_pending *p)
 {
     if (p->conn)
@@ -70,14 +88,12 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
             hg_counter_add(mx->late_acks, 1);
         }
     } else {
-        char msg[160];
         hg_counter_add(mx->delivery_failures, 1);
         hg_log_warn("kafka_delivery_failed", "error", rd_kafka_err2str(m->err),
                     "persisted", rd_kafka_message_status(m) == RD_KAFKA_MSG_STATUS_NOT_PERSISTED ? "no" : "possibly");
         if (c) {
             gw_acks_detach(p);
-            snprintf(msg, sizeof msg, "Kafka did not take the record (%s); retry later", rd_kafka_err2str(m->err));
-            answer_503(c, "kafka_delivery_failed", msg);
+            answer_refused(c, m->err, true);
         }
     }
     free(p);
@@ -92,6 +108,38 @@ static void on_dr_pipe(evutil_socket_t fd, short what, void *arg)
     /* librdkafka only signals empty → non-empty: serve until empty. */
     while (rd_kafka_poll(t->rk, 0) > 0)
         ;
+}
+
+/* 200 means the broker has the record: a --kafka override must not switch
+ * that off (acks below all, no idempotence). A message timeout at or over
+ * the ack deadline is allowed but said loudly: records answered 503 may
+ * then land later (consumers dedupe by id). */
+static int check_guarantees(rd_kafka_conf_t *conf, const struct gw_config *cfg, bool warn,
+                            char *errstr, size_t errstr_size)
+{
+    char v[64];
+    size_t n = sizeof v;
+    if (rd_kafka_conf_get(conf, "acks", v, &n) == RD_KAFKA_CONF_OK &&
+        strcmp(v, "-1") != 0 && strcmp(v, "all") != 0) {
+        snprintf(errstr, errstr_size,
+                 "kafka property acks (--kafka / HOOKGATE_KAFKA_*): must be all; "
+                 "hookgate answers 200 only once every in-sync replica has the record");
+        return -1;
+    }
+    n = sizeof v;
+    if (rd_kafka_conf_get(conf, "enable.idempotence", v, &n) == RD_KAFKA_CONF_OK &&
+        strcmp(v, "true") != 0) {
+        snprintf(errstr, errstr_size,
+                 "kafka property enable.idempotence (--kafka / HOOKGATE_KAFKA_*): must be true; "
+                 "without it a retried produce can write a record twice or out of order");
+        return -1;
+    }
+    n = sizeof v;
+    if (warn && rd_kafka_conf_get(conf, "message.timeout.ms", v, &n) == RD_KAFKA_CONF_OK &&
+        strtoll(v, NULL, 10) >= cfg->s.ack_timeout_ms)
+        hg_log_warn("kafka_timeout_over_deadline", "message.timeout.ms", v,
+                    "warning", "records answered 503 after --ack-timeout-ms may still land on the topic");
+    return 0;
 }
 
 int gw_acks_start(struct gw_thread *t, char *errstr, size_t errstr_size)
@@ -123,6 +171,10 @@ int gw_acks_start(struct gw_thread *t, char *errstr, size_t errstr_size)
     rd_kafka_conf_t *conf = hg_kafka_conf_new(t->app->bootstraps, defaults, &cfg->kafka, errstr, errstr_size);
     if (!conf)
         return -1;
+    if (check_guarantees(conf, cfg, t->idx == 0, errstr, errstr_size) != 0) {
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     t->rk = hg_kafka_new(RD_KAFKA_PRODUCER, conf, &cfg->kafka, errstr, errstr_size);
     if (!t->rk)
@@ -200,14 +252,11 @@ void gw_acks_produce(struct gw_conn *c, char *record, size_t len,
     if (rd_kafka_produce(t->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_FREE, record, len,
                          key_len ? key : NULL, key_len, p) != 0) {
         rd_kafka_resp_err_t err = rd_kafka_last_error();
-        char msg[160];
         free(record);
         free(p);
         if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
             hg_counter_add(mx->queue_full, 1);
-        snprintf(msg, sizeof msg, "the record could not be queued for Kafka (%s); retry later",
-                 rd_kafka_err2str(err));
-        answer_503(c, "kafka_queue_failed", msg);
+        answer_refused(c, err, false);
         return;
     }
     c->pending = p;

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from conftest import (ACK_TIMEOUT_MS, TOPIC, Gateway, MockCluster, TopicReader, event_callback,
-                      gateway_args, post_event, request)
+from conftest import (ACK_TIMEOUT_MS, TOPIC, Gateway, MockCluster, TopicReader, assert_error,
+                      event_callback, gateway_args, post_event, request)
 
 DEADLINE_S = ACK_TIMEOUT_MS / 1000 + 0.5
 # reconnect quickly after "up all" so recovery is measured in seconds
@@ -100,17 +100,30 @@ def test_produce_errors_503_then_200_after_clearing(faulty):
 def test_permanent_produce_error_is_immediate_503(faulty):
     mc, gw, rd = faulty
     assert post_event(gw.port, event_callback()).status == 200
-    # 10 = MESSAGE_TOO_LARGE: not retriable, the delivery report fails at once
-    mc.cmd("produce-errors 1 10")
+    # 87 = INVALID_RECORD: not retriable, the delivery report fails at once
+    mc.cmd("produce-errors 1 87")
     d = event_callback()
     r = post_event(gw.port, d)
     doc = assert_503(r, codes=("kafka_delivery_failed",))
     assert r.elapsed < 0.8, r.elapsed
-    assert "too large" in doc["message"].lower(), doc
+    assert "failed to validate record" in doc["message"], doc
     r = post_event(gw.port, d)
     assert r.status == 200, r
     rd.poll(1.5)
     assert len(rd.find(lambda x: x["id"] == d["event_id"])) == 1
+
+
+def test_broker_refusing_the_size_is_413(faulty):
+    mc, gw, rd = faulty
+    # 10 = MESSAGE_TOO_LARGE from the broker (the topic's max.message.bytes):
+    # a retry of that record cannot succeed, so 413 rather than 503
+    mc.cmd("produce-errors 1 10")
+    d = event_callback()
+    r = post_event(gw.port, d)
+    assert_error(r, 413, "record_too_large")
+    assert r.elapsed < 0.8, r.elapsed
+    rd.poll(1.5)
+    assert rd.find(lambda x: x["id"] == d["event_id"]) == []
 
 
 def test_slow_ack_answered_503_at_the_deadline(faulty):
@@ -250,3 +263,30 @@ def test_sigterm_with_brokers_down_answers_and_exits(faulty):
     assert took < ACK_TIMEOUT_MS / 1000 + 4.0, took
     assert "r" in res, f"the waiting request got no answer: {res.get('e')!r}"
     assert_503(res["r"])
+
+
+def test_record_over_the_kafka_message_limit_is_413_not_503(cluster, reader):
+    # a body the HTTP limit allows but whose record Kafka can never take:
+    # 413 (a retry cannot succeed), not 503 forever; nothing on the topic
+    gw = Gateway(gateway_args(cluster.bootstrap, "--kafka", "message.max.bytes=5000"))
+    try:
+        big = event_callback(event={"type": "message", "channel": "C0BIG", "text": "x" * 8000,
+                                    "event_ts": "1.000001"})
+        r = post_event(gw.port, big)
+        assert_error(r, 413, "record_too_large")
+        assert "message.max.bytes" in r.json()["message"]
+        small = event_callback()
+        assert post_event(gw.port, small).status == 200   # the producer is fine
+        assert len(reader.wait_for(lambda x: x["id"] == small["event_id"])) == 1
+        assert reader.by_id(big["event_id"]) == []
+    finally:
+        assert gw.stop() == 0
+
+
+def test_message_timeout_over_the_ack_deadline_is_warned(cluster):
+    gw = Gateway(gateway_args(cluster.bootstrap, "--kafka", "delivery.timeout.ms=20000"))
+    try:
+        ev = [e for e in gw.log_events() if e.get("event") == "kafka_timeout_over_deadline"]
+        assert ev and ev[0]["message.timeout.ms"] == "20000", gw.stderr()
+    finally:
+        assert gw.stop() == 0
