@@ -409,6 +409,9 @@ enum hg_http_result hg_http_perform(struct hg_http_client *c,
 
     curl_easy_reset(h);   /* keeps live connections, DNS and TLS session caches */
     curl_easy_setopt(h, CURLOPT_URL, req->url);
+    /* Send the path as given: SigV4 signs S3 paths unnormalised, so a key
+     * like "a/../b" must not lose its dot segments after signing. */
+    curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
