@@ -84,11 +84,12 @@ int gw_envelope_parse(const char *json, size_t len, size_t max_body,
 {
     char why[160];
     const char *method = NULL, *path = NULL;
+    int rc = GW_ENVELOPE_MALFORMED;
     memset(env, 0, sizeof *env);
     yajl_val root = hg_json_parse(json, len, why, sizeof why);
     if (!root) {
         snprintf(errstr, errstr_size, "envelope is not valid JSON: %s", why);
-        return -1;
+        return GW_ENVELOPE_MALFORMED;
     }
     if (!YAJL_IS_OBJECT(root)) {
         snprintf(errstr, errstr_size, "envelope must be a JSON object");
@@ -146,6 +147,7 @@ int gw_envelope_parse(const char *json, size_t len, size_t max_body,
     if (env->base64) {
         if (HG_B64_DECODED_MAX(tlen) > max_body + 3) {
             snprintf(errstr, errstr_size, "envelope body is larger than the %zu-byte limit", max_body);
+            rc = GW_ENVELOPE_TOO_LARGE;
             goto fail;
         }
         unsigned char *out = malloc(HG_B64_DECODED_MAX(tlen) + 1);
@@ -159,14 +161,16 @@ int gw_envelope_parse(const char *json, size_t len, size_t max_body,
                 snprintf(errstr, errstr_size, "out of memory");
             goto fail;
         }
-        int rc = hg_buf_append(&env->body, out, (size_t)n);
+        int appended = hg_buf_append(&env->body, out, (size_t)n);
         free(out);
-        if (rc != 0) {
+        if (appended != 0) {
             snprintf(errstr, errstr_size, "envelope body is larger than the %zu-byte limit", max_body);
+            rc = GW_ENVELOPE_TOO_LARGE;
             goto fail;
         }
     } else if (hg_buf_append(&env->body, text, tlen) != 0) {
         snprintf(errstr, errstr_size, "envelope body is larger than the %zu-byte limit", max_body);
+        rc = GW_ENVELOPE_TOO_LARGE;
         goto fail;
     }
     yajl_tree_free(root);
@@ -177,5 +181,5 @@ fail_oom_or_set:
 fail:
     yajl_tree_free(root);
     gw_envelope_cleanup(env);
-    return -1;
+    return rc;
 }

@@ -34,8 +34,12 @@ struct gw_envelope {
 
 /* Parse an envelope (JSON, at most max_body bytes of inner body). On
  * success returns 0 and fills env (free with gw_envelope_cleanup). On
- * failure returns -1 with a precise message in errstr (which field, why);
- * env holds nothing to free. Never echoes header values. */
+ * failure returns GW_ENVELOPE_TOO_LARGE (the inner body is over max_body:
+ * 413) or GW_ENVELOPE_MALFORMED (anything else: 400) with a precise message
+ * in errstr (which field, why); env holds nothing to free. Never echoes
+ * header values. */
+#define GW_ENVELOPE_MALFORMED (-1)
+#define GW_ENVELOPE_TOO_LARGE (-2)
 int gw_envelope_parse(const char *json, size_t len, size_t max_body,
                       struct gw_envelope *env, char *errstr, size_t errstr_size);
 void gw_envelope_cleanup(struct gw_envelope *env);

@@ -61,6 +61,8 @@ struct gw_thread {
 
     int                 listen_fd;
     struct event       *ev_accept;
+    struct event       *ev_accept_resume; /* re-arms ev_accept after EMFILE */
+    int64_t             accept_warned_us;
     int                 ctl_fd;       /* eventfd: main thread → loop (shutdown) */
     struct event       *ev_ctl;
     struct event       *ev_drain;     /* periodic check while shutting down */

@@ -2,6 +2,7 @@
 #include "gateway/gw_config.h"
 
 #include <stddef.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,8 +126,11 @@ int gw_config_load(struct gw_config *c, int argc, char **argv, char **envp,
         return -1;
     }
     if (c->s.threads == 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        c->nthreads = n > 0 ? (unsigned)n : 1;
+        /* the cores this process may run on (taskset, cpusets), not the host's */
+        cpu_set_t set;
+        long n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set)
+                                                            : sysconf(_SC_NPROCESSORS_ONLN);
+        c->nthreads = n > 0 ? (unsigned)(n > 256 ? 256 : n) : 1;
     } else {
         c->nthreads = (unsigned)c->s.threads;
     }

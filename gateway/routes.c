@@ -118,9 +118,13 @@ static void dispatch_envelope(struct gw_conn *c)
     char why[200];
     struct gw_envelope env;
     const struct gw_request *q = &c->req;
-    if (gw_envelope_parse(q->body.data ? q->body.data : "", q->body.len,
-                          (size_t)c->t->app->cfg->s.max_body, &env, why, sizeof why) != 0) {
-        gw_conn_reply_error(c, strstr(why, "limit") ? 413 : 400, "malformed_envelope", why, 0);
+    int rc = gw_envelope_parse(q->body.data ? q->body.data : "", q->body.len,
+                               (size_t)c->t->app->cfg->s.max_body, &env, why, sizeof why);
+    if (rc != 0) {
+        if (rc == GW_ENVELOPE_TOO_LARGE)
+            gw_conn_reply_error(c, 413, "body_too_large", why, 0);
+        else
+            gw_conn_reply_error(c, 400, "malformed_envelope", why, 0);
         return;
     }
     int route = inner_route(env.path);

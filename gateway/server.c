@@ -8,16 +8,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "gateway/acks.h"
 #include "gateway/conn.h"
 
 #define GW_LISTEN_BACKLOG 4096
 #define GW_ACCEPT_BATCH 64
+#define GW_ACCEPT_PAUSE_MS 100   /* after EMFILE/ENFILE */
+#define GW_SPARE_FDS_PER_THREAD 16   /* listener, eventfd, pipes, librdkafka's sockets */
 
 /* "host:port", "[v6]:port" or ":port" → addrinfo. */
 static struct addrinfo *resolve_listen(const char *spec, char *errstr, size_t errstr_size)
@@ -81,13 +85,38 @@ static int bound_port(int fd)
                                          : ((struct sockaddr_in6 *)&ss)->sin6_port);
 }
 
+/* Out of descriptors: the listener stays readable, so stop watching it
+ * for a moment instead of spinning (connections wait in the backlog). */
+static void pause_accept(struct gw_thread *t, int err)
+{
+    static const struct timeval pause = { 0, GW_ACCEPT_PAUSE_MS * 1000 };
+    int64_t now = hg_clock_mono_us();
+    event_del(t->ev_accept);
+    event_add(t->ev_accept_resume, &pause);
+    hg_counter_add(t->app->metrics.accept_paused, 1);
+    if (now - t->accept_warned_us > 10 * 1000000LL) {   /* one line per 10 s */
+        t->accept_warned_us = now;
+        hg_log_warn("accept_paused", "error", strerror(err),
+                    "hint", "raise the open-files limit (LimitNOFILE) or lower --max-connections");
+    }
+}
+
+static void on_accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+    struct gw_thread *t = arg;
+    if (t->ev_accept && !t->closing)
+        event_add(t->ev_accept, NULL);
+}
+
 static void on_accept(evutil_socket_t fd, short what, void *arg)
 {
     struct gw_thread *t = arg;
     for (int i = 0; i < GW_ACCEPT_BATCH; i++) {
         int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (cfd < 0) {
-            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+                pause_accept(t, errno);
+            else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
                 hg_log_warn("accept_failed", "error", strerror(errno));
             return;
         }
@@ -167,8 +196,9 @@ static int thread_setup(struct gw_thread *t, char *errstr, size_t errstr_size)
     if (!t->tv_request || !t->tv_keepalive || !t->tv_ack)
         goto oom;
     t->ev_accept = event_new(t->base, t->listen_fd, EV_READ | EV_PERSIST, on_accept, t);
+    t->ev_accept_resume = evtimer_new(t->base, on_accept_resume, t);
     t->ctl_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (!t->ev_accept || t->ctl_fd < 0)
+    if (!t->ev_accept || !t->ev_accept_resume || t->ctl_fd < 0)
         goto oom;
     t->ev_ctl = event_new(t->base, t->ctl_fd, EV_READ | EV_PERSIST, on_ctl, t);
     if (!t->ev_ctl || event_add(t->ev_ctl, NULL) != 0 || event_add(t->ev_accept, NULL) != 0)
@@ -181,6 +211,8 @@ oom:
 
 static void thread_cleanup(struct gw_thread *t)
 {
+    if (t->ev_accept_resume)
+        event_free(t->ev_accept_resume);
     if (t->ev_accept)
         event_free(t->ev_accept);
     if (t->ev_ctl)
@@ -208,6 +240,30 @@ static int write_port_file(const char *path, int port)
     return rename(tmp, path);
 }
 
+/* Every allowed connection needs a descriptor: raise the soft open-files
+ * limit towards the hard one when --max-connections × threads asks for
+ * more, and say so when even the hard limit is lower. */
+static void check_open_files(const struct gw_app *app)
+{
+    struct rlimit rl;
+    unsigned long long want = (unsigned long long)app->cfg->s.max_connections * app->nthreads +
+                              GW_SPARE_FDS_PER_THREAD * app->nthreads;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+        return;
+    rlim_t soft = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? (rlim_t)want : rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+        soft = rl.rlim_cur;
+    if (soft < want) {
+        char have[32], need[32];
+        snprintf(have, sizeof have, "%llu", (unsigned long long)soft);
+        snprintf(need, sizeof need, "%llu", want);
+        hg_log_warn("open_files_limit_low", "limit", have, "wanted", need,
+                    "hint", "raise LimitNOFILE / ulimit -n, or lower --max-connections; "
+                            "above the limit new connections wait (hookgate_accept_paused_total)");
+    }
+}
+
 int gw_server_run(struct gw_app *app)
 {
     const struct gw_config *cfg = app->cfg;
@@ -221,6 +277,7 @@ int gw_server_run(struct gw_app *app)
         hg_log_error("startup_failed", "reason", err);
         return 2;
     }
+    check_open_files(app);
     app->threads = calloc(app->nthreads, sizeof *app->threads);
     if (!app->threads) {
         freeaddrinfo(ai);

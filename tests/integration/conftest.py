@@ -174,14 +174,14 @@ class MockCluster:
 class Gateway:
     """A running hookgate; stderr (JSON-lines logs) kept in a file."""
 
-    def __init__(self, args, env=None, wait=True):
+    def __init__(self, args, env=None, wait=True, wrapper=()):
         self.dir = tempfile.mkdtemp(prefix="hookgate-it-")
         self.port_file = os.path.join(self.dir, "port")
         self.log_path = os.path.join(self.dir, "stderr.log")
         self.log = open(self.log_path, "wb")
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("HOOKGATE_")}
         full_env.update(env or {})
-        self.proc = subprocess.Popen([HOOKGATE_BIN, "--port-file", self.port_file] + list(args),
+        self.proc = subprocess.Popen(list(wrapper) + [HOOKGATE_BIN, "--port-file", self.port_file] + list(args),
                                      stdout=subprocess.DEVNULL, stderr=self.log, env=full_env)
         _started.append(self.proc)
         self.port = None

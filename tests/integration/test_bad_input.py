@@ -127,6 +127,7 @@ def test_400_malformed_envelope(gateway):
         json.dumps(env_v1("{}", False, "headers-as-string")).encode(),              # headers not an object
         json.dumps({"version": "2.0", "rawPath": "/slack/events", "body": "{}"}).encode(),  # v2 without method
         json.dumps({**env_v1("{}", False, {}), "path": "no-slash"}).encode(),       # bad path
+        b'{"a":' * 200 + b'1' + b'}' * 200,                                         # nesting over the limit (not 413)
     ]
     for raw in cases:
         r = post_env(gateway.port, raw)
@@ -284,7 +285,7 @@ def test_413_envelope_inner_body_over_limit(gateway):
     h = {"Content-Type": "application/json"}
     h.update(sign(inner))
     r = post_env(gateway.port, env_v1(b64(inner), True, h))
-    assert_error(r, 413)
+    assert_error(r, 413, "body_too_large")
 
 
 # ---- 415, 431 ---------------------------------------------------------------------------

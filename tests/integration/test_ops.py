@@ -3,6 +3,7 @@
 # no acknowledged record is lost, the process exits 0.
 import http.client
 import json
+import os
 import signal
 import socket
 import threading
@@ -182,3 +183,44 @@ def test_sigint_also_exits_cleanly(cluster):
     assert request(gw.port, "GET", "/healthz").status == 200
     assert gw.stop(sig=signal.SIGINT) == 0, gw.stderr()
     assert any(e.get("event") == "shutdown_complete" for e in gw.log_events())
+
+
+def _cpu_ticks(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])   # utime + stime
+
+
+def test_out_of_descriptors_pauses_accept_without_spinning(cluster):
+    # under a small open-files limit, more clients than descriptors: the
+    # listener pauses (no busy loop on EMFILE), start-up warned about the
+    # limit, and once clients leave the gateway serves again
+    gw = Gateway(gateway_args(cluster.bootstrap, threads=1), wrapper=["prlimit", "--nofile=64:64"])
+    socks = []
+    try:
+        assert any(e.get("event") == "open_files_limit_low" for e in gw.log_events()), gw.stderr()
+        for _ in range(100):
+            socks.append(socket.create_connection(("127.0.0.1", gw.port)))
+        time.sleep(0.5)
+        t0 = _cpu_ticks(gw.proc.pid)
+        time.sleep(1.0)
+        used = _cpu_ticks(gw.proc.pid) - t0
+        assert used < 0.3 * os.sysconf("SC_CLK_TCK"), f"{used} ticks in 1 s: spinning on accept"
+        assert any(e.get("event") == "accept_paused" for e in gw.log_events()), gw.stderr()
+    finally:
+        for s in socks:
+            s.close()
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                r = request(gw.port, "GET", "/metrics", timeout=2)
+                break
+            except OSError:
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+        assert r.status == 200
+        paused = [l for l in r.body.decode().splitlines() if l.startswith("hookgate_accept_paused_total")]
+        assert paused and float(paused[0].split()[-1]) >= 1, paused
+        assert post_event(gw.port, event_callback()).status == 200
+    finally:
+        assert gw.stop() == 0

@@ -225,7 +225,7 @@ def test_defaults_every_core_and_keepalive_above_alb_idle(cluster):
     gw = Gateway(["--listen", "127.0.0.1:0", "--brokers", cluster.bootstrap, "--signing-secret", SECRET])
     try:
         listening = [e for e in gw.log_events() if e.get("event") == "listening"]
-        assert listening and int(listening[0]["threads"]) == os.cpu_count()
+        assert listening and int(listening[0]["threads"]) == len(os.sched_getaffinity(0))
         assert listening[0]["topic"] == "slack.events"
     finally:
         assert gw.stop() == 0
@@ -330,3 +330,18 @@ def test_msk_iam_without_region_refused():
     env = {"AWS_ACCESS_KEY_ID": "AKIDITMSK", "AWS_SECRET_ACCESS_KEY": "x", "AWS_REGION": "",
            "AWS_DEFAULT_REGION": ""}
     assert_refused(base() + ["--kafka-auth", "msk-iam"], ["--aws-region"], env=env)
+
+
+def test_default_threads_follow_the_cpu_affinity(cluster):
+    # under taskset / a cpuset the default is the cores the process may use
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(before)})   # inherited by the gateway
+    try:
+        gw = Gateway(["--listen", "127.0.0.1:0", "--brokers", cluster.bootstrap, "--signing-secret", SECRET])
+    finally:
+        os.sched_setaffinity(0, before)
+    try:
+        listening = [e for e in gw.log_events() if e.get("event") == "listening"]
+        assert listening and listening[0]["threads"] == "1", gw.stderr()
+    finally:
+        assert gw.stop() == 0
