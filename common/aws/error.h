@@ -37,7 +37,9 @@ const char *hg_aws_err_class_str(enum hg_aws_err_class c);
  * RequestTimeout, SlowDown, ServiceUnavailable, InternalError,
  * ExpiredToken/TokenRefreshRequired/RequestTimeTooSkewed (re-signed with
  * fresh credentials), ConditionalRequestConflict (409); permanent otherwise.
- * code may be NULL (HEAD responses have no body). */
+ * code may be NULL (HEAD responses have no body). A 2xx status (a 200
+ * whose body is an <Error>, as CompleteMultipartUpload can send) classifies
+ * by the code alone: retryable only for a retryable code. */
 enum hg_aws_err_class hg_aws_s3_classify(long status, const char *code);
 /* Classify a JSON-protocol error (Glue, protocols.md §8) by its normalised
  * code and status. */

@@ -640,7 +640,10 @@ static int put_multipart(struct hg_s3 *s3, const struct s3_target *t, char *buf,
                            cf, 3, xerr, sizeof xerr) != 0) {
             hg_aws_error_set(err, HG_AWS_RETRYABLE, resp.status, "BadResponse", xerr);
         } else if (strcmp(root, "Error") == 0) {
-            hg_aws_error_set(err, hg_aws_s3_classify(500, cf[1].found ? code : "InternalError"),
+            /* The 200 says nothing about the failure: classify by the code
+             * alone (InternalError/SlowDown retried; InvalidPart,
+             * NoSuchUpload, EntityTooSmall, ... not). */
+            hg_aws_error_set(err, hg_aws_s3_classify(resp.status, cf[1].found ? code : "InternalError"),
                              resp.status, cf[1].found ? code : "InternalError",
                              cf[2].found ? msg : "");
             if (err->status == 200 && strcmp(err->code, "PreconditionFailed") == 0 &&

@@ -75,6 +75,13 @@ static void test_classify(void)
     CHECK_INT(hg_aws_s3_classify(404, "NoSuchBucket"), HG_AWS_PERMANENT);
     CHECK_INT(hg_aws_s3_classify(400, "BadDigest"), HG_AWS_PERMANENT);
     CHECK_INT(hg_aws_s3_classify(412, NULL), HG_AWS_PERMANENT);
+    /* A 200 with an <Error> body (CompleteMultipartUpload): the code alone. */
+    CHECK_INT(hg_aws_s3_classify(200, "InternalError"), HG_AWS_RETRYABLE);
+    CHECK_INT(hg_aws_s3_classify(200, "SlowDown"), HG_AWS_RETRYABLE);
+    CHECK_INT(hg_aws_s3_classify(200, "InvalidPart"), HG_AWS_PERMANENT);
+    CHECK_INT(hg_aws_s3_classify(200, "InvalidPartOrder"), HG_AWS_PERMANENT);
+    CHECK_INT(hg_aws_s3_classify(200, "NoSuchUpload"), HG_AWS_PERMANENT);
+    CHECK_INT(hg_aws_s3_classify(200, "EntityTooSmall"), HG_AWS_PERMANENT);
     CHECK_INT(hg_aws_s3_classify(429, NULL), HG_AWS_RETRYABLE);
     CHECK_INT(hg_aws_json_classify(400, "ConcurrentRunsExceededException"), HG_AWS_RETRYABLE);
     CHECK_INT(hg_aws_json_classify(400, "ThrottlingException"), HG_AWS_RETRYABLE);

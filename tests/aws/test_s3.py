@@ -291,3 +291,30 @@ def test_dot_segment_keys_sent_as_signed(probe, s3, tmp_path):
         paths = [p for m, p, h in s3.log]
         assert paths.count(want) == 3, (want, paths)
     assert s3.sig_failures == 0
+
+
+def test_multipart_complete_200_error_classified_by_code(probe, s3, tmp_path):
+    """A 200 whose body is an <Error> is classified by the S3 code alone:
+    SlowDown is retried, InvalidPart/NoSuchUpload/EntityTooSmall fail at once
+    (permanent) and the upload is aborted."""
+    part = 5 * 1024 * 1024
+    f = tmp_path / "big"
+    f.write_bytes(os.urandom(part + 10))
+    env = s3env(s3, HG_PROBE_PART_SIZE=str(part))
+    for code in ("SlowDown", "ServiceUnavailable", "RequestTimeout"):
+        del s3.log[:]
+        s3.faults.append({"op": "complete-200-error", "code": code})
+        doc, _ = run_probe(probe, ["s3-put", BUCKET, "mp/code-retry.bin", str(f)], env)
+        assert doc["rc"] == 0, (code, doc)
+        assert len([p for m, p, h in s3.log if m == "POST" and "uploadId=" in p]) == 2, code
+    for code in ("InvalidPart", "InvalidPartOrder", "NoSuchUpload", "EntityTooSmall"):
+        del s3.log[:]
+        s3.faults.append({"op": "complete-200-error", "code": code})
+        doc, _ = run_probe(probe, ["s3-put", BUCKET, "mp/code-perm.bin", str(f)], env)
+        assert doc["rc"] == -1, (code, doc)
+        assert doc["error"]["code"] == code and doc["error"]["class"] == "permanent", doc
+        assert doc["error"]["status"] == 200, doc
+        assert len([p for m, p, h in s3.log if m == "POST" and "uploadId=" in p]) == 1, code
+        assert any(m == "DELETE" and "uploadId=" in p for m, p, h in s3.log), code
+    assert not s3.faults
+    assert s3.sig_failures == 0
