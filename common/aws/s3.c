@@ -297,6 +297,7 @@ static int s3_call(struct hg_s3 *s3, const struct s3_target *t, const struct s3_
     struct hg_buf url;
     char payload[65];
     int max = s3->retry.max_attempts > 0 ? s3->retry.max_attempts : 4;
+    bool token_retried = false;
     int rc = -1;
 
     hg_buf_init(&url, HG_AWS_URL_MAX + 4 * HG_S3_KEY_MAX);
@@ -368,6 +369,12 @@ static int s3_call(struct hg_s3 *s3, const struct s3_target *t, const struct s3_
             error_from_response(resp, err);
             if (creds_error_code(err->code))
                 hg_aws_creds_invalidate(s3->creds);
+            /* Once: the session token may have been rotated or revoked
+             * under the cached set; the retry signs with fresh ones. */
+            if (strcmp(err->code, "InvalidToken") == 0 && !token_retried) {
+                token_retried = true;
+                err->cls = HG_AWS_RETRYABLE;
+            }
             retry_after = hg_http_retry_after_ms(resp);
         } else if (c->sink && c->sink->too_large) {
             hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "ResponseTooLarge",

@@ -33,7 +33,10 @@ struct hg_s3_config {
                                      at least HG_S3_PART_SIZE_MIN */
     size_t      multipart_threshold; /* objects larger go multipart; 0 = part_size;
                                         capped at part_size */
-    struct hg_retry_policy retry; /* zeroed = defaults (4 attempts) */
+    struct hg_retry_policy retry; /* zeroed = defaults (4 attempts); retryable
+                                     errors per hg_aws_s3_classify, and an
+                                     InvalidToken once (the credentials are
+                                     dropped and fetched again first) */
     const char *ca_file;          /* optional CA bundle */
 };
 

@@ -45,6 +45,12 @@ class Keyring:
             s, t, _ = self.keys[akid]
             self.keys[akid] = (s, t, time.time() - 1)
 
+    def revoke(self, akid):
+        """The key's session token stops being accepted (InvalidToken)."""
+        with self.lock:
+            s, t, e = self.keys[akid]
+            self.keys[akid] = (s, "revoked-" + (t or ""), e)
+
     def get(self, akid):
         with self.lock:
             return self.keys.get(akid)
@@ -196,15 +202,19 @@ class Handler(BaseHTTPRequestHandler):
 
     def apply_expiry(self, op):
         """An "expire" fault marks a key expired before this request is
-        verified (credentials that run out mid-run)."""
+        verified (credentials that run out mid-run); a "revoke" fault makes
+        its session token invalid (InvalidToken)."""
         with self.server.lock:
             for i, f in enumerate(self.server.faults):
-                if f.get("kind") == "expire" and f.get("op") in (None, op):
+                if f.get("kind") in ("expire", "revoke") and f.get("op") in (None, op):
                     self.server.faults.pop(i)
                     break
             else:
                 return
-        self.server.keyring.expire(f["akid"])
+        if f["kind"] == "expire":
+            self.server.keyring.expire(f["akid"])
+        else:
+            self.server.keyring.revoke(f["akid"])
 
     def _drop(self):
         self.close_connection = True

@@ -318,3 +318,38 @@ def test_multipart_complete_200_error_classified_by_code(probe, s3, tmp_path):
         assert any(m == "DELETE" and "uploadId=" in p for m, p, h in s3.log), code
     assert not s3.faults
     assert s3.sig_failures == 0
+
+
+def test_invalid_token_mid_run_retried_once(probe, s3, tmp_path):
+    """S3 answers InvalidToken for the container's first credentials (the
+    session token was revoked): the client drops them, fetches fresh ones
+    and the PUT goes through. A token that stays invalid is retried only
+    once and then fails as permanent."""
+    import standins
+    srv = standins.start("container", s3.keyring, expect_auth=None, creds_path="/creds")
+    try:
+        f = tmp_path / "x"
+        f.write_bytes(b"data")
+        env = {"AWS_REGION": "eu-west-1", "AWS_ENDPOINT_URL_S3": s3.url,
+               "AWS_CONTAINER_CREDENTIALS_FULL_URI": srv.url + "/creds",
+               "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "HG_PROBE_BASE_MS": "10"}
+        s3.faults.append({"op": "put", "kind": "revoke", "akid": "ASIACTR00001"})
+        doc, err = run_probe(probe, ["s3-put", BUCKET, "tok/x", str(f)], env)
+        assert doc["rc"] == 0, doc
+        assert srv.issued == 2
+        assert '"code":"InvalidToken"' in err
+        assert "secret-ASIACTR" not in err and "token-ASIACTR" not in err
+        puts = [h for m, p, h in s3.log if m == "PUT"]
+        assert len(puts) == 2 and "ASIACTR00002" in puts[1]["Authorization"]
+    finally:
+        srv.stop()
+    # Static keys whose session token is wrong: one retry, then permanent.
+    s3.keyring.add("ASIASTATIC0001", "static-secret", "the-right-token")
+    del s3.log[:]
+    doc, _ = run_probe(probe, ["s3-put", BUCKET, "tok/y", str(f)],
+                       s3env(s3, AWS_ACCESS_KEY_ID="ASIASTATIC0001",
+                             AWS_SECRET_ACCESS_KEY="static-secret",
+                             AWS_SESSION_TOKEN="a-wrong-token"))
+    assert doc["rc"] == -1, doc
+    assert doc["error"]["code"] == "InvalidToken" and doc["error"]["class"] == "permanent", doc
+    assert len([1 for m, p, h in s3.log if m == "PUT"]) == 2
