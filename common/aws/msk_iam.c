@@ -80,7 +80,12 @@ int hg_msk_iam_token(struct hg_aws_creds_provider *creds, const char *region,
         goto out;
     }
     hg_b64_encode((const unsigned char *)url.data, url.len, *token, 1);
-    *lifetime_ms = (now + HG_MSK_IAM_EXPIRES_S) * 1000;
+    /* The token is no good once the credentials that signed it expire:
+     * librdkafka must refresh before whichever comes first. */
+    int64_t until = now + HG_MSK_IAM_EXPIRES_S;
+    if (c->expiration > 0 && c->expiration < until)
+        until = c->expiration;
+    *lifetime_ms = until * 1000;
     rc = 0;
 out:
     if (c) {

@@ -73,3 +73,32 @@ def test_token_long_term_keys(probe):
 
 def test_token_session_credentials(probe):
     check(probe, "FwoGZXIvYXdzEJr//////////wEaDO+session/token==")
+
+
+def test_token_lifetime_capped_by_credentials_expiry(keyring, probe):
+    """Temporary credentials that expire within the 900 s of a token: the
+    lifetime handed to librdkafka is their Expiration, not now + 900 s
+    (so librdkafka refreshes before the signing credentials are gone); with
+    credentials that outlive it, it stays now + 900 s."""
+    import standins
+    srv = standins.start("container", keyring, expect_auth=None, creds_path="/creds")
+    try:
+        env = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": srv.url + "/creds",
+               "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"}
+        for n, lifetime in ((1, 400), (2, 3600)):
+            srv.lifetime = lifetime
+            now = int(time.time())
+            doc, err = run_probe(probe, ["msk-token", "eu-west-1", str(now)], env)
+            assert doc["rc"] == 0, doc
+            akid = "ASIACTR%05d" % n
+            expires = int(keyring.get(akid)[2])      # as sent: whole seconds
+            assert akid in decode(doc["token"])
+            if lifetime < 900:
+                assert doc["lifetime_ms"] == expires * 1000 < (now + 900) * 1000, (doc, now)
+            else:
+                assert doc["lifetime_ms"] == (now + 900) * 1000, (doc, now)
+            q = urllib.parse.parse_qs(urllib.parse.urlsplit(decode(doc["token"])).query)
+            assert q["X-Amz-Expires"] == ["900"]
+            assert "secret-ASIACTR" not in err and doc["token"] not in err
+    finally:
+        srv.stop()
