@@ -24,6 +24,8 @@ struct gw_pending {
     uint64_t          id_hash;
 };
 
+#define GW_PRODUCER_RESTART_FLUSH_MS 1000   /* serve the purged records' reports */
+
 static void answer_503(struct gw_conn *c, const char *code, const char *message)
 {
     gw_conn_reply_error(c, 503, code, message, (int)c->t->app->cfg->s.retry_after_s);
@@ -106,7 +108,7 @@ static void on_dr_pipe(evutil_socket_t fd, short what, void *arg)
     while (read(fd, drain, sizeof drain) > 0)
         ;
     /* librdkafka only signals empty → non-empty: serve until empty. */
-    while (rd_kafka_poll(t->rk, 0) > 0)
+    while (t->rk && rd_kafka_poll(t->rk, 0) > 0)
         ;
 }
 
@@ -142,7 +144,11 @@ static int check_guarantees(rd_kafka_conf_t *conf, const struct gw_config *cfg, 
     return 0;
 }
 
-int gw_acks_start(struct gw_thread *t, char *errstr, size_t errstr_size)
+static void on_kafka_error(rd_kafka_t *rk, int err, const char *reason, void *opaque);
+
+/* Create t's producer and hook its queue to the delivery pipe. Returns 0,
+ * or -1 with errstr (t->rk then NULL). */
+static int producer_open(struct gw_thread *t, char *errstr, size_t errstr_size)
 {
     const struct gw_config *cfg = t->app->cfg;
     char client_id[64], timeout[32], maxmsg[32];
@@ -171,47 +177,43 @@ int gw_acks_start(struct gw_thread *t, char *errstr, size_t errstr_size)
     rd_kafka_conf_t *conf = hg_kafka_conf_new(t->app->bootstraps, defaults, &cfg->kafka, errstr, errstr_size);
     if (!conf)
         return -1;
-    if (check_guarantees(conf, cfg, t->idx == 0, errstr, errstr_size) != 0) {
+    if (check_guarantees(conf, cfg, t->idx == 0 && t->restarts == 0, errstr, errstr_size) != 0) {
         rd_kafka_conf_destroy(conf);
         return -1;
     }
+    rd_kafka_conf_set_opaque(conf, t);
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_conf_set_error_cb(conf, on_kafka_error);
     t->rk = hg_kafka_new(RD_KAFKA_PRODUCER, conf, &cfg->kafka, errstr, errstr_size);
     if (!t->rk)
         return -1;
     t->rkt = rd_kafka_topic_new(t->rk, cfg->s.topic, NULL);
     if (!t->rkt) {
         snprintf(errstr, errstr_size, "kafka topic %s: %s", cfg->s.topic, rd_kafka_err2str(rd_kafka_last_error()));
-        return -1;
-    }
-    if (pipe2(t->dr_pipe, O_NONBLOCK | O_CLOEXEC) != 0) {
-        snprintf(errstr, errstr_size, "pipe: %s", strerror(errno));
+        rd_kafka_destroy(t->rk);
+        t->rk = NULL;
         return -1;
     }
     t->mainq = rd_kafka_queue_get_main(t->rk);
     rd_kafka_queue_io_event_enable(t->mainq, t->dr_pipe[1], "1", 1);
-    t->ev_dr = event_new(t->base, t->dr_pipe[0], EV_READ | EV_PERSIST, on_dr_pipe, t);
-    if (!t->ev_dr || event_add(t->ev_dr, NULL) != 0) {
-        snprintf(errstr, errstr_size, "event loop: cannot watch the delivery pipe");
-        return -1;
-    }
     return 0;
 }
 
-int gw_acks_stop(struct gw_thread *t, int timeout_ms)
+/* Unhook and destroy t's producer; purge first (a fatal error: nothing in
+ * it can still be delivered). The delivery reports served meanwhile answer
+ * their requests. Returns the number of records still undelivered. */
+static int producer_close(struct gw_thread *t, int timeout_ms, bool purge)
 {
     int left = 0;
-    if (t->ev_dr) {
-        event_free(t->ev_dr);
-        t->ev_dr = NULL;
-    }
     if (t->mainq) {
         rd_kafka_queue_io_event_enable(t->mainq, -1, NULL, 0);
         rd_kafka_queue_destroy(t->mainq);
         t->mainq = NULL;
     }
     if (t->rk) {
-        rd_kafka_flush(t->rk, timeout_ms);
+        if (purge)
+            rd_kafka_purge(t->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_flush(t->rk, timeout_ms);   /* serves the delivery reports */
         left = rd_kafka_outq_len(t->rk);
         if (t->rkt)
             rd_kafka_topic_destroy(t->rkt);
@@ -219,6 +221,71 @@ int gw_acks_stop(struct gw_thread *t, int timeout_ms)
         t->rk = NULL;
         t->rkt = NULL;
     }
+    return left;
+}
+
+/* The producer hit a fatal error (an idempotence guarantee broken, e.g. the
+ * broker saw an out-of-order sequence): it will take no record again.
+ * Replace it; until then requests get 503 at once. */
+static void on_restart(evutil_socket_t fd, short what, void *arg)
+{
+    struct gw_thread *t = arg;
+    char errstr[512];
+    char num[16];
+    int left = producer_close(t, GW_PRODUCER_RESTART_FLUSH_MS, true);
+    snprintf(num, sizeof num, "%d", left);
+    t->restarts++;
+    if (producer_open(t, errstr, sizeof errstr) == 0) {
+        hg_counter_add(t->app->metrics.producer_restarts, 1);
+        hg_log_warn("kafka_producer_replaced", "undelivered_left", num);
+        return;
+    }
+    hg_log_error("kafka_producer_restart_failed", "reason", errstr);
+    static const struct timeval again = { 1, 0 };
+    event_add(t->ev_restart, &again);
+}
+
+/* Runs inside rd_kafka_poll() on the loop thread. librdkafka logs the
+ * passing errors itself (log_cb); a fatal one needs a new producer. */
+static void on_kafka_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    struct gw_thread *t = opaque;
+    if (err != RD_KAFKA_RESP_ERR__FATAL)
+        return;
+    char why[256];
+    rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, why, sizeof why);
+    hg_log_error("kafka_fatal", "error", rd_kafka_err2name(orig), "reason", why,
+                 "action", "replacing the producer");
+    if (!evtimer_pending(t->ev_restart, NULL))
+        event_active(t->ev_restart, EV_TIMEOUT, 0);
+}
+
+int gw_acks_start(struct gw_thread *t, char *errstr, size_t errstr_size)
+{
+    if (pipe2(t->dr_pipe, O_NONBLOCK | O_CLOEXEC) != 0) {
+        snprintf(errstr, errstr_size, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    t->ev_dr = event_new(t->base, t->dr_pipe[0], EV_READ | EV_PERSIST, on_dr_pipe, t);
+    t->ev_restart = evtimer_new(t->base, on_restart, t);
+    if (!t->ev_dr || !t->ev_restart || event_add(t->ev_dr, NULL) != 0) {
+        snprintf(errstr, errstr_size, "event loop: cannot watch the delivery pipe");
+        return -1;
+    }
+    return producer_open(t, errstr, errstr_size);
+}
+
+int gw_acks_stop(struct gw_thread *t, int timeout_ms)
+{
+    if (t->ev_restart) {
+        event_free(t->ev_restart);
+        t->ev_restart = NULL;
+    }
+    if (t->ev_dr) {
+        event_free(t->ev_dr);
+        t->ev_dr = NULL;
+    }
+    int left = producer_close(t, timeout_ms, false);
     for (int i = 0; i < 2; i++)
         if (t->dr_pipe[i] >= 0) {
             close(t->dr_pipe[i]);
@@ -232,6 +299,11 @@ void gw_acks_produce(struct gw_conn *c, char *record, size_t len,
 {
     struct gw_thread *t = c->t;
     struct gw_metrics *mx = &t->app->metrics;
+    if (!t->rk) {
+        free(record);
+        answer_503(c, "kafka_restarting", "the Kafka producer is being replaced after a fatal error; retry later");
+        return;
+    }
     if (t->inflight >= (size_t)t->app->cfg->s.max_inflight) {
         free(record);
         hg_counter_add(mx->queue_full, 1);

@@ -14,7 +14,9 @@ struct gw_pending;
 
 /* Create t's producer (idempotent, acks=all, message.timeout.ms below the
  * ack deadline, queue bounded by --max-inflight) and hook its delivery
- * reports into t->base. Returns 0, or -1 with errstr. */
+ * reports into t->base. After a fatal producer error the loop replaces the
+ * producer by itself (its pending requests get 503, new ones 503 until the
+ * new producer is up). Returns 0, or -1 with errstr. */
 int gw_acks_start(struct gw_thread *t, char *errstr, size_t errstr_size);
 /* Flush (up to timeout_ms) and destroy the producer. Returns the number of
  * records still undelivered (0 = all delivered). */

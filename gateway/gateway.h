@@ -72,6 +72,8 @@ struct gw_thread {
     rd_kafka_queue_t   *mainq;
     int                 dr_pipe[2];   /* librdkafka wakes the loop through it */
     struct event       *ev_dr;
+    struct event       *ev_restart;   /* replaces the producer after a fatal error */
+    unsigned            restarts;
 
     const struct timeval *tv_request; /* common timeouts */
     const struct timeval *tv_keepalive;

@@ -56,6 +56,8 @@ int gw_metrics_init(struct gw_metrics *m)
         "url_verification and ssl_check requests answered without a record.", NULL);
     m->conn_rejected = hg_metrics_counter(m->reg, "hookgate_connections_rejected_total",
         "Connections closed at accept because of --max-connections.", NULL);
+    m->producer_restarts = hg_metrics_counter(m->reg, "hookgate_producer_restarts_total",
+        "Kafka producers replaced after a fatal error (e.g. an out-of-order sequence at the broker).", NULL);
     m->accept_paused = hg_metrics_counter(m->reg, "hookgate_accept_paused_total",
         "Times a listener stopped accepting for 100 ms because the process ran out of descriptors.", NULL);
     m->inflight = hg_metrics_gauge(m->reg, "hookgate_inflight_records",
@@ -66,7 +68,7 @@ int gw_metrics_init(struct gw_metrics *m)
         "Time from a request's first byte to Kafka's delivery report.", NULL,
         latency_bounds, sizeof latency_bounds / sizeof latency_bounds[0]);
     if (!m->duplicates || !m->records || !m->delivery_failures || !m->ack_timeouts ||
-        !m->late_acks || !m->queue_full || !m->handshakes || !m->conn_rejected || !m->accept_paused ||
+        !m->late_acks || !m->queue_full || !m->handshakes || !m->conn_rejected || !m->accept_paused || !m->producer_restarts ||
         !m->inflight || !m->connections || !m->ack_latency)
         return -1;
     return 0;

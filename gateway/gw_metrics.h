@@ -21,6 +21,7 @@ struct gw_metrics {
     struct hg_counter   *handshakes;
     struct hg_counter   *conn_rejected;
     struct hg_counter   *accept_paused;
+    struct hg_counter   *producer_restarts;
     struct hg_gauge     *inflight;
     struct hg_gauge     *connections;
     struct hg_histogram *ack_latency;         /* request received → delivery report */

@@ -290,3 +290,26 @@ def test_message_timeout_over_the_ack_deadline_is_warned(cluster):
         assert ev and ev[0]["message.timeout.ms"] == "20000", gw.stderr()
     finally:
         assert gw.stop() == 0
+
+
+def test_fatal_producer_error_replaces_the_producer(cluster, reader):
+    # 45 = OUT_OF_ORDER_SEQUENCE_NUMBER: the idempotent producer's fatal
+    # error. That request gets 503; the producer is replaced, so the next
+    # requests are taken again (they used to get 503 for good).
+    gw = Gateway(gateway_args(cluster.bootstrap, threads=1))
+    try:
+        assert post_event(gw.port, event_callback()).status == 200
+        cluster.cmd("produce-errors 1 45")
+        d = event_callback()
+        assert post_event(gw.port, d).status == 503
+        deadline = time.monotonic() + 10
+        while post_event(gw.port, d).status != 200:
+            assert time.monotonic() < deadline, gw.stderr()[-3000:]
+            time.sleep(0.2)
+        assert len(reader.wait_for(lambda x: x["id"] == d["event_id"])) == 1
+        events = [e.get("event") for e in gw.log_events()]
+        assert "kafka_fatal" in events and "kafka_producer_replaced" in events, events
+        m = request(gw.port, "GET", "/metrics").body.decode().splitlines()
+        assert "hookgate_producer_restarts_total 1" in m, [l for l in m if "restart" in l]
+    finally:
+        assert gw.stop() == 0
