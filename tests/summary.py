@@ -33,8 +33,13 @@ for build in sys.argv[1:]:
     junit = {}
     for f in glob.glob(os.path.join(build, "**", "*-junit.xml"), recursive=True):
         junit.setdefault(os.path.basename(f)[:-len("-junit.xml")], []).append(f)
-    for line in open(log):
-        t = json.loads(line)
+    for n, line in enumerate(open(log), 1):
+        try:
+            t = json.loads(line)
+        except ValueError:   # e.g. two meson test runs wrote the log at once
+            print(f"summary: {log}:{n} is not a JSON test result")
+            failed += 1
+            continue
         name, ok = t["name"], t["result"] in ("OK", "EXPECTEDFAIL")
         short = name.rsplit(" / ", 1)[-1]          # "hookgate:suite / NAME"
         files = junit.get(short[:-len("-pytest")] if short.endswith("-pytest") else short)
