@@ -30,14 +30,23 @@ extern char **environ;
 #define CREDS_HTTP_TIMEOUT_MS 5000L
 #define IMDS_TIMEOUT_MS       2000L
 #define CREDS_ERR_MAX         2048u
+/* After a failed refresh, callers holding still-valid cached credentials
+ * use them for this long before the chain is tried again. */
+#define CREDS_REFRESH_BACKOFF_MS 5000L
 
 enum src { SRC_NONE = 0, SRC_STATIC, SRC_ENV, SRC_WEB, SRC_FILE, SRC_CONTAINER, SRC_IMDS };
 
 struct hg_aws_creds_provider {
-    pthread_mutex_t mu;
+    pthread_mutex_t mu;           /* guards the fields up to source; never held
+                                     across a network call */
+    pthread_cond_t refreshed;     /* broadcast when a refresh ends */
     bool is_static;
     struct hg_aws_creds cached;
     bool have;
+    bool refreshing;              /* one thread runs the chain, unlocked */
+    uint64_t refresh_gen;         /* refreshes ended so far */
+    int64_t backoff_until_ms;     /* monotonic; 0 = none */
+    char last_err[CREDS_ERR_MAX]; /* the last failed refresh's error (no secrets) */
     enum src source;
     struct hg_http_client *http;
     /* Settings captured from the environment at creation. */
@@ -123,6 +132,7 @@ struct hg_aws_creds_provider *hg_aws_creds_provider_from_env(char **envp,
         return NULL;
     }
     pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->refreshed, NULL);
     const char *home = hg_aws_getenv(envp, "HOME");
     snprintf(home_cred, sizeof home_cred, "%s/.aws/credentials", home ? home : "");
     snprintf(home_conf, sizeof home_conf, "%s/.aws/config", home ? home : "");
@@ -207,6 +217,7 @@ struct hg_aws_creds_provider *hg_aws_creds_provider_static(const struct hg_aws_c
     if (!p)
         return NULL;
     pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->refreshed, NULL);
     p->is_static = true;
     p->cached = *c;
     p->have = true;
@@ -242,6 +253,7 @@ void hg_aws_creds_provider_destroy(struct hg_aws_creds_provider *p)
     free(p->container_token_file);
     free(p->imds_endpoint);
     hg_aws_creds_wipe(&p->cached);
+    pthread_cond_destroy(&p->refreshed);
     pthread_mutex_destroy(&p->mu);
     free(p);
 }
@@ -810,7 +822,17 @@ static bool fresh(const struct hg_aws_creds *c, int64_t now, int64_t margin)
     return c->expiration == 0 || now + margin < c->expiration;
 }
 
-int hg_aws_creds_get(struct hg_aws_creds_provider *p, struct hg_aws_creds *out,
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Run the chain (p->mu NOT held: only the refreshing thread gets here, and
+ * the sources read settings fixed at creation). 0 with *out and *source, or
+ * -1 with errstr naming every source tried. */
+static int run_chain(struct hg_aws_creds_provider *p, struct hg_aws_creds *out, enum src *source,
                      char *errstr, size_t errstr_size)
 {
     static const struct {
@@ -825,58 +847,107 @@ int hg_aws_creds_get(struct hg_aws_creds_provider *p, struct hg_aws_creds *out,
         { SRC_IMDS, "imds", from_imds },
     };
     struct hg_buf tried;
-    struct hg_aws_creds *fresh_c = NULL;
     int rc = -1;
-    int64_t now = (int64_t)time(NULL);
 
     hg_buf_init(&tried, CREDS_ERR_MAX);
+    for (size_t i = 0; i < sizeof chain / sizeof chain[0]; i++) {
+        char err[512];
+        err[0] = '\0';
+        int r = chain[i].fn(p, out, err, sizeof err);
+        if (r == 0) {
+            if (out->expiration && !fresh(out, (int64_t)time(NULL), 0)) {
+                snprintf(err, sizeof err, "credentials already expired");
+                r = -1;
+            } else {
+                *source = chain[i].s;
+                rc = 0;
+                goto out;
+            }
+        }
+        hg_aws_creds_wipe(out);
+        hg_buf_appendf(&tried, "%s%s: %s", tried.len ? "; " : "", chain[i].name, err);
+        if (r < 0)
+            break;   /* a configured source failed: don't fall through (SDK behaviour) */
+    }
+    snprintf(errstr, errstr_size, "no AWS credentials (%s)", tried.data ? tried.data : "");
+out:
+    hg_buf_cleanup(&tried);
+    return rc;
+}
+
+int hg_aws_creds_get(struct hg_aws_creds_provider *p, struct hg_aws_creds *out,
+                     char *errstr, size_t errstr_size)
+{
+    struct hg_aws_creds *fresh_c = NULL;
+    char *cerr = NULL;
+    enum src source = SRC_NONE;
+    int rc = -1;
+
     pthread_mutex_lock(&p->mu);
+    int64_t now = (int64_t)time(NULL);
     if (p->have && (p->is_static || fresh(&p->cached, now, HG_AWS_CREDS_REFRESH_S))) {
         *out = p->cached;
         rc = 0;
         goto out;
     }
-    fresh_c = calloc(1, sizeof *fresh_c);
-    if (!fresh_c) {
-        snprintf(errstr, errstr_size, "out of memory");
-        goto out;
-    }
-    for (size_t i = 0; i < sizeof chain / sizeof chain[0]; i++) {
-        char err[512];
-        err[0] = '\0';
-        int r = chain[i].fn(p, fresh_c, err, sizeof err);
-        if (r == 0) {
-            if (fresh_c->expiration && !fresh(fresh_c, now, 0)) {
-                snprintf(err, sizeof err, "credentials already expired");
-                r = -1;
-            } else {
-                p->cached = *fresh_c;
-                p->have = true;
-                p->source = chain[i].s;
-                *out = p->cached;
-                rc = 0;
-                goto out;
-            }
-        }
-        hg_aws_creds_wipe(fresh_c);
-        hg_buf_appendf(&tried, "%s%s: %s", tried.len ? "; " : "", chain[i].name, err);
-        if (r < 0)
-            break;   /* a configured source failed: don't fall through (SDK behaviour) */
-    }
-    /* Still-valid cached credentials beat an error during an early refresh. */
-    if (p->have && fresh(&p->cached, now, 0)) {
+    /* Still valid, only inside the early-refresh window: use them while
+     * another thread refreshes, or while a failed refresh backs off. */
+    bool usable = p->have && fresh(&p->cached, now, 0);
+    if (usable && (p->refreshing || (p->backoff_until_ms && mono_ms() < p->backoff_until_ms))) {
         *out = p->cached;
         rc = 0;
         goto out;
     }
-    snprintf(errstr, errstr_size, "no AWS credentials (%s)", tried.data ? tried.data : "");
+    if (p->refreshing) {
+        /* Nothing usable: wait for the refresh in flight and take its outcome. */
+        uint64_t gen = p->refresh_gen;
+        while (p->refreshing && p->refresh_gen == gen)
+            pthread_cond_wait(&p->refreshed, &p->mu);
+        if (p->have && fresh(&p->cached, (int64_t)time(NULL), 0)) {
+            *out = p->cached;
+            rc = 0;
+        } else {
+            snprintf(errstr, errstr_size, "%s", p->last_err[0] ? p->last_err : "no AWS credentials");
+        }
+        goto out;
+    }
+    fresh_c = calloc(1, sizeof *fresh_c);
+    cerr = malloc(CREDS_ERR_MAX);
+    if (!fresh_c || !cerr) {
+        snprintf(errstr, errstr_size, "out of memory");
+        goto out;
+    }
+    p->refreshing = true;
+    pthread_mutex_unlock(&p->mu);
+    int r = run_chain(p, fresh_c, &source, cerr, CREDS_ERR_MAX);
+    pthread_mutex_lock(&p->mu);
+    p->refreshing = false;
+    p->refresh_gen++;
+    if (r == 0) {
+        p->cached = *fresh_c;
+        p->have = true;
+        p->source = source;
+        p->backoff_until_ms = 0;
+        p->last_err[0] = '\0';
+    } else {
+        p->backoff_until_ms = mono_ms() + CREDS_REFRESH_BACKOFF_MS;
+        snprintf(p->last_err, sizeof p->last_err, "%s", cerr);
+    }
+    pthread_cond_broadcast(&p->refreshed);
+    /* Still-valid cached credentials beat an error during an early refresh. */
+    if (p->have && (r == 0 || fresh(&p->cached, (int64_t)time(NULL), 0))) {
+        *out = p->cached;
+        rc = 0;
+        goto out;
+    }
+    snprintf(errstr, errstr_size, "%s", cerr);
 out:
     pthread_mutex_unlock(&p->mu);
     if (fresh_c) {
         hg_aws_creds_wipe(fresh_c);
         free(fresh_c);
     }
-    hg_buf_cleanup(&tried);
+    free(cerr);
     if (rc != 0)
         hg_aws_creds_wipe(out);
     return rc;

@@ -24,8 +24,10 @@ struct hg_aws_creds {
 /* Zero every byte (OPENSSL_cleanse). */
 void hg_aws_creds_wipe(struct hg_aws_creds *c);
 
-/* The provider chain. Thread-safe: any thread may call hg_aws_creds_get;
- * one refresh runs at a time and others wait for it. */
+/* The provider chain. Thread-safe: any thread may call hg_aws_creds_get.
+ * One refresh runs at a time, without the provider's lock held: while it
+ * runs, callers whose cached credentials are still valid get those, and
+ * the others wait for it and share its outcome. */
 struct hg_aws_creds_provider;
 
 /* Build the default chain from the environment (envp NULL-terminated, e.g.
@@ -60,9 +62,12 @@ void hg_aws_creds_provider_destroy(struct hg_aws_creds_provider *p);
 /* Current credentials into *out: the cached set, or a fresh one when none
  * is cached or it expires within HG_AWS_CREDS_REFRESH_S seconds. Sources are
  * tried in order; the first that is configured is used (a configured source
- * that fails is an error, as in the SDKs — except IMDS, tried last). Returns
- * 0, or -1 with one errstr line naming every source tried and why each
- * failed (no secret values). *out is wiped on failure. */
+ * that fails is an error, as in the SDKs — except IMDS, tried last). A
+ * refresh that fails while the cached set is still valid returns that set,
+ * and for the next 5 s the chain is not tried again while it stays valid
+ * (once expired, or after hg_aws_creds_invalidate, every get refreshes).
+ * Returns 0, or -1 with one errstr line naming every source tried and why
+ * each failed (no secret values). *out is wiped on failure. */
 int hg_aws_creds_get(struct hg_aws_creds_provider *p, struct hg_aws_creds *out,
                      char *errstr, size_t errstr_size);
 
