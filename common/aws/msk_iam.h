@@ -48,7 +48,9 @@ void hg_msk_iam_destroy(struct hg_msk_iam *m);
 /* Build a token signed at now (Unix seconds) for region. Returns 0 with
  * *token (heap, NUL-terminated, base64url without padding; free() it — it is
  * a bearer credential, never log it) and *lifetime_ms (absolute expiry, ms
- * since the epoch); or -1 with errstr. host NULL = kafka.<region>.amazonaws.com. */
+ * since the epoch: now + HG_MSK_IAM_EXPIRES_S, or the signing credentials'
+ * Expiration when that comes sooner, so librdkafka refreshes in time); or
+ * -1 with errstr. host NULL = kafka.<region>.amazonaws.com. */
 int hg_msk_iam_token(struct hg_aws_creds_provider *creds, const char *region,
                      const char *host, int64_t now, char **token, int64_t *lifetime_ms,
                      char *errstr, size_t errstr_size);
