@@ -7,6 +7,7 @@
 
 #include "common/limits.h"
 #include "consumer/commands.h"
+#include "consumer/tables.h"
 
 extern char **environ;
 
@@ -148,6 +149,13 @@ int hgc_settings_load(struct hgc_settings *s, struct hg_kafka_props *props,
                          "setting HOOKGATE_SLACK_BOT_TOKEN: contains a space or control character");
                 goto out;
             }
+    }
+    if (s->slack_channel && *s->slack_channel) {
+        const char *why = hgc_channel_id_check(s->slack_channel);
+        if (why) {
+            snprintf(errstr, errstr_size, "setting HOOKGATE_SLACK_CHANNEL (--slack-channel): %s", why);
+            goto out;
+        }
     }
     if (!s->dlq_topic || !*s->dlq_topic) {
         size_t n = strlen(s->topic) + sizeof ".dlq";

@@ -11,6 +11,7 @@
 #include "common/buf.h"
 #include "common/json.h"
 #include "common/limits.h"
+#include "consumer/tables.h"
 
 struct hgc_slack {
     struct hg_http_client *http;
@@ -367,8 +368,9 @@ int hgc_slack_post_result(struct hgc_slack *s, const char *channel, const char *
     struct hg_buf b;
     yajl_val root = NULL;
     hg_buf_init(&b, HGC_SLACK_MAX_REQUEST);
-    if (!id_ok(channel))
-        return hgc_err_set(e, HGC_PERMANENT, "bad_channel", "channel id is missing or malformed");
+    const char *why = hgc_channel_id_check(channel);
+    if (why)
+        return hgc_err_set(e, HGC_PERMANENT, "bad_channel", "channel %s", why);
     if (hg_buf_append_str(&b, "{\"channel\":\"") || hg_buf_append_json_str(&b, channel, strlen(channel)) ||
         hg_buf_append_str(&b, "\",\"text\":\"") || hg_buf_append_json_str(&b, text, strlen(text)) ||
         hg_buf_append_str(&b, "\",\"unfurl_links\":false,\"metadata\":{\"event_type\":\"hookgate_result\","
@@ -403,8 +405,9 @@ int hgc_slack_find_result(struct hgc_slack *s, const char *channel, const char *
     char q[512];
     char cursor[256] = "";
     *found = false;
-    if (!id_ok(channel))
-        return hgc_err_set(e, HGC_PERMANENT, "bad_channel", "channel id is missing or malformed");
+    const char *why = hgc_channel_id_check(channel);
+    if (why)
+        return hgc_err_set(e, HGC_PERMANENT, "bad_channel", "channel %s", why);
     for (int page = 0; page < pages; page++) {
         int n = snprintf(q, sizeof q, "channel=%s&include_all_metadata=true&limit=200&oldest=%" PRId64
                          "%s%s", channel, oldest, cursor[0] ? "&cursor=" : "", cursor);

@@ -385,15 +385,34 @@ static const char *s3_prefix_check(const char *s)
     return s3_path_check(s, false);
 }
 
-/* A Slack channel id (C0123ABC) or #name. */
+/* A Slack channel ID: C (public), G (private/group) or D (direct message),
+ * then upper-case letters and digits, at most HGC_SLACK_ID_MAX bytes (a
+ * subset of what the Slack calls accept). A #name is refused: chat.postMessage
+ * would take it, but the duplicate check before every post reads
+ * conversations.history, which needs the ID. */
+const char *hgc_channel_id_check(const char *s)
+{
+    static const char *const bad =
+        "must be a Slack channel ID: C, G or D followed by upper-case letters and digits, "
+        "e.g. C0123ABCD (shown at the bottom of the channel's details)";
+    if (!s || !*s)
+        return "must not be empty (use the channel ID, e.g. C0123ABCD)";
+    if (s[0] == '#')
+        return "must be the channel ID (e.g. C0123ABCD, shown at the bottom of the channel's "
+               "details), not a #name: the history look-up that keeps result messages from "
+               "being posted twice (conversations.history) needs the ID";
+    size_t n = strlen(s);
+    if (n < 2 || n > HGC_SLACK_ID_MAX || (s[0] != 'C' && s[0] != 'G' && s[0] != 'D'))
+        return bad;
+    for (size_t i = 1; i < n; i++)
+        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9')))
+            return bad;
+    return NULL;
+}
+
 static const char *channel_check(const char *s)
 {
-    size_t n = strlen(s);
-    const char *p = s[0] == '#' ? s + 1 : s;
-    bool ok = n > 0 && n <= HG_TABLE_IDENT_MAX && *p;
-    for (; ok && *p; p++)
-        ok = ident_char((unsigned char)*p);
-    return ok ? NULL : "must be a channel id or #name (letters, digits, '_', '.', '-')";
+    return hgc_channel_id_check(s);
 }
 
 int hgc_table_column(const struct hgc_table *t, const char *name)

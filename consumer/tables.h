@@ -56,7 +56,8 @@ struct hgc_table {
     char *s3_prefix;         /* optional; no leading '/', no "..", no "//" */
     char *s3_key_template;   /* optional; placeholders {prefix} {project} {schema}
                               * {table} {dt} {file_id} only */
-    char *notify_channel;    /* optional Slack channel id or name */
+    char *notify_channel;    /* optional; the channel ID that gets the result message
+                              * (see hgc_channel_id_check; a #name is refused) */
 };
 
 /* Why a load failed (the worker maps these to its ERROR messages). */
@@ -92,6 +93,15 @@ struct hgc_table *hgc_table_parse(const char *json, size_t len, const char *expe
 struct hgc_table *hgc_tables_load_file(const char *dir, const char *csv_name,
                                        enum hgc_table_error *err,
                                        char *errstr, size_t errstr_size);
+
+/* Is s a Slack channel ID fit for result messages ("C0123ABCD": C, G or D,
+ * then upper-case letters and digits, at most HGC_SLACK_ID_MAX bytes)?
+ * Returns NULL, or why not as a phrase to follow the field's name (a
+ * "#name" gets its own reason: the duplicate check reads
+ * conversations.history, which takes only IDs). Used for
+ * options.notify_channel, HOOKGATE_SLACK_CHANNEL and before every
+ * chat.postMessage / conversations.history call. */
+const char *hgc_channel_id_check(const char *s);
 
 /* Free a table and everything it owns. NULL is fine. */
 void hgc_table_destroy(struct hgc_table *t);

@@ -258,10 +258,28 @@ static void test_invalid_fields(void)
                  "options.s3_key_template: has a '}' without '{'");
     EXPECT_ERROR(WITH_OPTS("\"s3_key_template\":\"x/{file_id\""),
                  "options.s3_key_template: has a '{' without '}'");
-    EXPECT_ERROR(WITH_OPTS("\"notify_channel\":\"#data team\""),
-                 "options.notify_channel: must be a channel id or #name (letters, digits, '_', '.', '-')");
-    EXPECT_ERROR(WITH_OPTS("\"notify_channel\":\"#\""),
-                 "options.notify_channel: must be a channel id or #name (letters, digits, '_', '.', '-')");
+    /* notify_channel: a channel ID only. A #name would pass chat.postMessage
+     * but not the conversations.history duplicate check, so every file
+     * would end in a permanent bad_channel at the notify step. */
+#define CHANNEL_NAME_REFUSED "options.notify_channel: must be the channel ID (e.g. C0123ABCD, " \
+        "shown at the bottom of the channel's details), not a #name: the history look-up that " \
+        "keeps result messages from being posted twice (conversations.history) needs the ID"
+#define CHANNEL_ID_MALFORMED "options.notify_channel: must be a Slack channel ID: C, G or D " \
+        "followed by upper-case letters and digits, e.g. C0123ABCD (shown at the bottom of the " \
+        "channel's details)"
+    EXPECT_ERROR(WITH_OPTS("\"notify_channel\":\"#data-loads\""), CHANNEL_NAME_REFUSED);
+    EXPECT_ERROR(WITH_OPTS("\"notify_channel\":\"#C0123ABCD\""), CHANNEL_NAME_REFUSED);
+    EXPECT_ERROR(WITH_OPTS("\"notify_channel\":\"#data team\""), CHANNEL_NAME_REFUSED);
+    EXPECT_ERROR(WITH_OPTS("\"notify_channel\":\"#\""), CHANNEL_NAME_REFUSED);
+    EXPECT_ERROR(WITH_OPTS("\"notify_channel\":\"\""),
+                 "options.notify_channel: must not be empty (use the channel ID, e.g. C0123ABCD)");
+    EXPECT_ERROR(WITH_OPTS("\"notify_channel\":\"data-loads\""), CHANNEL_ID_MALFORMED);
+    EXPECT_ERROR(WITH_OPTS("\"notify_channel\":\"c0123abcd\""), CHANNEL_ID_MALFORMED);
+    EXPECT_ERROR(WITH_OPTS("\"notify_channel\":\"U0123ABCD\""), CHANNEL_ID_MALFORMED);
+    EXPECT_ERROR(WITH_OPTS("\"notify_channel\":\"C\""), CHANNEL_ID_MALFORMED);
+    EXPECT_ERROR(WITH_OPTS("\"notify_channel\":\"C0123-ABC\""), CHANNEL_ID_MALFORMED);
+    EXPECT_ERROR(WITH_OPTS("\"notify_channel\":\"C0123ABC \""), CHANNEL_ID_MALFORMED);
+    EXPECT_ERROR(WITH_OPTS("\"notify_channel\":1"), "options.notify_channel: must be a string");
 
     /* Oversized input. */
     size_t big = HG_TABLE_CONFIG_MAX_BYTES + 1;
@@ -372,11 +390,46 @@ static void test_load_file(void)
     rmdir(dir);
 }
 
+/* notify_channel takes a Slack channel ID (what chat.postMessage and the
+ * conversations.history duplicate check both accept) and nothing else. */
+static void test_notify_channel(void)
+{
+    static const char *const ids[] = { "C0123ABCD", "G8PSS9T3V", "D024BE91L", "C0OPS", "C9" };
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        char json[512];
+        snprintf(json, sizeof json, WITH_OPTS("\"notify_channel\":\"%s\""), ids[i]);
+        struct hgc_table *t = parse(json);
+        CHECK(t != NULL);
+        if (t)
+            CHECK_STR(t->notify_channel, ids[i]);
+        else
+            fprintf(stderr, "%s: %s\n", ids[i], err);
+        hgc_table_destroy(t);
+        CHECK(hgc_channel_id_check(ids[i]) == NULL);
+    }
+    /* Longest accepted: HGC_SLACK_ID_MAX bytes; one more is refused. */
+    char id[HGC_SLACK_ID_MAX + 2];
+    memset(id, '7', sizeof id - 1);
+    id[0] = 'C';
+    id[HGC_SLACK_ID_MAX] = '\0';
+    CHECK(hgc_channel_id_check(id) == NULL);
+    id[HGC_SLACK_ID_MAX] = '7';
+    id[HGC_SLACK_ID_MAX + 1] = '\0';
+    CHECK(hgc_channel_id_check(id) != NULL);
+    /* The same reasons for the setting (HOOKGATE_SLACK_CHANNEL) and the Slack calls. */
+    CHECK(hgc_channel_id_check(NULL) != NULL);
+    CHECK(hgc_channel_id_check("") != NULL);
+    CHECK(strstr(hgc_channel_id_check("#data-loads"), "not a #name") != NULL);
+    CHECK(strstr(hgc_channel_id_check("#data-loads"), "C0123ABCD") != NULL);
+    CHECK(strstr(hgc_channel_id_check("data-loads"), "C0123ABCD") != NULL);
+}
+
 int main(void)
 {
     test_issue_example();
     test_defaults_and_all_fields();
     test_invalid_fields();
+    test_notify_channel();
     test_name_from_file();
     test_load_file();
     return TEST_DONE();

@@ -204,6 +204,59 @@ def test_table_configs_from_s3_and_channel_override(env):
     assert msgs[1]["text"].startswith(":x: ERROR") and "unknown_table.json" in msgs[1]["text"]
 
 
+def _campaign_tags_with(env, **options):
+    """Rewrite the local campaign_tags.json with extra options."""
+    path = env.tables / "campaign_tags.json"
+    with open(path) as f:
+        cfg = json.load(f)
+    cfg["options"].update(options)
+    with open(path, "w") as f:
+        json.dump(cfg, f)
+
+
+def test_table_notify_channel_gets_the_result(env):
+    # The HOOKGATE_SLACK_CHANNEL override is covered above; here the table's
+    # own options.notify_channel (a channel ID) gets the PASS, not the file's
+    # channel, and the duplicate check reads that channel's history.
+    _campaign_tags_with(env, notify_channel="C0LOADS")
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    event_id, rec = env.file_shared("F1")
+    p = env.start()
+    env.produce(rec)
+    msgs = wait_messages(env, 1)
+    wait_committed(env, 1)
+    assert len(msgs) == 1, msgs
+    assert msgs[0]["channel"] == "C0LOADS"
+    assert msgs[0]["text"].startswith(":white_check_mark: PASS: campaign_tags.csv: 3 rows")
+    assert msgs[0]["metadata"]["event_payload"] == {"file_id": "F1", "event_id": event_id,
+                                                    "outcome": "pass"}
+    hist = env.slack.calls("conversations.history")
+    assert hist and {h["query"]["channel"] for h in hist} == {"C0LOADS"}
+    assert env.data_keys() == [data_key(env)] and len(env.glue.runs) == 1
+    assert "%s/_hookgate/done/%s.json" % (env.prefix, event_id) in env.s3.keys(env.prefix + "/_hookgate/")
+    # A redelivery posts nothing more.
+    env.produce(rec)
+    wait_committed(env, 2)
+    assert len(env.slack.messages) == 1
+    env.stop(p)
+    assert p.returncode == 0
+    assert "bad_channel" not in env.log(p)
+
+
+def test_error_config_notify_channel_is_a_name(env):
+    # "#data-loads" used to pass the config check and then fail every file at
+    # the notify step (S3 object and Glue run made, nothing posted, record
+    # dead-lettered). Now it is an invalid config: one ERROR to the file's
+    # channel, before anything is stored or started.
+    _campaign_tags_with(env, notify_channel="#data-loads")
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    p, text = _error_case(env, ["campaign_tags.json is broken", "options.notify_channel",
+                                "channel ID", "C0123ABCD", "not a #name"])
+    assert env.slack.messages[0]["channel"] == "C0TEST"
+    env.stop(p)
+    assert "bad_channel" not in env.log(p)
+
+
 def test_unparseable_record_is_dead_lettered_and_token_never_logged(env):
     env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
     _, good = env.file_shared("F1")

@@ -140,6 +140,7 @@ def test_doctor_all_good_and_failures(env, tmp_path):
     ({"HOOKGATE_KAFKA_AUTH": "kerberos"}, ["HOOKGATE_KAFKA_AUTH", "msk-iam"]),
     ({"HOOKGATE_KAFKA_AUTH": "msk-iam", "AWS_REGION": "", "AWS_DEFAULT_REGION": ""},
      ["HOOKGATE_KAFKA_AUTH", "AWS_REGION"]),
+    ({"HOOKGATE_SLACK_CHANNEL": "#x"}, ["HOOKGATE_SLACK_CHANNEL", "channel ID", "C0123ABCD"]),
 ])
 def test_invalid_settings_refused_naming_the_setting(env, over, names):
     res = env.run(cmd="run", timeout=20, **over)
