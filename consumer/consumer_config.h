@@ -21,7 +21,7 @@ struct hgc_settings {
     char *slack_bot_token;      /* secret */
     char *slack_bot_token_file;
     char *slack_api_url;
-    char *slack_channel;        /* overrides the file's channel when set */
+    char *slack_channel;        /* for tables without notify_channel; else the file's channel */
     char *dlq_topic;            /* default <topic>.dlq */
     char *admin_listen;         /* host:port, empty = no admin server */
     char *log_level;

@@ -585,13 +585,15 @@ static void undo_landing(struct job *j)
 
 /* ---- step: notify ---------------------------------------------------------- */
 
+/* The most specific wins: the table's own options.notify_channel, then
+ * HOOKGATE_SLACK_CHANNEL, then the channel the file was shared in. */
 static const char *target_channel(const struct job *j)
 {
     const struct hgc_settings *s = j->p->settings;
-    if (s->slack_channel && *s->slack_channel)
-        return s->slack_channel;
     if (j->table && j->table->notify_channel)
         return j->table->notify_channel;
+    if (s->slack_channel && *s->slack_channel)
+        return s->slack_channel;
     return j->channel;
 }
 

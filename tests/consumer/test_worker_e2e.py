@@ -218,10 +218,11 @@ def test_table_notify_channel_gets_the_result(env):
     # The HOOKGATE_SLACK_CHANNEL override is covered above; here the table's
     # own options.notify_channel (a channel ID) gets the PASS, not the file's
     # channel, and the duplicate check reads that channel's history.
+    # It also wins over the program-wide HOOKGATE_SLACK_CHANNEL.
     _campaign_tags_with(env, notify_channel="C0LOADS")
     env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
     event_id, rec = env.file_shared("F1")
-    p = env.start()
+    p = env.start(HOOKGATE_SLACK_CHANNEL="C0OPS")
     env.produce(rec)
     msgs = wait_messages(env, 1)
     wait_committed(env, 1)
