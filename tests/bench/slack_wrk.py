@@ -36,9 +36,9 @@ end
 local i = 0
 request = function() i = i %% #reqs + 1; return reqs[i] end
 done = function(summary, latency, requests)
-  io.write(string.format("RESULT rps=%%.0f p50_ms=%%.3f p99_ms=%%.3f non2xx=%%d errors=%%d\\n",
+  io.write(string.format("RESULT rps=%%.0f p50_ms=%%.3f p99_ms=%%.3f requests=%%d non2xx=%%d errors=%%d\\n",
     summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
-    latency:percentile(99) / 1000, summary.errors.status,
+    latency:percentile(99) / 1000, summary.requests, summary.errors.status,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
 end
 """ % (lua(path), lua(ts)))
