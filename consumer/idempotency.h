@@ -17,7 +17,7 @@
 #define HGC_MARK_LANDED "landed"   /* per file id: {"key","rows","bytes"} */
 #define HGC_MARK_GLUE   "glue"     /* per file id: {"job","run_id"} */
 #define HGC_MARK_CLAIM  "glue-claim" /* per file id: {"event_id"}, taken before StartJobRun */
-#define HGC_MARK_DONE   "done"     /* per event id: {"outcome","ts"} */
+#define HGC_MARK_DONE   "done"     /* per event id: {"event_id","file_id","outcome"} */
 
 /* "PREFIX/_hookgate/<kind>/<id>.json" (no PREFIX/ when prefix is ""). id
  * must be [A-Za-z0-9._-]. Returns 0 or -1 (too long / bad id). */
