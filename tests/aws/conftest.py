@@ -96,3 +96,16 @@ def base_env(**extra):
            "HG_PROBE_BASE_MS": "20", "HG_PROBE_TIMEOUT_MS": "5000"}
     env.update(extra)
     return env
+
+
+def retry_lines(err):
+    """The aws_retry log lines of a probe run's stderr, in order."""
+    out = []
+    for line in err.splitlines():
+        try:
+            d = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(d, dict) and d.get("event") == "aws_retry":
+            out.append(d)
+    return out

@@ -3,24 +3,12 @@ stand-in that verifies each signature with botocore (service glue)."""
 
 import json
 
-from conftest import SECRET, base_env, run_probe
+from conftest import SECRET, base_env, retry_lines, run_probe
 
 
 def genv(glue, **extra):
     return base_env(AWS_ENDPOINT_URL_GLUE=glue.url, **extra)
 
-
-def retry_lines(err):
-    """The aws_retry log lines of a probe run's stderr, in order."""
-    out = []
-    for line in err.splitlines():
-        try:
-            d = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(d, dict) and d.get("event") == "aws_retry":
-            out.append(d)
-    return out
 
 
 def test_start_job_run_with_arguments(probe, glue):

@@ -6,24 +6,12 @@ import hashlib
 import json
 import os
 
-from conftest import BUCKET, base_env, run_probe
+from conftest import BUCKET, base_env, retry_lines, run_probe
 
 
 def s3env(s3, **extra):
     return base_env(AWS_ENDPOINT_URL_S3=s3.url, **extra)
 
-
-def retry_lines(err):
-    """The aws_retry log lines of a probe run's stderr, in order."""
-    out = []
-    for line in err.splitlines():
-        try:
-            d = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(d, dict) and d.get("event") == "aws_retry":
-            out.append(d)
-    return out
 
 
 def test_put_head_get_delete(probe, s3, tmp_path):
@@ -200,9 +188,10 @@ def test_no_such_bucket_and_connect_error(probe, s3, tmp_path):
     assert doc["error"]["class"] == "retryable"
 
 
-def test_expired_credentials_mid_run(probe, s3, tmp_path):
-    """S3 answers ExpiredToken for the container's first credentials; the
-    client refreshes them and the PUT goes through."""
+def put_with_container_creds(probe, s3, tmp_path, fault, key):
+    """PUT key with credentials from a container endpoint, while S3 answers
+    the first set with fault ("expire" or "revoke"). Returns (doc, stderr,
+    credential sets issued)."""
     import standins
     srv = standins.start("container", s3.keyring, expect_auth=None, creds_path="/creds")
     try:
@@ -211,14 +200,21 @@ def test_expired_credentials_mid_run(probe, s3, tmp_path):
         env = {"AWS_REGION": "eu-west-1", "AWS_ENDPOINT_URL_S3": s3.url,
                "AWS_CONTAINER_CREDENTIALS_FULL_URI": srv.url + "/creds",
                "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "HG_PROBE_BASE_MS": "10"}
-        s3.faults.append({"op": "put", "kind": "expire", "akid": "ASIACTR00001"})
-        doc, err = run_probe(probe, ["s3-put", BUCKET, "exp/x", str(f)], env)
-        assert doc["rc"] == 0, doc
-        assert srv.issued == 2
-        assert '"code":"ExpiredToken"' in err
-        assert "secret-ASIACTR" not in err and "token-ASIACTR" not in err
+        s3.faults.append({"op": "put", "kind": fault, "akid": "ASIACTR00001"})
+        doc, err = run_probe(probe, ["s3-put", BUCKET, key, str(f)], env)
+        return doc, err, srv.issued
     finally:
         srv.stop()
+
+
+def test_expired_credentials_mid_run(probe, s3, tmp_path):
+    """S3 answers ExpiredToken for the container's first credentials; the
+    client refreshes them and the PUT goes through."""
+    doc, err, issued = put_with_container_creds(probe, s3, tmp_path, "expire", "exp/x")
+    assert doc["rc"] == 0, doc
+    assert issued == 2
+    assert '"code":"ExpiredToken"' in err
+    assert "secret-ASIACTR" not in err and "token-ASIACTR" not in err
 
 
 def test_stream_from_stdin_and_multipart_create_once(probe, s3, tmp_path):
@@ -325,25 +321,15 @@ def test_invalid_token_mid_run_retried_once(probe, s3, tmp_path):
     session token was revoked): the client drops them, fetches fresh ones
     and the PUT goes through. A token that stays invalid is retried only
     once and then fails as permanent."""
-    import standins
-    srv = standins.start("container", s3.keyring, expect_auth=None, creds_path="/creds")
-    try:
-        f = tmp_path / "x"
-        f.write_bytes(b"data")
-        env = {"AWS_REGION": "eu-west-1", "AWS_ENDPOINT_URL_S3": s3.url,
-               "AWS_CONTAINER_CREDENTIALS_FULL_URI": srv.url + "/creds",
-               "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "HG_PROBE_BASE_MS": "10"}
-        s3.faults.append({"op": "put", "kind": "revoke", "akid": "ASIACTR00001"})
-        doc, err = run_probe(probe, ["s3-put", BUCKET, "tok/x", str(f)], env)
-        assert doc["rc"] == 0, doc
-        assert srv.issued == 2
-        assert '"code":"InvalidToken"' in err
-        assert "secret-ASIACTR" not in err and "token-ASIACTR" not in err
-        puts = [h for m, p, h in s3.log if m == "PUT"]
-        assert len(puts) == 2 and "ASIACTR00002" in puts[1]["Authorization"]
-    finally:
-        srv.stop()
+    doc, err, issued = put_with_container_creds(probe, s3, tmp_path, "revoke", "tok/x")
+    assert doc["rc"] == 0, doc
+    assert issued == 2
+    assert '"code":"InvalidToken"' in err
+    assert "secret-ASIACTR" not in err and "token-ASIACTR" not in err
+    puts = [h for m, p, h in s3.log if m == "PUT"]
+    assert len(puts) == 2 and "ASIACTR00002" in puts[1]["Authorization"]
     # Static keys whose session token is wrong: one retry, then permanent.
+    f = tmp_path / "x"   # written by put_with_container_creds
     s3.keyring.add("ASIASTATIC0001", "static-secret", "the-right-token")
     del s3.log[:]
     doc, _ = run_probe(probe, ["s3-put", BUCKET, "tok/y", str(f)],
