@@ -75,7 +75,8 @@
 #define HG_CSV_PROBLEM_VALUE_MAX      80u               /* bytes of an offending value kept */
 #define HG_CSV_MAX_PROBLEMS_DEFAULT   20u               /* problems kept in full */
 #define HG_CSV_MAX_PROBLEMS_CEILING   10000u
-#define HG_CSV_OUT_BUF_BYTES          (64u * 1024u)     /* output batched before the write callback */
+#define HG_CSV_FAST_LINE_MAX          4096u             /* longer lines skip the vector line splitter */
+#define HG_CSV_OUT_BUF_BYTES          (1024u * 1024u)   /* output batched before the write callback */
 #define HG_CSV_UNIQUE_BUFFER_SLOTS    (1u << 18)        /* uniqueness: recent-hash set (2 MiB) */
 #define HG_CSV_READ_CHUNK             (256u * 1024u)    /* validate command: read size */
 

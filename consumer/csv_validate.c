@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "consumer/csv_scan.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -38,9 +39,17 @@ enum pstate {
  * later, overlapping the cache misses of consecutive rows. */
 #define HGC_UNIQ_PENDING      16u
 #define HGC_UNIQ_DIR_BITS_MAX 18u
+/* While int index values only grow ("mono"), they are kept as they are, in
+ * their sorted array, without hashing, a set or a sort: a value larger than
+ * the last is new. The first value that is not larger turns them into the
+ * hashes the general scheme would have held (sorted in place), and the
+ * general scheme goes on from there. The array grows by this many entries. */
+#define HGC_UNIQ_MONO_GROW    (HG_CSV_UNIQUE_BUFFER_SLOTS / 2)
 
 struct uniq_pending {
     uint64_t h;
+    int64_t ival;            /* the int value, when has_ival */
+    bool has_ival;
     uint64_t row, line;
     uint64_t rows_written;   /* output rows the row produced (taken back if a duplicate) */
     size_t len;              /* the index value's full length */
@@ -57,6 +66,9 @@ struct uniq {
     unsigned dir_bits;
     struct uniq_pending pend[HGC_UNIQ_PENDING];
     size_t pend_head, npend;
+    bool mono;               /* sorted holds int values, each larger than the one before */
+    bool broken;             /* out of memory: checks stopped (nothing reported) */
+    size_t cap_sorted;       /* entries allocated in sorted while mono */
 };
 
 struct hgc_csv_validator {
@@ -97,6 +109,8 @@ struct hgc_csv_validator {
     struct uniq uq;
     unsigned char forbid_first[256];   /* first bytes of forbidden separators */
     bool ssse3;              /* the CPU has SSSE3: vector UTF-8 check */
+    enum hgc_csv_scan_level scan;   /* the line splitter's level (csv_scan.h) */
+    struct hgc_csv_span *spans;     /* HG_CSV_MAX_FIELDS cells of the line being split */
     uint64_t marker_lens;    /* bit n set: some empty marker is n bytes long */
 };
 
@@ -769,6 +783,138 @@ static bool sorted_contains(const struct uniq *u, uint64_t h)
 
 /* Move the recent set into the sorted array and rebuild the directory.
  * Returns 0 or -1 (memory; the recent set is kept). */
+/* Size the directory for total entries; returns 0 or -1 (memory). */
+static int uniq_dir_size(struct uniq *u, size_t total)
+{
+    unsigned bits = 0;
+    while (bits < HGC_UNIQ_DIR_BITS_MAX && ((size_t)8 << bits) < total)
+        bits++;
+    if (bits != u->dir_bits || !u->dir) {
+        uint32_t *nd = realloc(u->dir, (((size_t)1 << bits) + 1) * sizeof *nd);
+        if (!nd)
+            return -1;
+        u->dir = nd;
+        u->dir_bits = bits;
+    }
+    return 0;
+}
+
+/* Fill the directory of the sorted array. */
+static void uniq_dir_fill(struct uniq *u)
+{
+    const uint64_t *ns = u->sorted;
+    size_t total = u->nsorted, nb = (size_t)1 << u->dir_bits, at = 0;
+    for (size_t b = 0; b < nb; b++) {
+        while (at < total && dir_index(u, ns[at]) < b)
+            at++;
+        u->dir[b] = (uint32_t)at;
+    }
+    u->dir[nb] = (uint32_t)total;
+}
+
+static uint64_t uniq_int_hash(int64_t ival)
+{
+    return mix64((uint64_t)ival ^ 0x5bd1e9955bd1e995ull) | 1;
+}
+
+/* Heap sort, for a bucket too big for the radix buffer (over 33 million
+ * rows with one leading hash byte). */
+static void heap_sort(uint64_t *a, size_t n)
+{
+    for (size_t k = n / 2; k-- > 0;) {
+        for (size_t i = k;;) {
+            size_t c = 2 * i + 1;
+            if (c >= n)
+                break;
+            if (c + 1 < n && a[c + 1] > a[c])
+                c++;
+            if (a[i] >= a[c])
+                break;
+            uint64_t t = a[i]; a[i] = a[c]; a[c] = t;
+            i = c;
+        }
+    }
+    for (size_t end = n; end > 1; end--) {
+        uint64_t t = a[0]; a[0] = a[end - 1]; a[end - 1] = t;
+        for (size_t i = 0;;) {
+            size_t c = 2 * i + 1;
+            if (c >= end - 1)
+                break;
+            if (c + 1 < end - 1 && a[c + 1] > a[c])
+                c++;
+            if (a[i] >= a[c])
+                break;
+            t = a[i]; a[i] = a[c]; a[c] = t;
+            i = c;
+        }
+    }
+}
+
+/* Sort a in place: an American-flag pass on the top byte, then each bucket
+ * by radix sort through tmp (tmp_n entries), or heap sort when it is
+ * larger. No memory beyond tmp. */
+static void sort_in_place(uint64_t *a, size_t n, uint64_t *tmp, size_t tmp_n)
+{
+    size_t count[256] = { 0 }, start[257], next[256];
+    for (size_t i = 0; i < n; i++)
+        count[a[i] >> 56]++;
+    start[0] = 0;
+    for (size_t b = 0; b < 256; b++)
+        start[b + 1] = start[b] + count[b];
+    memcpy(next, start, sizeof next);
+    for (size_t b = 0; b < 256; b++) {
+        while (next[b] < start[b + 1]) {
+            uint64_t x = a[next[b]];
+            size_t d = (size_t)(x >> 56);
+            while (d != b) {
+                uint64_t t = a[next[d]];
+                a[next[d]++] = x;
+                x = t;
+                d = (size_t)(x >> 56);
+            }
+            a[next[b]++] = x;
+        }
+    }
+    for (size_t b = 0; b < 256; b++) {
+        size_t m = start[b + 1] - start[b];
+        if (m <= tmp_n)
+            radix_sort(a + start[b], tmp, m);
+        else
+            heap_sort(a + start[b], m);
+    }
+}
+
+/* Leave the mono mode: the values become their hashes, sorted, with a
+ * directory. Returns 0 or -1 (memory: checks stop). */
+static int uniq_leave_mono(struct uniq *u)
+{
+    u->mono = false;
+    for (size_t i = 0; i < u->nsorted; i++)
+        u->sorted[i] = uniq_int_hash((int64_t)u->sorted[i]);
+    sort_in_place(u->sorted, u->nsorted, u->scratch, HG_CSV_UNIQUE_BUFFER_SLOTS / 2);
+    if (uniq_dir_size(u, u->nsorted) != 0)
+        return -1;
+    uniq_dir_fill(u);
+    return 0;
+}
+
+/* Mono mode: record ival when it is larger than the last value (returns 0),
+ * or return 1 when the mode must end. -1: memory. */
+static int uniq_mono_add(struct uniq *u, int64_t ival)
+{
+    if (u->nsorted > 0 && ival <= (int64_t)u->sorted[u->nsorted - 1])
+        return 1;
+    if (u->nsorted == u->cap_sorted) {
+        uint64_t *ns = realloc(u->sorted, (u->cap_sorted + HGC_UNIQ_MONO_GROW) * sizeof *ns);
+        if (!ns)
+            return -1;
+        u->sorted = ns;
+        u->cap_sorted += HGC_UNIQ_MONO_GROW;
+    }
+    u->sorted[u->nsorted++] = (uint64_t)ival;
+    return 0;
+}
+
 static int uniq_merge(struct uniq *u)
 {
     size_t m = 0;
@@ -778,20 +924,12 @@ static int uniq_merge(struct uniq *u)
     size_t total = u->nsorted + m;
     if (total > UINT32_MAX)
         return -1;
-    unsigned bits = 0;
-    while (bits < HGC_UNIQ_DIR_BITS_MAX && ((size_t)8 << bits) < total)
-        bits++;
     uint64_t *ns = realloc(u->sorted, total * sizeof *ns);
     if (!ns)
         return -1;
     u->sorted = ns;
-    if (bits != u->dir_bits || !u->dir) {
-        uint32_t *nd = realloc(u->dir, (((size_t)1 << bits) + 1) * sizeof *nd);
-        if (!nd)
-            return -1;
-        u->dir = nd;
-        u->dir_bits = bits;
-    }
+    if (uniq_dir_size(u, total) != 0)
+        return -1;
     /* Sort the new hashes (scratch) using recent as the radix buffer. */
     radix_sort(u->scratch, u->recent, m);
     /* Merge backwards in place. */
@@ -803,13 +941,7 @@ static int uniq_merge(struct uniq *u)
             ns[--k] = u->scratch[--j];
     }
     u->nsorted = total;
-    size_t nb = (size_t)1 << bits, at = 0;
-    for (size_t b = 0; b < nb; b++) {
-        while (at < total && dir_index(u, ns[at]) < b)
-            at++;
-        u->dir[b] = (uint32_t)at;
-    }
-    u->dir[nb] = (uint32_t)total;
+    uniq_dir_fill(u);
     memset(u->recent, 0, HG_CSV_UNIQUE_BUFFER_SLOTS * sizeof *u->recent);
     u->nrecent = 0;
     return 0;
@@ -848,11 +980,11 @@ static int uniq_check_insert(struct uniq *u, uint64_t h)
  * analysis deletes calls to a void function that only prefetches. */
 #define UNIQ_PREFETCH_DIR(u, h) do { \
         __builtin_prefetch(&(u)->recent[recent_slot(h)]); \
-        if ((u)->nsorted) \
+        if ((u)->nsorted && !(u)->mono) \
             __builtin_prefetch(&(u)->dir[dir_index((u), (h))]); \
     } while (0)
 #define UNIQ_PREFETCH_BUCKET(u, h) do { \
-        if ((u)->nsorted) { \
+        if ((u)->nsorted && !(u)->mono) { \
             const uint64_t *pf_ = &(u)->sorted[(u)->dir[dir_index((u), (h))]]; \
             __builtin_prefetch(pf_); \
             __builtin_prefetch(pf_ + 8); \
@@ -1012,6 +1144,19 @@ static void uniq_pop(struct hgc_csv_validator *v)
     struct uniq_pending *e = &u->pend[u->pend_head];
     u->pend_head = (u->pend_head + 1) % HGC_UNIQ_PENDING;
     u->npend--;
+    if (u->broken)
+        return;
+    if (u->mono) {
+        int r = e->has_ival ? uniq_mono_add(u, e->ival) : 1;
+        if (r == 0)
+            return;
+        if (r < 0 || uniq_leave_mono(u) != 0) {
+            u->broken = true;
+            return;
+        }
+    }
+    if (e->h == 0)   /* pushed in mono mode */
+        e->h = uniq_int_hash(e->ival);
     if (uniq_check_insert(u, e->h) != 1)
         return;
     size_t kept = e->len < sizeof e->val ? e->len : sizeof e->val;
@@ -1025,8 +1170,8 @@ static void uniq_pop(struct hgc_csv_validator *v)
     }
 }
 
-static void uniq_push(struct hgc_csv_validator *v, uint64_t h, const char *s, size_t n,
-                      uint64_t written)
+static void uniq_push(struct hgc_csv_validator *v, uint64_t h, bool has_ival, int64_t ival,
+                      const char *s, size_t n, uint64_t written)
 {
     struct uniq *u = &v->uq;
     if (u->npend == HGC_UNIQ_PENDING)
@@ -1034,6 +1179,8 @@ static void uniq_push(struct hgc_csv_validator *v, uint64_t h, const char *s, si
     struct uniq_pending *e = &u->pend[(u->pend_head + u->npend) % HGC_UNIQ_PENDING];
     u->npend++;
     e->h = h;
+    e->has_ival = has_ival;
+    e->ival = ival;
     e->row = v->res.rows_in;
     e->line = v->row_line;
     e->rows_written = written;
@@ -1125,9 +1272,12 @@ static void process_row(struct hgc_csv_validator *v)
     if (t->unique_index && !drop && index_problems == 0) {
         ival_s = cell(v, (size_t)t->index_column, &ilen);
         if (!is_empty(v, ival_s, ilen)) {
-            h = have_ival ? mix64((uint64_t)ival ^ 0x5bd1e9955bd1e995ull) | 1
-                          : hash_bytes(ival_s, ilen, 0x2545F4914F6CDD1Dull);
-            UNIQ_PREFETCH_DIR(&v->uq, h);
+            if (!have_ival)
+                h = hash_bytes(ival_s, ilen, 0x2545F4914F6CDD1Dull);
+            else if (!v->uq.mono)   /* in mono mode an int needs no hash (0: later, if at all) */
+                h = uniq_int_hash(ival);
+            if (h)
+                UNIQ_PREFETCH_DIR(&v->uq, h);
             want_uniq = true;
         }
     }
@@ -1139,7 +1289,7 @@ static void process_row(struct hgc_csv_validator *v)
     else
         written = write_row(v, mv_parts, blanked);
     if (want_uniq)
-        uniq_push(v, h, ival_s, ilen, written);
+        uniq_push(v, h, have_ival, ival, ival_s, ilen, written);
 }
 
 static void reset_row(struct hgc_csv_validator *v)
@@ -1289,6 +1439,64 @@ static const unsigned char *whole_line(struct hgc_csv_validator *v, const unsign
     return nl + 1;
 }
 
+/* Copy n bytes of cell text; short cells in two 16-byte moves when 32
+ * bytes can be read at src (the row buffer has 32 bytes of padding and a
+ * fast-path line is far shorter than the row cap). */
+static inline void copy_cell(char *dst, const unsigned char *src, size_t n,
+                             const unsigned char *src_end)
+{
+#if defined(__SSE2__)
+    if (n <= 32 && (size_t)(src_end - src) >= 32) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)src);
+        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(src + 16));
+        _mm_storeu_si128((__m128i *)(void *)dst, a);
+        _mm_storeu_si128((__m128i *)(void *)(dst + 16), b);
+        return;
+    }
+#endif
+    memcpy(dst, src, n);
+}
+
+/* Fast path at the start of a row, before whole_line: the splitter
+ * (csv_scan.c) finds the line's cells by its special bytes alone; quoted
+ * cells may hold "", commas and line breaks. Returns where the next row
+ * starts, or NULL (nothing changed) when the line is not complete in this
+ * chunk, longer than HG_CSV_FAST_LINE_MAX, or not plain. */
+static const unsigned char *fast_line(struct hgc_csv_validator *v, const unsigned char *p,
+                                      const unsigned char *end)
+{
+    struct hgc_csv_line ln;
+    if (!hgc_csv_scan_line(v->scan, p, (size_t)(end - p), v->spans, HG_CSV_MAX_FIELDS - 1, &ln))
+        return NULL;
+    char *row = v->row;
+    size_t o = 0;
+    for (size_t c = 0; c < ln.ncells; c++) {
+        const struct hgc_csv_span *sp = &v->spans[c];
+        const unsigned char *src = p + sp->start;
+        if (ln.escapes && (sp->flags & HGC_CSV_SPAN_QUOTED)) {
+            for (size_t i = 0; i < sp->len; i++) {
+                row[o++] = (char)src[i];
+                if (src[i] == '"')
+                    i++;   /* "" stands for one " */
+            }
+        } else {
+            copy_cell(row + o, src, sp->len, end);
+            o += sp->len;
+        }
+        row[o] = '\0';
+        v->fend[c] = (uint32_t)o;
+        v->fquoted[c] = (sp->flags & HGC_CSV_SPAN_QUOTED) != 0;
+        o++;
+    }
+    v->rowlen = o;
+    v->field_start = o;
+    v->nfields = v->nstored = ln.ncells;
+    v->row_quoted = ln.any_quoted;
+    v->line += 1 + ln.quoted_lfs;
+    end_row(v);
+    return p + ln.len;
+}
+
 /* The state machine. Runs over any chunk; all state lives in v. */
 static void parse(struct hgc_csv_validator *v, const unsigned char *p, size_t n)
 {
@@ -1297,7 +1505,10 @@ static void parse(struct hgc_csv_validator *v, const unsigned char *p, size_t n)
         switch (v->st) {
         case ST_FIELD_START:
             if (v->nfields == 0 && v->rowlen == 0) {
-                const unsigned char *next = whole_line(v, p, end);
+                const unsigned char *next = v->scan != HGC_CSV_SCAN_OFF ? fast_line(v, p, end)
+                                                                         : NULL;
+                if (!next)
+                    next = whole_line(v, p, end);
                 if (next) {
                     p = next;
                     break;
@@ -1427,7 +1638,8 @@ struct hgc_csv_validator *hgc_csv_validator_create(const struct hgc_table *table
     v->row = calloc(1, HG_CSV_MAX_ROW_BYTES + 32);   /* + padding for vector reads */
     v->fend = malloc(HG_CSV_MAX_FIELDS * sizeof *v->fend);
     v->fquoted = malloc(HG_CSV_MAX_FIELDS);
-    if (!v->problems || !v->row || !v->fend || !v->fquoted)
+    v->spans = malloc(HG_CSV_MAX_FIELDS * sizeof *v->spans);
+    if (!v->problems || !v->row || !v->fend || !v->fquoted || !v->spans)
         goto out;
     if (v->opts.write && !(v->out = malloc(HG_CSV_OUT_BUF_BYTES)))
         goto out;
@@ -1436,6 +1648,7 @@ struct hgc_csv_validator *hgc_csv_validator_create(const struct hgc_table *table
         v->uq.scratch = malloc(HG_CSV_UNIQUE_BUFFER_SLOTS / 2 * sizeof *v->uq.scratch);
         if (!v->uq.recent || !v->uq.scratch)
             goto out;
+        v->uq.mono = true;
     }
     for (size_t i = 0; i < table->forbidden_separators.count; i++)
         v->forbid_first[(unsigned char)table->forbidden_separators.items[i][0]] = 1;
@@ -1444,6 +1657,7 @@ struct hgc_csv_validator *hgc_csv_validator_create(const struct hgc_table *table
 #if HGC_HAVE_SSSE3_PATH
     v->ssse3 = __builtin_cpu_supports("ssse3");
 #endif
+    v->scan = hgc_csv_scan_best();
     v->line = 1;
     reset_row(v);
     v->res.problems = v->problems;
@@ -1537,6 +1751,7 @@ void hgc_csv_validator_destroy(struct hgc_csv_validator *v)
     free(v->uq.sorted);
     free(v->uq.recent);
     free(v->out);
+    free(v->spans);
     free(v->fquoted);
     free(v->fend);
     free(v->row);

@@ -14,9 +14,9 @@ struct hg_buf;
 /* Receives normalised CSV bytes (UTF-8, no BOM, LF line ends, header first,
  * fields quoted only when they hold , " CR or LF; cell text otherwise as in
  * the input, empty markers written as empty cells, dropped rows left out,
- * split rows one per value). Called with at most HG_CSV_OUT_BUF_BYTES at a
- * time. Returns 0, or non-zero to abort: the validator then stops
- * (feed/finish return -1). When the file turns out to have problems the
+ * split rows one per value). Called with at most HG_CSV_OUT_BUF_BYTES (1 MiB;
+ * it was 64 KiB) at a time. Returns 0, or non-zero to abort: the validator
+ * then stops (feed/finish return -1). When the file turns out to have problems the
  * output is not a loadable file — rows with problems are left out, and a
  * duplicate index row may already have been written (duplicates are found a
  * few rows late) — so discard it (abort the upload) unless finish returns 0. */
@@ -80,8 +80,9 @@ struct hgc_csv_validator;
 
 /* Create a validator for table (borrowed: it must outlive the validator).
  * opts may be NULL (defaults). Returns NULL on allocation failure. Memory is
- * bounded by the caps in limits.h whatever the input (about 5 MiB), plus 8
- * bytes per data row when table->unique_index is set: index values are
+ * bounded by the caps in limits.h whatever the input (about 6 MiB), plus 8
+ * bytes per data row when table->unique_index is set (allocated 1 MiB at a
+ * time while int index values only grow): index values are
  * compared by a 64-bit hash (int columns by value, so "7" = "+7" = "007"), so
  * two different values collide with probability about n^2 / 2^65 for n rows
  * (~3e-6 at ten million rows) — a false "appears more than once", never a
