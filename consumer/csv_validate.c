@@ -14,7 +14,7 @@
 #include <emmintrin.h>
 #endif
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <tmmintrin.h>
+#include <immintrin.h>
 #define HGC_HAVE_SSSE3_PATH 1
 #endif
 
@@ -93,6 +93,7 @@ struct hgc_csv_validator {
     size_t field_start;      /* offset of the current cell */
     uint32_t *fend;          /* end offset of each stored cell */
     unsigned char *fquoted;  /* whether each stored cell was quoted */
+    size_t nquoted;          /* stored cells that were quoted */
     bool cur_quoted;         /* the current cell was quoted */
     size_t nfields;          /* cells counted */
     size_t nstored;          /* cells whose end is in fend (complete, not cut by a cap) */
@@ -109,6 +110,7 @@ struct hgc_csv_validator {
     struct uniq uq;
     unsigned char forbid_first[256];   /* first bytes of forbidden separators */
     bool ssse3;              /* the CPU has SSSE3: vector UTF-8 check */
+    bool avx2;               /* the CPU has AVX2: the 32-byte UTF-8 check */
     enum hgc_csv_scan_level scan;   /* the line splitter's level (csv_scan.h) */
     struct hgc_csv_span *spans;     /* HG_CSV_MAX_FIELDS cells of the line being split */
     uint64_t marker_lens;    /* bit n set: some empty marker is n bytes long */
@@ -140,6 +142,29 @@ static inline size_t scan_special(const unsigned char *p, size_t n)
     return i;
 }
 
+
+/* The same for text in the row buffer, which is readable 32 bytes past
+ * any cell's end: whole 16-byte blocks, no byte-by-byte tail. */
+static inline size_t row_scan_special(const unsigned char *p, size_t n)
+{
+#if defined(__SSE2__)
+    const __m128i c1 = _mm_set1_epi8(','), c2 = _mm_set1_epi8('"');
+    const __m128i c3 = _mm_set1_epi8('\r'), c4 = _mm_set1_epi8('\n');
+    for (size_t i = 0; i < n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, c1), _mm_cmpeq_epi8(x, c2)),
+                                 _mm_or_si128(_mm_cmpeq_epi8(x, c3), _mm_cmpeq_epi8(x, c4)));
+        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        if (mask) {
+            size_t at = i + (size_t)__builtin_ctz(mask);
+            return at < n ? at : n;
+        }
+    }
+    return n;
+#else
+    return scan_special(p, n);
+#endif
+}
 
 /* ---- problems ---------------------------------------------------------- */
 
@@ -266,12 +291,15 @@ static inline int out_put(struct hgc_csv_validator *v, const char *s, size_t n)
 static int out_cell_quoted(struct hgc_csv_validator *v, const char *s, size_t n);
 
 /* Append one cell; quote it when `check` is set and it holds , " CR or LF
- * (cells that were unquoted in the input cannot). */
-static int out_cell(struct hgc_csv_validator *v, const char *s, size_t n, bool first, bool check)
+ * (cells that were unquoted in the input cannot). in_row: s is in the row
+ * buffer (see row_scan_special). */
+static int out_cell(struct hgc_csv_validator *v, const char *s, size_t n, bool first, bool check,
+                    bool in_row)
 {
     if (!first && out_put(v, ",", 1) != 0)
         return -1;
-    if (!check || scan_special((const unsigned char *)s, n) == n)
+    if (!check || (in_row ? row_scan_special((const unsigned char *)s, n)
+                          : scan_special((const unsigned char *)s, n)) == n)
         return out_put(v, s, n);
     return out_cell_quoted(v, s, n);
 }
@@ -374,41 +402,47 @@ static bool utf8_valid_scalar(const unsigned char *s, size_t n)
 #define U8_TWO_CONTS  (1u << 7)
 #define U8_CARRY (U8_TOO_SHORT | U8_TOO_LONG | U8_TWO_CONTS)
 
+/* The three tables (previous byte's high and low nibble, current byte's
+ * high nibble), shared by the 16- and 32-byte versions. */
+static const unsigned char u8_t1_high[16] = {
+    U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG,
+    U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG,
+    U8_TWO_CONTS, U8_TWO_CONTS, U8_TWO_CONTS, U8_TWO_CONTS,
+    U8_TOO_SHORT | U8_OVERLONG_2,
+    U8_TOO_SHORT,
+    U8_TOO_SHORT | U8_OVERLONG_3 | U8_SURROGATE,
+    U8_TOO_SHORT | U8_TOO_LARGE | U8_TOO_LARGE_1000 | U8_OVERLONG_4};
+static const unsigned char u8_t1_low[16] = {
+    (U8_CARRY | U8_OVERLONG_3 | U8_OVERLONG_2 | U8_OVERLONG_4),
+    (U8_CARRY | U8_OVERLONG_2),
+    U8_CARRY, U8_CARRY,
+    (U8_CARRY | U8_TOO_LARGE),
+    (U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000),
+    (U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000),
+    (U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000),
+    (U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000),
+    (U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000),
+    (U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000),
+    (U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000),
+    (U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000),
+    (U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000 | U8_SURROGATE),
+    (U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000),
+    (U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000)};
+static const unsigned char u8_t2_high[16] = {
+    U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT,
+    U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT,
+    (U8_TOO_LONG | U8_OVERLONG_2 | U8_TWO_CONTS | U8_OVERLONG_3 | U8_TOO_LARGE_1000 | U8_OVERLONG_4),
+    (U8_TOO_LONG | U8_OVERLONG_2 | U8_TWO_CONTS | U8_OVERLONG_3 | U8_TOO_LARGE),
+    (U8_TOO_LONG | U8_OVERLONG_2 | U8_TWO_CONTS | U8_SURROGATE | U8_TOO_LARGE),
+    (U8_TOO_LONG | U8_OVERLONG_2 | U8_TWO_CONTS | U8_SURROGATE | U8_TOO_LARGE),
+    U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT};
+
 __attribute__((target("ssse3")))
 static bool utf8_valid_ssse3(const unsigned char *s, size_t n)
 {
-    const __m128i t1_high = _mm_setr_epi8(
-        U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG,
-        U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG,
-        (char)U8_TWO_CONTS, (char)U8_TWO_CONTS, (char)U8_TWO_CONTS, (char)U8_TWO_CONTS,
-        U8_TOO_SHORT | U8_OVERLONG_2,
-        U8_TOO_SHORT,
-        U8_TOO_SHORT | U8_OVERLONG_3 | U8_SURROGATE,
-        U8_TOO_SHORT | U8_TOO_LARGE | U8_TOO_LARGE_1000 | U8_OVERLONG_4);
-    const __m128i t1_low = _mm_setr_epi8(
-        (char)(U8_CARRY | U8_OVERLONG_3 | U8_OVERLONG_2 | U8_OVERLONG_4),
-        (char)(U8_CARRY | U8_OVERLONG_2),
-        (char)U8_CARRY, (char)U8_CARRY,
-        (char)(U8_CARRY | U8_TOO_LARGE),
-        (char)(U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000),
-        (char)(U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000),
-        (char)(U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000),
-        (char)(U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000),
-        (char)(U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000),
-        (char)(U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000),
-        (char)(U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000),
-        (char)(U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000),
-        (char)(U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000 | U8_SURROGATE),
-        (char)(U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000),
-        (char)(U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000));
-    const __m128i t2_high = _mm_setr_epi8(
-        U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT,
-        U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT,
-        (char)(U8_TOO_LONG | U8_OVERLONG_2 | U8_TWO_CONTS | U8_OVERLONG_3 | U8_TOO_LARGE_1000 | U8_OVERLONG_4),
-        (char)(U8_TOO_LONG | U8_OVERLONG_2 | U8_TWO_CONTS | U8_OVERLONG_3 | U8_TOO_LARGE),
-        (char)(U8_TOO_LONG | U8_OVERLONG_2 | U8_TWO_CONTS | U8_SURROGATE | U8_TOO_LARGE),
-        (char)(U8_TOO_LONG | U8_OVERLONG_2 | U8_TWO_CONTS | U8_SURROGATE | U8_TOO_LARGE),
-        U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT);
+    const __m128i t1_high = _mm_loadu_si128((const __m128i *)(const void *)u8_t1_high);
+    const __m128i t1_low = _mm_loadu_si128((const __m128i *)(const void *)u8_t1_low);
+    const __m128i t2_high = _mm_loadu_si128((const __m128i *)(const void *)u8_t2_high);
     const __m128i nib = _mm_set1_epi8(0x0F);
     __m128i prev = _mm_setzero_si128(), err = _mm_setzero_si128();
     for (size_t i = 0; i < n + 1; i += 16) {
@@ -432,12 +466,53 @@ static bool utf8_valid_ssse3(const unsigned char *s, size_t n)
     }
     return _mm_movemask_epi8(_mm_cmpeq_epi8(err, _mm_setzero_si128())) == 0xFFFF;
 }
+
+/* The same, 32 bytes at a time (AVX2: the look-ups work per 16-byte lane,
+ * the previous bytes come across the lane boundary by a permute). s must be
+ * readable (and zero) up to the next multiple of 32 past n + 1. */
+__attribute__((target("avx2")))
+static bool utf8_valid_avx2(const unsigned char *s, size_t n)
+{
+    const __m256i t1_high =
+        _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)u8_t1_high));
+    const __m256i t1_low =
+        _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)u8_t1_low));
+    const __m256i t2_high =
+        _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)u8_t2_high));
+    const __m256i nib = _mm256_set1_epi8(0x0F);
+    __m256i prev = _mm256_setzero_si256(), err = _mm256_setzero_si256();
+    for (size_t i = 0; i < n + 1; i += 32) {
+        __m256i in = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
+        if (_mm256_movemask_epi8(_mm256_or_si256(in, prev)) == 0) {
+            prev = in;   /* ASCII after ASCII: nothing to check */
+            continue;
+        }
+        __m256i pp = _mm256_permute2x128_si256(prev, in, 0x21);   /* prev.hi, in.lo */
+        __m256i prev1 = _mm256_alignr_epi8(in, pp, 15);
+        __m256i b1h = _mm256_shuffle_epi8(t1_high, _mm256_and_si256(_mm256_srli_epi16(prev1, 4), nib));
+        __m256i b1l = _mm256_shuffle_epi8(t1_low, _mm256_and_si256(prev1, nib));
+        __m256i b2h = _mm256_shuffle_epi8(t2_high, _mm256_and_si256(_mm256_srli_epi16(in, 4), nib));
+        __m256i sc = _mm256_and_si256(_mm256_and_si256(b1h, b1l), b2h);
+        __m256i prev2 = _mm256_alignr_epi8(in, pp, 14);
+        __m256i prev3 = _mm256_alignr_epi8(in, pp, 13);
+        __m256i third = _mm256_subs_epu8(prev2, _mm256_set1_epi8((char)(0xE0 - 0x80)));
+        __m256i fourth = _mm256_subs_epu8(prev3, _mm256_set1_epi8((char)(0xF0 - 0x80)));
+        __m256i must23 = _mm256_and_si256(_mm256_or_si256(third, fourth), _mm256_set1_epi8((char)0x80));
+        err = _mm256_or_si256(err, _mm256_xor_si256(must23, sc));
+        prev = in;
+    }
+    return _mm256_testz_si256(err, err);
+}
 #endif
 
 /* Is the whole current row valid UTF-8? */
 static bool row_utf8_valid(struct hgc_csv_validator *v)
 {
 #if HGC_HAVE_SSSE3_PATH
+    if (v->avx2) {
+        memset(v->row + v->rowlen, 0, 32);
+        return utf8_valid_avx2((const unsigned char *)v->row, v->rowlen);
+    }
     if (v->ssse3) {
         memset(v->row + v->rowlen, 0, 16);
         return utf8_valid_ssse3((const unsigned char *)v->row, v->rowlen);
@@ -554,16 +629,43 @@ static int two(const char *s)
     return (s[0] - '0') * 10 + (s[1] - '0');
 }
 
+/* Eight bytes at s against a pattern of digits and fixed bytes: pattern
+ * has '0' where a digit goes and the byte itself elsewhere, fixed marks
+ * the fixed bytes (0xFF). On a match *digits gets each digit's value in
+ * its byte (0 in the fixed ones). Little-endian load order: byte i = s[i]. */
+static inline bool match8(const char *s, uint64_t pattern, uint64_t fixed, uint64_t *digits)
+{
+    uint64_t w;
+    memcpy(&w, s, 8);
+    uint64_t x = w ^ pattern;   /* a digit byte: 0..9 iff it was '0'..'9' */
+    if ((((x + 0x7676767676767676ull) | x) & 0x8080808080808080ull) || (x & fixed))
+        return false;
+    *digits = x;
+    return true;
+}
+
+static inline int digit_at(uint64_t x, unsigned i)
+{
+    return (int)((x >> (8 * i)) & 0xFF);
+}
+
+/* Little-endian 8-byte patterns: "YYYY-MM-" and "HH:MM:SS". */
+#define DATE8_PATTERN  0x2d30302d30303030ull
+#define DATE8_FIXED    0xFF0000FF00000000ull
+#define TIME8_PATTERN  0x30303a30303a3030ull
+#define TIME8_FIXED    0x0000FF0000FF0000ull
+
 /* YYYY-MM-DD, a real calendar date, year 0001..9999. */
 static inline bool check_date(const char *s, size_t n)
 {
     static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    if (n != 10 || s[4] != '-' || s[7] != '-')
+    uint64_t x;
+    if (n != 10 || !match8(s, DATE8_PATTERN, DATE8_FIXED, &x))
         return false;
-    int y1 = two(s), y2 = two(s + 2), m = two(s + 5), d = two(s + 8);
-    if (y1 < 0 || y2 < 0 || m < 1 || m > 12 || d < 1)
+    int m = digit_at(x, 5) * 10 + digit_at(x, 6), d = two(s + 8);
+    if (m < 1 || m > 12 || d < 1)
         return false;
-    int y = y1 * 100 + y2;
+    int y = digit_at(x, 0) * 1000 + digit_at(x, 1) * 100 + digit_at(x, 2) * 10 + digit_at(x, 3);
     if (y == 0)
         return false;
     int dim = mdays[m - 1];
@@ -579,9 +681,12 @@ static bool check_timestamp(const char *s, size_t n)
         return false;
     if (s[10] != 'T' && s[10] != 't' && s[10] != ' ')
         return false;
-    int hh = two(s + 11), mm = two(s + 14), ss = two(s + 17);
-    if (s[13] != ':' || s[16] != ':' || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 ||
-        ss > 60)
+    uint64_t x;
+    if (!match8(s + 11, TIME8_PATTERN, TIME8_FIXED, &x))
+        return false;
+    int hh = digit_at(x, 0) * 10 + digit_at(x, 1), mm = digit_at(x, 3) * 10 + digit_at(x, 4);
+    int ss = digit_at(x, 6) * 10 + digit_at(x, 7);
+    if (hh > 23 || mm > 59 || ss > 60)
         return false;
     size_t i = 19;
     if (i < n && s[i] == '.') {
@@ -643,6 +748,27 @@ static inline bool is_empty(const struct hgc_csv_validator *v, const char *s, si
 
 /* Next part of a multi-valued cell starting at *pos; returns its length and
  * advances *pos past the separator (to n + 1 after the last part). */
+/* First c in s[0, n), or NULL; s lies in the row buffer, which is
+ * readable 16 bytes past any cell, so whole 16-byte blocks are read. */
+static inline const char *row_find_byte(const char *s, size_t n, char c)
+{
+#if defined(__SSE2__)
+    const __m128i k = _mm_set1_epi8(c);
+    for (size_t i = 0; i < n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, k));
+        if (m) {
+            size_t at = i + (size_t)__builtin_ctz(m);
+            return at < n ? s + at : NULL;
+        }
+    }
+    return NULL;
+#else
+    return memchr(s, c, n);
+#endif
+}
+
+/* (s is a cell in the row buffer.) */
 static inline size_t next_part(const struct hgc_table *t, const char *s, size_t n, size_t *pos,
                         const char **part)
 {
@@ -651,7 +777,7 @@ static inline size_t next_part(const struct hgc_table *t, const char *s, size_t 
     const char *sep = t->multi_value_separator;
     size_t sl = t->multi_value_separator_len;
     const char *hit = start > n ? NULL
-                    : sl == 1 ? memchr(s + start, sep[0], n - start)
+                    : sl == 1 ? row_find_byte(s + start, n - start, sep[0])
                               : memmem(s + start, n - start, sep, sl);
     if (!hit) {
         *pos = n + 1;
@@ -1038,14 +1164,15 @@ static void process_header(struct hgc_csv_validator *v)
     /* The output header is the configured one. */
     if (v->opts.write) {
         for (size_t i = 0; i < t->ncolumns; i++)
-            out_cell(v, t->columns[i].name, strlen(t->columns[i].name), i == 0, true);
+            out_cell(v, t->columns[i].name, strlen(t->columns[i].name), i == 0, true, false);
         out_put(v, "\n", 1);
     }
 }
 
 /* Check one value of column c (a whole cell or one part of a multi-valued
  * cell). Returns true when it is fine. */
-static inline bool check_value(struct hgc_csv_validator *v, size_t c, const char *s, size_t n)
+static inline __attribute__((always_inline)) bool check_value(struct hgc_csv_validator *v, size_t c,
+                                                              const char *s, size_t n)
 {
     if (check_type(v->t->columns[c].type, s, n))
         return true;
@@ -1084,10 +1211,9 @@ static uint64_t write_row(struct hgc_csv_validator *v, size_t mv_parts, bool bla
     size_t mc = (size_t)t->multi_value_column;
     size_t mpos = 0, mlen = 0;
     const char *mcell = split ? cell(v, mc, &mlen) : NULL;
-    bool others_quoted = false;
-    if (split && !blanked)
-        for (size_t c = 0; c < t->ncolumns; c++)
-            others_quoted |= c != mc && v->fquoted[c];
+    /* All cells are stored here (the row has ncolumns cells, no cap hit). */
+    bool others_quoted = split && v->nquoted > v->fquoted[mc];
+    bool commas = false;   /* the row's NULs between cells are commas now */
     for (uint64_t r = 0; r < rows; r++) {
         const char *part = NULL;
         size_t pl = 0;
@@ -1097,7 +1223,7 @@ static uint64_t write_row(struct hgc_csv_validator *v, size_t mv_parts, bool bla
             while (is_empty(v, part, pl) && mpos <= mlen);
         }
         if (split && !blanked && !others_quoted &&
-            scan_special((const unsigned char *)part, pl) == pl) {
+            row_scan_special((const unsigned char *)part, pl) == pl) {
             /* Split row, common case: cells before the multi-valued one,
              * the value, the cells after; NULs become commas. */
             size_t ms = mc == 0 ? 0 : v->fend[mc - 1] + 1, me = v->fend[mc];
@@ -1105,12 +1231,17 @@ static uint64_t write_row(struct hgc_csv_validator *v, size_t mv_parts, bool bla
             if (n > HG_CSV_OUT_BUF_BYTES - v->outlen && out_flush(v) != 0)
                 return 0;
             if (n <= HG_CSV_OUT_BUF_BYTES - v->outlen) {
+                /* Once per row: the cells' NULs become commas in place
+                 * (cells are used by length from here on). */
+                if (!commas) {
+                    for (size_t c = 0; c + 1 < t->ncolumns; c++)
+                        v->row[v->fend[c]] = ',';
+                    commas = true;
+                }
                 char *o = v->out + v->outlen;
                 memcpy(o, v->row, ms);
                 memcpy(o + ms, part, pl);
                 memcpy(o + ms + pl, v->row + me, v->rowlen - me);
-                for (size_t c = 0; c + 1 < t->ncolumns; c++)
-                    o[c < mc ? v->fend[c] : v->fend[c] - me + ms + pl] = ',';
                 o[n - 1] = '\n';
                 v->outlen += n;
                 continue;
@@ -1127,7 +1258,7 @@ static uint64_t write_row(struct hgc_csv_validator *v, size_t mv_parts, bool bla
                                                          mv_parts == 0))) {
                 n = 0;
             }
-            if (out_cell(v, s, n, c == 0, check) != 0)
+            if (out_cell(v, s, n, c == 0, check, true) != 0)
                 return 0;
         }
         if (out_put(v, "\n", 1) != 0)
@@ -1213,10 +1344,11 @@ static void process_row(struct hgc_csv_validator *v)
     /* One UTF-8 pass over the whole row (cells are NUL-separated, so a
      * sequence cannot straddle two); cell by cell only when it fails. */
     bool row_utf8 = row_utf8_valid(v);
-    size_t mv_parts = 0;
+    size_t mv_parts = 0, next_start = 0;
     for (size_t c = 0; c < t->ncolumns; c++) {
-        size_t n;
-        const char *s = cell(v, c, &n);
+        const char *s = v->row + next_start;   /* = cell(v, c, &n) */
+        size_t n = v->fend[c] - next_start;
+        next_start = v->fend[c] + 1;
         if (!row_utf8 && !utf8_valid_scalar((const unsigned char *)s, n)) {
             add_problem(v, HGC_CSV_BAD_UTF8, (int)c, s, n, 0);
             continue;
@@ -1298,6 +1430,7 @@ static void reset_row(struct hgc_csv_validator *v)
     v->field_start = 0;
     v->nfields = 0;
     v->nstored = 0;
+    v->nquoted = 0;
     v->row_quoted = false;
     v->cur_quoted = false;
     v->row_overflow = false;
@@ -1369,6 +1502,7 @@ static inline void end_field(struct hgc_csv_validator *v)
         } else {
             v->fend[v->nfields] = (uint32_t)v->rowlen;
             v->fquoted[v->nfields] = v->cur_quoted;
+            v->nquoted += v->cur_quoted;
             v->row[v->rowlen++] = '\0';
             v->nstored = v->nfields + 1;
         }
@@ -1424,6 +1558,7 @@ static const unsigned char *whole_line(struct hgc_csv_validator *v, const unsign
         row[o] = '\0';
         v->fend[nf] = (uint32_t)o;
         v->fquoted[nf] = quoted;
+        v->nquoted += quoted;
         nf++;
         o++;
         if (i >= len)
@@ -1486,6 +1621,7 @@ static const unsigned char *fast_line(struct hgc_csv_validator *v, const unsigne
         row[o] = '\0';
         v->fend[c] = (uint32_t)o;
         v->fquoted[c] = (sp->flags & HGC_CSV_SPAN_QUOTED) != 0;
+        v->nquoted += v->fquoted[c];
         o++;
     }
     v->rowlen = o;
@@ -1656,6 +1792,7 @@ struct hgc_csv_validator *hgc_csv_validator_create(const struct hgc_table *table
         v->marker_lens |= (uint64_t)1 << table->empty_markers.lens[i];   /* lens <= 32 */
 #if HGC_HAVE_SSSE3_PATH
     v->ssse3 = __builtin_cpu_supports("ssse3");
+    v->avx2 = __builtin_cpu_supports("avx2");
 #endif
     v->scan = hgc_csv_scan_best();
     v->line = 1;

@@ -1,4 +1,4 @@
-/* test_csv_utf8.c — the vector UTF-8 check agrees with the scalar one (csv_validate.c compiled in). */
+/* test_csv_utf8.c — the vector UTF-8 checks (SSSE3, AVX2) agree with the scalar one (csv_validate.c compiled in). */
 #include "consumer/csv_validate.c"
 
 #include "tests/unit/test.h"
@@ -20,10 +20,11 @@ static void compare(const unsigned char *s, size_t n)
 #if HGC_HAVE_SSSE3_PATH
     static unsigned char buf[256 + 32];
     memcpy(buf, s, n);
-    memset(buf + n, 0, 16);
+    memset(buf + n, 0, 32);
     bool a = utf8_valid_scalar(buf, n), b = utf8_valid_ssse3(buf, n);
-    if (a != b && mismatches++ < 5) {
-        fprintf(stderr, "scalar %d, vector %d for:", a, b);
+    bool c = __builtin_cpu_supports("avx2") ? utf8_valid_avx2(buf, n) : a;
+    if ((a != b || a != c) && mismatches++ < 5) {
+        fprintf(stderr, "scalar %d, ssse3 %d, avx2 %d for:", a, b, c);
         for (size_t i = 0; i < n; i++)
             fprintf(stderr, " %02x", s[i]);
         fprintf(stderr, "\n");
@@ -51,7 +52,9 @@ int main(void)
     for (unsigned a = 0xC0; a < 256; a++)
         for (unsigned b = 0x70; b < 0xD0; b++)
             for (unsigned c = 0x70; c < 0xD0; c++)
-                for (size_t off = 0; off < 17; off += 4) {
+                for (size_t off = 0; off < 34; off += off < 12 ? 4 : off < 28 ? 16 : 1) {
+                    /* 0 4 8 12, then 28..33: over the 16-byte block and the
+                     * AVX2 lane / 32-byte block edges */
                     memset(s, 'x', off);
                     s[off] = (unsigned char)a;
                     s[off + 1] = (unsigned char)b;
