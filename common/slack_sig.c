@@ -15,16 +15,71 @@
 #define SIG_HEX_LEN 64u
 #define SIG_TS_MAX_DIGITS 12u
 
+/* The HMAC implementation, fetched once (OpenSSL 3 EVP_MAC); lives for the
+ * life of the process. */
+static EVP_MAC *sig_hmac;
+static pthread_once_t sig_once = PTHREAD_ONCE_INIT;
+
+static void sig_fetch(void)
+{
+    sig_hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+
+/* A new HMAC-SHA256 context keyed with secret, or NULL. */
+static EVP_MAC_CTX *sig_keyed_new(const char *secret, size_t secret_len)
+{
+    pthread_once(&sig_once, sig_fetch);
+    EVP_MAC_CTX *c = sig_hmac ? EVP_MAC_CTX_new(sig_hmac) : NULL;
+    if (!c)
+        return NULL;
+    OSSL_PARAM params[2];
+    params[0] = OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0);
+    params[1] = OSSL_PARAM_construct_end();
+    if (EVP_MAC_init(c, (const unsigned char *)secret, secret_len, params) != 1) {
+        EVP_MAC_CTX_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* HMAC-SHA256 of "v0:" ts ":" body with a keyed context (left as it was:
+ * the work happens on a copy). Returns 0 or -1. */
+static int sig_mac(const EVP_MAC_CTX *keyed, const char *ts, size_t ts_len,
+                   const void *body, size_t body_len, unsigned char mac[32])
+{
+    int rc = -1;
+    EVP_MAC_CTX *c = EVP_MAC_CTX_dup(keyed);
+    if (!c)
+        return -1;
+    if (EVP_MAC_update(c, (const unsigned char *)"v0:", 3) != 1 ||
+        EVP_MAC_update(c, (const unsigned char *)ts, ts_len) != 1 ||
+        EVP_MAC_update(c, (const unsigned char *)":", 1) != 1 ||
+        (body_len && EVP_MAC_update(c, body, body_len) != 1))
+        goto out;
+    size_t outl = 0;
+    if (EVP_MAC_final(c, mac, &outl, 32) != 1 || outl != 32)
+        goto out;
+    rc = 0;
+out:
+    EVP_MAC_CTX_free(c);
+    return rc;
+}
+
 int hg_slack_secrets_add(struct hg_slack_secrets *s, const char *secret, size_t len)
 {
     if (!secret || len == 0 || len > HG_SLACK_SECRET_MAX_LEN || s->n >= HG_SLACK_MAX_SECRETS)
         return -1;
     char *copy = malloc(len + 1);
-    if (!copy)
+    EVP_MAC_CTX *keyed = sig_keyed_new(secret, len);
+    if (!copy || !keyed) {
+        free(copy);
+        EVP_MAC_CTX_free(keyed);
         return -1;
+    }
     memcpy(copy, secret, len);
     copy[len] = '\0';
     s->secret[s->n] = copy;
+    s->keyed[s->n] = keyed;
     s->len[s->n] = len;
     s->n++;
     return 0;
@@ -64,48 +119,12 @@ void hg_slack_secrets_cleanup(struct hg_slack_secrets *s)
             OPENSSL_cleanse(s->secret[i], s->len[i]);
             free(s->secret[i]);
         }
+        EVP_MAC_CTX_free(s->keyed[i]);   /* frees the keyed copy of the secret too */
+        s->keyed[i] = NULL;
         s->secret[i] = NULL;
         s->len[i] = 0;
     }
     s->n = 0;
-}
-
-/* The HMAC implementation, fetched once (OpenSSL 3 EVP_MAC); lives for the
- * life of the process. */
-static EVP_MAC *sig_hmac;
-static pthread_once_t sig_once = PTHREAD_ONCE_INIT;
-
-static void sig_fetch(void)
-{
-    sig_hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-}
-
-/* HMAC-SHA256 of "v0:" ts ":" body. Returns 0 or -1. */
-static int sig_mac(const char *secret, size_t secret_len, const char *ts, size_t ts_len,
-                   const void *body, size_t body_len, unsigned char mac[32])
-{
-    int rc = -1;
-    pthread_once(&sig_once, sig_fetch);
-    EVP_MAC_CTX *c = sig_hmac ? EVP_MAC_CTX_new(sig_hmac) : NULL;
-    if (!c)
-        goto out;
-    OSSL_PARAM params[2];
-    params[0] = OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0);
-    params[1] = OSSL_PARAM_construct_end();
-    if (EVP_MAC_init(c, (const unsigned char *)secret, secret_len, params) != 1)
-        goto out;
-    if (EVP_MAC_update(c, (const unsigned char *)"v0:", 3) != 1 ||
-        EVP_MAC_update(c, (const unsigned char *)ts, ts_len) != 1 ||
-        EVP_MAC_update(c, (const unsigned char *)":", 1) != 1 ||
-        (body_len && EVP_MAC_update(c, body, body_len) != 1))
-        goto out;
-    size_t outl = 0;
-    if (EVP_MAC_final(c, mac, &outl, 32) != 1 || outl != 32)
-        goto out;
-    rc = 0;
-out:
-    EVP_MAC_CTX_free(c);
-    return rc;
 }
 
 static int hexval(unsigned char c)
@@ -156,7 +175,7 @@ enum hg_slack_sig_result hg_slack_sig_verify(const struct hg_slack_secrets *s,
     int ok = 0;
     for (size_t i = 0; i < s->n; i++) {
         unsigned char mac[32];
-        if (sig_mac(s->secret[i], s->len[i], ts, ts_len, body, body_len, mac) != 0)
+        if (!s->keyed[i] || sig_mac(s->keyed[i], ts, ts_len, body, body_len, mac) != 0)
             continue;
         /* lengths are both 32 by construction */
         ok |= CRYPTO_memcmp(mac, want, sizeof mac) == 0;
@@ -170,7 +189,10 @@ void hg_slack_sig_sign(const char *secret, size_t secret_len, const char *ts,
 {
     static const char hex[] = "0123456789abcdef";
     unsigned char mac[32];
-    if (sig_mac(secret, secret_len, ts, strlen(ts), body, body_len, mac) != 0) {
+    EVP_MAC_CTX *keyed = sig_keyed_new(secret, secret_len);
+    int rc = keyed ? sig_mac(keyed, ts, strlen(ts), body, body_len, mac) : -1;
+    EVP_MAC_CTX_free(keyed);
+    if (rc != 0) {
         out[0] = '\0';
         return;
     }

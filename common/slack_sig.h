@@ -18,10 +18,14 @@ enum hg_slack_sig_result {
     HG_SLACK_SIG_MISMATCH,       /* no configured secret produced it */
 };
 
-/* The accepted signing secrets. Owned copies; wiped on cleanup. */
+/* The accepted signing secrets. Owned copies; wiped on cleanup. Each
+ * secret also has an HMAC context keyed once when added (an EVP_MAC_CTX,
+ * opaque here): a verification copies it rather than keying anew. Not to
+ * be copied by value; shared read-only between threads once built. */
 struct hg_slack_secrets {
     char  *secret[HG_SLACK_MAX_SECRETS];
     size_t len[HG_SLACK_MAX_SECRETS];
+    void  *keyed[HG_SLACK_MAX_SECRETS];
     size_t n;
 };
 

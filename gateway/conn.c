@@ -435,9 +435,11 @@ static int process_input(struct gw_conn *c)
         memmove(c->in, c->in + n, c->in_len - n);
         c->in_len -= n;
         if (e == HPE_PAUSED) {
+            /* ev_read stays registered while the request waits for Kafka:
+             * taking it out and back in costs two epoll_ctl calls a
+             * request. on_read only buffers until the answer is out. */
             c->state = GW_CONN_WAITING;
             event_del(&c->ev_timer);
-            event_del(&c->ev_read);
             gw_routes_dispatch(c);
             return 1;
         }
@@ -449,11 +451,34 @@ static int process_input(struct gw_conn *c)
     return 0;
 }
 
+/* While a request waits (or its answer is being written): buffer what
+ * comes (a pipelined request), up to the input buffer; at EOF or with the
+ * buffer full stop watching until the answer is out (after_reply). */
+static void read_while_busy(struct gw_conn *c)
+{
+    if (!c->peer_closed && c->in_len < sizeof c->in) {
+        ssize_t r = read(c->fd, c->in + c->in_len, sizeof c->in - c->in_len);
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            return;
+        if (r < 0) {
+            gw_conn_close(c);   /* reset: nobody to answer; a pending record keeps its report */
+            return;
+        }
+        if (r == 0)
+            c->peer_closed = true;   /* half-closed: the answer still goes out */
+        c->in_len += (size_t)r;
+    }
+    if (c->peer_closed || c->in_len == sizeof c->in)
+        event_del(&c->ev_read);
+}
+
 static void on_read(evutil_socket_t fd, short what, void *arg)
 {
     struct gw_conn *c = arg;
-    if (c->state != GW_CONN_IDLE && c->state != GW_CONN_READING)
+    if (c->state != GW_CONN_IDLE && c->state != GW_CONN_READING) {
+        read_while_busy(c);
         return;
+    }
     if (!c->peer_closed && c->in_len < sizeof c->in) {
         ssize_t r = read(fd, c->in + c->in_len, sizeof c->in - c->in_len);
         if (r == 0) {

@@ -301,6 +301,31 @@ def test_many_pipelined_requests_beyond_the_read_buffer(gateway, reader):
     assert {rec["id"] for _, rec in found} == want and len(found) == len(want)
 
 
+def test_requests_sent_while_one_waits_for_kafka_answered_in_order(gateway, reader):
+    # The connection stays watched while a request waits for its delivery
+    # report: what arrives meanwhile (in separate packets, a reset at the end)
+    # is buffered, answered in order, and nothing is lost.
+    docs = [event_callback() for _ in range(4)]
+    s = socket.create_connection(("127.0.0.1", gateway.port))
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    for d in docs:
+        s.sendall(raw_event(d))
+        time.sleep(0.0005)
+    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: it\r\n\r\n")
+    out, _ = read_responses(s, 5, timeout=20)
+    assert [o[0] for o in out] == [200] * 5, out
+    # then a reset after one more request: its record lands, the gateway serves on
+    late = event_callback()
+    s.sendall(raw_event(late))
+    time.sleep(0.2)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    s.close()
+    want = {d["event_id"] for d in docs} | {late["event_id"]}
+    found = reader.wait_for(lambda x: x["id"] in want, n=len(want))
+    assert sorted(rec["id"] for _, rec in found) == sorted(want)
+    assert post_event(gateway.port, event_callback()).status == 200
+
+
 def test_request_then_half_close_still_answered(gateway, reader):
     doc = event_callback()
     s = socket.create_connection(("127.0.0.1", gateway.port))
