@@ -58,6 +58,11 @@ static int buf_reserve(struct hg_buf *b, size_t n)
     return 0;
 }
 
+int hg_buf_reserve(struct hg_buf *b, size_t n)
+{
+    return buf_reserve(b, n);
+}
+
 int hg_buf_append(struct hg_buf *b, const void *p, size_t n)
 {
     if (buf_reserve(b, n) != 0)

@@ -22,6 +22,10 @@ void hg_buf_cleanup(struct hg_buf *b);
 void hg_buf_reset(struct hg_buf *b);
 /* Append n bytes. Returns 0, or -1 when the cap would be exceeded or memory
  * ran out; on failure the buffer is unchanged. */
+/* Make room for n more bytes, so appends adding up to n do not
+ * reallocate. Returns 0, or -1 when len + n is over max (nothing changes)
+ * or on allocation failure. */
+int hg_buf_reserve(struct hg_buf *b, size_t n);
 int hg_buf_append(struct hg_buf *b, const void *p, size_t n);
 int hg_buf_append_str(struct hg_buf *b, const char *s);
 /* printf-style append; -1 as above. */

@@ -15,15 +15,21 @@
 #include "common/buf.h"
 #include "common/limits.h"
 
-struct json_ctx {
-    yajl_val root;
-    yajl_val stack[HG_JSON_MAX_DEPTH];
-    size_t depth;
+/* What the driver (json_drive) and every callback set share. */
+struct json_base {
     const char *err;   /* our reason when a callback cancels */
     yajl_handle h;
     size_t root_end;   /* offset just past the root value, once complete */
     size_t len;        /* input length */
     bool completing;   /* inside yajl_complete_parse: offsets are not ours */
+    bool have_root;    /* a value began at the top */
+};
+
+struct json_ctx {
+    struct json_base b;   /* first: the driver's view */
+    yajl_val root;
+    yajl_val stack[HG_JSON_MAX_DEPTH];
+    size_t depth;
 };
 
 /* Strict UTF-8 (RFC 3629): no overlongs, no surrogates, nothing above
@@ -79,15 +85,16 @@ static yajl_val json_new(yajl_type t)
 static int json_attach(struct json_ctx *c, yajl_val v)
 {
     if (!v) {
-        c->err = "out of memory";
+        c->b.err = "out of memory";
         return 0;
     }
     if (c->depth == 0) {
         c->root = v;
+        c->b.have_root = true;
         /* a scalar root ends here; a root number that runs to the end of
          * the input is only emitted by yajl_complete_parse, whose byte
          * count is of its own one-byte buffer */
-        c->root_end = c->completing ? c->len : yajl_get_bytes_consumed(c->h);
+        c->b.root_end = c->b.completing ? c->b.len : yajl_get_bytes_consumed(c->b.h);
         return 1;
     }
     yajl_val top = c->stack[c->depth - 1];
@@ -102,7 +109,7 @@ static int json_attach(struct json_ctx *c, yajl_val v)
         yajl_val *nv = realloc(top->u.array.values, ncap * sizeof *nv);
         if (!nv) {
             yajl_tree_free(v);
-            c->err = "out of memory";
+            c->b.err = "out of memory";
             return 0;
         }
         top->u.array.values = nv;
@@ -153,7 +160,7 @@ static int json_string(void *ctx, const unsigned char *s, size_t n)
     struct json_ctx *c = ctx;
     const char *bad = utf8_check(s, n);
     if (bad) {
-        c->err = bad;
+        c->b.err = bad;
         return 0;
     }
     yajl_val v = json_new(yajl_t_string);
@@ -172,7 +179,7 @@ static int json_string(void *ctx, const unsigned char *s, size_t n)
 static int json_push(struct json_ctx *c, yajl_type t)
 {
     if (c->depth >= HG_JSON_MAX_DEPTH) {
-        c->err = "nesting deeper than the limit";
+        c->b.err = "nesting deeper than the limit";
         return 0;
     }
     yajl_val v = json_new(t);
@@ -198,7 +205,7 @@ static int json_end(void *ctx)
     if (c->depth > 0)
         c->depth--;
     if (c->depth == 0)
-        c->root_end = yajl_get_bytes_consumed(c->h);
+        c->b.root_end = yajl_get_bytes_consumed(c->b.h);
     return 1;
 }
 
@@ -207,7 +214,7 @@ static int json_map_key(void *ctx, const unsigned char *s, size_t n)
     struct json_ctx *c = ctx;
     const char *bad = utf8_check(s, n);
     if (bad) {
-        c->err = bad;
+        c->b.err = bad;
         return 0;
     }
     int ok = 0;
@@ -235,7 +242,7 @@ static int json_map_key(void *ctx, const unsigned char *s, size_t n)
     ok = 1;
 out:
     if (!ok)
-        c->err = "out of memory";
+        c->b.err = "out of memory";
     return ok;
 }
 
@@ -251,29 +258,31 @@ static const yajl_callbacks json_callbacks = {
     .yajl_end_array = json_end,
 };
 
-yajl_val hg_json_parse(const char *text, size_t len, char *errstr, size_t errstr_size)
+/* Run yajl over text with the callbacks; what the callbacks keep track of
+ * sits in b (the first member of their context). Returns 0, or -1 with
+ * errstr. */
+static int json_drive(const yajl_callbacks *cb, struct json_base *b, const char *text, size_t len,
+                      char *errstr, size_t errstr_size)
 {
-    struct json_ctx c;
-    memset(&c, 0, sizeof c);
-    yajl_val result = NULL;
-    yajl_handle h = yajl_alloc(&json_callbacks, NULL, &c);
+    int rc = -1;
+    yajl_handle h = yajl_alloc(cb, NULL, b);
     if (!h) {
         snprintf(errstr, errstr_size, "out of memory");
-        goto out;
+        return -1;
     }
-    c.h = h;
-    c.len = len;
+    b->h = h;
+    b->len = len;
     /* yajl's defaults: strings validated, no comments, no trailing
      * garbage, one value. */
     yajl_status st = yajl_parse(h, (const unsigned char *)text, len);
     size_t off = yajl_get_bytes_consumed(h);
     if (st == yajl_status_ok) {
-        c.completing = true;
+        b->completing = true;
         st = yajl_complete_parse(h);
         off = len;
     }
     if (st == yajl_status_client_canceled) {
-        snprintf(errstr, errstr_size, "offset %zu: %s", off, c.err ? c.err : "rejected");
+        snprintf(errstr, errstr_size, "offset %zu: %s", off, b->err ? b->err : "rejected");
         goto out;
     }
     if (st != yajl_status_ok) {
@@ -288,25 +297,255 @@ yajl_val hg_json_parse(const char *text, size_t len, char *errstr, size_t errstr
         snprintf(errstr, errstr_size, "offset %zu: %s", off, msg);
         goto out;
     }
-    if (!c.root) {
+    if (!b->have_root) {
         snprintf(errstr, errstr_size, "offset %zu: no JSON value", len);
         goto out;
     }
     /* yajl holds back a token cut off by the end of input (`{} "x`) and
      * yajl_complete_parse ignores it once the value is complete: only
      * whitespace may follow the root value. */
-    for (size_t i = c.root_end; i < len; i++)
+    for (size_t i = b->root_end; i < len; i++)
         if (text[i] != ' ' && text[i] != '\t' && text[i] != '\n' && text[i] != '\r') {
             snprintf(errstr, errstr_size, "offset %zu: trailing garbage after the JSON value", i);
             goto out;
         }
-    result = c.root;
-    c.root = NULL;
+    rc = 0;
 out:
+    yajl_free(h);
+    return rc;
+}
+
+yajl_val hg_json_parse(const char *text, size_t len, char *errstr, size_t errstr_size)
+{
+    struct json_ctx c;
+    memset(&c, 0, sizeof c);
+    yajl_val result = NULL;
+    if (json_drive(&json_callbacks, &c.b, text, len, errstr, errstr_size) == 0) {
+        result = c.root;
+        c.root = NULL;
+    }
     yajl_tree_free(c.root);
-    if (h)
-        yajl_free(h);
     return result;
+}
+
+/* ---- hg_json_pick --------------------------------------------------------- */
+
+#define PICK_MAX 16u
+
+struct pick_frame {
+    bool is_object;
+    bool tracked;                           /* on the way to a pick */
+    bool key_long;                          /* the current key cannot be on a path */
+    char key[HG_JSON_PICK_KEY_MAX + 1];     /* the current key, when tracked */
+};
+
+struct pick_ctx {
+    struct json_base b;                     /* first: the driver's view */
+    struct pick_frame frame[HG_JSON_MAX_DEPTH];
+    size_t depth;
+    struct hg_json_pick *picks;
+    size_t n;
+    uint8_t plen[PICK_MAX];                 /* keys in each pick's path */
+    uint8_t seen[PICK_MAX];                 /* bit L: the path's first L keys were met */
+    char *arena;
+    size_t arena_size, arena_used;
+};
+
+/* Does the value starting now lie on pick i's path, at its first
+ * occurrence? Marks it met. The value's path is the current keys of the
+ * depth enclosing frames (all objects, all tracked). */
+static bool pick_meets(struct pick_ctx *c, size_t i)
+{
+    size_t d = c->depth;
+    if (c->plen[i] < d)
+        return false;
+    for (size_t k = 0; k < d; k++)
+        if (strcmp(c->picks[i].path[k], c->frame[k].key) != 0)
+            return false;
+    if (c->seen[i] & (1u << d))
+        return false;          /* a repeated key: the first one counts */
+    c->seen[i] |= (uint8_t)(1u << d);
+    return true;
+}
+
+/* A value begins (a scalar, or a container's start). Fills in the picks
+ * it is; returns whether it is on the way to a deeper pick. */
+static bool pick_value(struct pick_ctx *c, enum hg_json_pick_kind kind, const char *s, size_t n)
+{
+    bool on_path = false;
+    if (c->depth > 0) {
+        const struct pick_frame *f = &c->frame[c->depth - 1];
+        if (!f->tracked || !f->is_object || f->key_long || c->depth > HG_JSON_PICK_DEPTH)
+            return false;
+    }
+    for (size_t i = 0; i < c->n; i++) {
+        if (!pick_meets(c, i))
+            continue;
+        if (c->plen[i] > c->depth) {
+            on_path = true;
+            continue;
+        }
+        struct hg_json_pick *p = &c->picks[i];
+        p->kind = kind;
+        if (kind == HG_JSON_PICK_STRING) {
+            if (n > p->max_len || c->arena_size - c->arena_used < n + 1) {
+                p->kind = HG_JSON_PICK_TOO_LONG;
+                continue;
+            }
+            char *dst = c->arena + c->arena_used;
+            memcpy(dst, s, n);
+            dst[n] = '\0';
+            c->arena_used += n + 1;
+            p->str = dst;
+        } else if (kind == HG_JSON_PICK_INTEGER) {
+            /* the tree's test: strtoll takes all of it */
+            char num[32], *end = NULL;
+            p->kind = HG_JSON_PICK_OTHER;
+            if (n < sizeof num) {
+                memcpy(num, s, n);
+                num[n] = '\0';
+                errno = 0;
+                long long v = strtoll(num, &end, 10);
+                if (errno == 0 && end && *end == '\0') {
+                    p->kind = HG_JSON_PICK_INTEGER;
+                    p->integer = v;
+                }
+            }
+        }
+    }
+    return on_path;
+}
+
+static int pick_scalar(struct pick_ctx *c, enum hg_json_pick_kind kind, const char *s, size_t n)
+{
+    pick_value(c, kind, s, n);
+    if (c->depth == 0) {
+        c->b.have_root = true;
+        c->b.root_end = c->b.completing ? c->b.len : yajl_get_bytes_consumed(c->b.h);
+    }
+    return 1;
+}
+
+static int pick_null(void *ctx)
+{
+    return pick_scalar(ctx, HG_JSON_PICK_OTHER, NULL, 0);
+}
+
+static int pick_boolean(void *ctx, int b)
+{
+    (void)b;
+    return pick_scalar(ctx, HG_JSON_PICK_OTHER, NULL, 0);
+}
+
+static int pick_number(void *ctx, const char *s, size_t n)
+{
+    return pick_scalar(ctx, HG_JSON_PICK_INTEGER, s, n);
+}
+
+static int pick_string(void *ctx, const unsigned char *s, size_t n)
+{
+    struct pick_ctx *c = ctx;
+    const char *bad = utf8_check(s, n);
+    if (bad) {
+        c->b.err = bad;
+        return 0;
+    }
+    return pick_scalar(c, HG_JSON_PICK_STRING, (const char *)s, n);
+}
+
+static int pick_push(struct pick_ctx *c, bool is_object)
+{
+    if (c->depth >= HG_JSON_MAX_DEPTH) {
+        c->b.err = "nesting deeper than the limit";
+        return 0;
+    }
+    bool on_path = pick_value(c, is_object ? HG_JSON_PICK_OBJECT : HG_JSON_PICK_OTHER, NULL, 0);
+    c->b.have_root = true;
+    struct pick_frame *f = &c->frame[c->depth++];
+    f->is_object = is_object;
+    f->tracked = on_path;
+    f->key_long = true;
+    f->key[0] = '\0';
+    return 1;
+}
+
+static int pick_start_map(void *ctx)
+{
+    return pick_push(ctx, true);
+}
+
+static int pick_start_array(void *ctx)
+{
+    return pick_push(ctx, false);
+}
+
+static int pick_end(void *ctx)
+{
+    struct pick_ctx *c = ctx;
+    if (c->depth > 0)
+        c->depth--;
+    if (c->depth == 0)
+        c->b.root_end = yajl_get_bytes_consumed(c->b.h);
+    return 1;
+}
+
+static int pick_map_key(void *ctx, const unsigned char *s, size_t n)
+{
+    struct pick_ctx *c = ctx;
+    const char *bad = utf8_check(s, n);
+    if (bad) {
+        c->b.err = bad;
+        return 0;
+    }
+    struct pick_frame *f = &c->frame[c->depth - 1];
+    if (!f->tracked)
+        return 1;
+    f->key_long = n > HG_JSON_PICK_KEY_MAX;
+    if (!f->key_long) {
+        memcpy(f->key, s, n);
+        f->key[n] = '\0';
+    }
+    return 1;
+}
+
+static const yajl_callbacks pick_callbacks = {
+    .yajl_null = pick_null,
+    .yajl_boolean = pick_boolean,
+    .yajl_number = pick_number,
+    .yajl_string = pick_string,
+    .yajl_start_map = pick_start_map,
+    .yajl_map_key = pick_map_key,
+    .yajl_end_map = pick_end,
+    .yajl_start_array = pick_start_array,
+    .yajl_end_array = pick_end,
+};
+
+int hg_json_pick(const char *text, size_t len, struct hg_json_pick *picks, size_t n,
+                 char *arena, size_t arena_size, char *errstr, size_t errstr_size)
+{
+    struct pick_ctx ctx, *c = &ctx;   /* frames are set as they are pushed */
+    if (n > PICK_MAX) {
+        snprintf(errstr, errstr_size, "too many members to pick");
+        return -1;
+    }
+    memset(&c->b, 0, sizeof c->b);
+    memset(c->seen, 0, sizeof c->seen);
+    c->depth = 0;
+    c->arena_used = 0;
+    c->picks = picks;
+    c->n = n;
+    c->arena = arena;
+    c->arena_size = arena_size;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        while (k < HG_JSON_PICK_DEPTH && picks[i].path[k])
+            k++;
+        c->plen[i] = (uint8_t)k;
+        picks[i].kind = HG_JSON_PICK_ABSENT;
+        picks[i].str = NULL;
+        picks[i].integer = 0;
+    }
+    return json_drive(&pick_callbacks, &c->b, text, len, errstr, errstr_size);
 }
 
 static yajl_val json_member(yajl_val v, const char *key)

@@ -13,6 +13,39 @@
  * errstr. */
 yajl_val hg_json_parse(const char *text, size_t len, char *errstr, size_t errstr_size);
 
+/* ---- picking a few members without building a tree ---------------------
+ * The same checks as hg_json_parse (depth, UTF-8, U+0000, trailing garbage,
+ * the same error messages), but nothing is allocated per value: only the
+ * members named by the picks are kept. As with hg_json_get, a repeated key
+ * means its first occurrence, and paths run through objects only. */
+#define HG_JSON_PICK_DEPTH   3u    /* keys in a path, at most */
+#define HG_JSON_PICK_KEY_MAX 32u   /* longest key a path may name */
+
+enum hg_json_pick_kind {
+    HG_JSON_PICK_ABSENT = 0,
+    HG_JSON_PICK_STRING,     /* str holds it */
+    HG_JSON_PICK_TOO_LONG,   /* a string longer than max_len (not kept) */
+    HG_JSON_PICK_INTEGER,    /* integer holds it (what YAJL_IS_INTEGER accepts) */
+    HG_JSON_PICK_OBJECT,
+    HG_JSON_PICK_OTHER,      /* array, null, boolean, non-integer number */
+};
+
+struct hg_json_pick {
+    const char *path[HG_JSON_PICK_DEPTH + 1]; /* in: keys from the root, NULL-ended;
+                                               * { NULL } picks the root itself */
+    size_t max_len;                /* in: longest string kept */
+    enum hg_json_pick_kind kind;   /* out */
+    const char *str;               /* out, STRING: NUL-terminated, in the arena */
+    long long integer;             /* out, INTEGER */
+};
+
+/* Parse len bytes and fill in picks[0..n) (n <= 16). Strings are copied
+ * into arena, which must hold the sum of (max_len + 1) over the picks; a
+ * pick's str lives as long as the arena. Returns 0, or -1 with errstr as
+ * hg_json_parse gives it. */
+int hg_json_pick(const char *text, size_t len, struct hg_json_pick *picks, size_t n,
+                 char *arena, size_t arena_size, char *errstr, size_t errstr_size);
+
 /* Look up a member path in nested objects: hg_json_get(v, "event", "type", NULL).
  * Returns NULL when any step is missing or not an object. */
 yajl_val hg_json_get(yajl_val v, ...) __attribute__((sentinel));

@@ -11,12 +11,17 @@
 #include "common/json.h"
 #include "common/limits.h"
 
+#define RECORD_STR_(x) #x
+#define RECORD_STR(x) RECORD_STR_(x)
+#define HG_RECORD_ATTRS_RESERVE 1024u
+
 /* ,"key":"escaped value" — skipped when v is NULL. */
 static int rec_str(struct hg_buf *out, const char *key, const char *v)
 {
     if (!v)
         return 0;
-    if (hg_buf_appendf(out, ",\"%s\":\"", key) != 0 ||
+    if (hg_buf_append(out, ",\"", 2) != 0 || hg_buf_append_str(out, key) != 0 ||
+        hg_buf_append(out, "\":\"", 3) != 0 ||
         hg_buf_append_json_str(out, v, strlen(v)) != 0 ||
         hg_buf_append(out, "\"", 1) != 0)
         return -1;
@@ -32,18 +37,24 @@ int hg_record_write(struct hg_buf *out, const struct hg_record_fields *f)
     int rc = -1;
     size_t start = out->len;
     char ts[25];
+    char retry[48] = "";
     hg_clock_rfc3339_ms(f->time_ms, ts);
+    if (f->retry_num > 0)
+        snprintf(retry, sizeof retry, ",\"slackretrynum\":%d", f->retry_num);
+    /* attributes and extensions take well under 1 KiB: one allocation
+     * (when the cap does not allow it, the appends below find out) */
+    (void)hg_buf_reserve(out, f->data_len + HG_RECORD_ATTRS_RESERVE);
     if (hg_buf_append_str(out, "{\"specversion\":\"1.0\"") != 0 ||
         rec_str(out, "id", f->id) != 0 ||
         rec_str(out, "source", f->source) != 0 ||
         rec_str(out, "type", f->type) != 0 ||
         rec_str(out, "time", ts) != 0 ||
-        hg_buf_appendf(out, ",\"datacontenttype\":\"application/json\""
-                            ",\"hgrecordversion\":%d", HG_RECORD_VERSION) != 0 ||
+        hg_buf_append_str(out, ",\"datacontenttype\":\"application/json\""
+                               ",\"hgrecordversion\":" RECORD_STR(HG_RECORD_VERSION)) != 0 ||
         rec_str(out, "slackteam", f->team) != 0 ||
         rec_str(out, "slackchannel", f->channel) != 0 ||
         rec_str(out, "slackapp", f->app) != 0 ||
-        (f->retry_num > 0 && hg_buf_appendf(out, ",\"slackretrynum\":%d", f->retry_num) != 0) ||
+        hg_buf_append_str(out, retry) != 0 ||
         rec_str(out, "slackretryreason", f->retry_reason) != 0 ||
         rec_str(out, "hgroute", f->route) != 0 ||
         rec_str(out, "hgenvelope", f->envelope) != 0 ||

@@ -88,24 +88,41 @@ static const char *slack_id(const char *s)
     return token_ok(s, HG_RECORD_KEY_MAX) ? s : NULL;
 }
 
-static const char *str_or_null(yajl_val v)
+/* A picked string: its text; "" when it was a string too long to keep
+ * (every check that follows refuses ""); NULL when absent or no string. */
+static const char *picked_str(const struct hg_json_pick *p)
 {
-    return v && YAJL_IS_STRING(v) ? YAJL_GET_STRING(v) : NULL;
+    return p->kind == HG_JSON_PICK_STRING ? p->str : p->kind == HG_JSON_PICK_TOO_LONG ? "" : NULL;
 }
 
-/* Where a channel id sits in Events API events and interaction payloads. */
-static const char *channel_of(yajl_val v)
+/* Where a channel id sits in Events API events and interaction payloads,
+ * below prefix (NULL = the root), in the order tried: CHANNEL_PICKS picks
+ * from picks[0]. */
+#define CHANNEL_PICKS 5
+static void channel_picks(struct hg_json_pick *picks, const char *prefix)
+{
+    static const char *const paths[CHANNEL_PICKS][3] = {
+        { "channel" }, { "channel_id" }, { "channel", "id" }, { "item", "channel" },
+        { "container", "channel_id" },
+    };
+    for (int i = 0; i < CHANNEL_PICKS; i++) {
+        int k = 0;
+        if (prefix)
+            picks[i].path[k++] = prefix;
+        for (int j = 0; j < 3 && paths[i][j]; j++)
+            picks[i].path[k++] = paths[i][j];
+        picks[i].path[k] = NULL;
+        picks[i].max_len = HG_RECORD_KEY_MAX;
+    }
+}
+
+static const char *channel_of(const struct hg_json_pick *picks)
 {
     const char *c;
-    if ((c = hg_json_get_str(v, "channel", (const char *)NULL)))
-        return c;
-    if ((c = hg_json_get_str(v, "channel_id", (const char *)NULL)))
-        return c;
-    if ((c = hg_json_get_str(v, "channel", "id", (const char *)NULL)))
-        return c;
-    if ((c = hg_json_get_str(v, "item", "channel", (const char *)NULL)))
-        return c;
-    return hg_json_get_str(v, "container", "channel_id", (const char *)NULL);
+    for (int i = 0; i < CHANNEL_PICKS; i++)
+        if ((c = picked_str(&picks[i])))
+            return c;
+    return NULL;
 }
 
 struct meta {
@@ -175,105 +192,109 @@ static enum gw_ingest_action build(const struct gw_ingest_ctx *ctx, const struct
     return r->action;
 }
 
+/* What the Events API route reads of a body; the rest is kept as sent. */
+enum {
+    EV_ROOT, EV_TYPE, EV_CHALLENGE, EV_ID, EV_EVENT, EV_EVENT_TYPE, EV_TEAM, EV_APP, EV_TIME,
+    EV_CHANNEL, EV_PICKS = EV_CHANNEL + CHANNEL_PICKS
+};
+#define EV_ARENA (CHALLENGE_MAX + HG_RECORD_ID_MAX + 2 * TYPE_TOKEN_MAX + \
+                  (2 + CHANNEL_PICKS) * HG_RECORD_KEY_MAX + EV_PICKS)
+
 static enum gw_ingest_action handle_events(const struct gw_ingest_ctx *ctx, const struct gw_inbound *in,
                                            struct gw_ingest_result *r)
 {
-    char why[160];
-    enum gw_ingest_action a;
+    char why[160], arena[EV_ARENA];
     struct meta m = { .encoding = "json", .data = in->body, .data_len = in->body_len,
                       .time_ms = in->received_ms };
+    struct hg_json_pick pk[EV_PICKS] = {
+        [EV_ROOT] = { .path = { NULL } },
+        [EV_TYPE] = { .path = { "type" }, .max_len = TYPE_TOKEN_MAX },
+        [EV_CHALLENGE] = { .path = { "challenge" }, .max_len = CHALLENGE_MAX },
+        [EV_ID] = { .path = { "event_id" }, .max_len = HG_RECORD_ID_MAX },
+        [EV_EVENT] = { .path = { "event" } },
+        [EV_EVENT_TYPE] = { .path = { "event", "type" }, .max_len = TYPE_TOKEN_MAX },
+        [EV_TEAM] = { .path = { "team_id" }, .max_len = HG_RECORD_KEY_MAX },
+        [EV_APP] = { .path = { "api_app_id" }, .max_len = HG_RECORD_KEY_MAX },
+        [EV_TIME] = { .path = { "event_time" } },
+    };
+    channel_picks(&pk[EV_CHANNEL], "event");
 
     if (!media_type_is(in->content_type, "application/json"))
         return refuse(r, 415, "unsupported_media_type",
                       "the Events API route takes application/json", NULL);
-    yajl_val root = hg_json_parse(in->body, in->body_len, why, sizeof why);
-    if (!root)
+    if (hg_json_pick(in->body, in->body_len, pk, EV_PICKS, arena, sizeof arena, why, sizeof why) != 0)
         return refuse(r, 400, "malformed_json", "body is not valid JSON", why);
-    if (!YAJL_IS_OBJECT(root)) {
-        a = refuse(r, 400, "malformed_event", "body must be a JSON object", NULL);
-        goto out;
-    }
-    const char *type = hg_json_get_str(root, "type", (const char *)NULL);
-    if (!type) {
-        a = refuse(r, 400, "malformed_event", "the event has no \"type\" string", NULL);
-        goto out;
-    }
+    if (pk[EV_ROOT].kind != HG_JSON_PICK_OBJECT)
+        return refuse(r, 400, "malformed_event", "body must be a JSON object", NULL);
+    const char *type = picked_str(&pk[EV_TYPE]);
+    if (!type)
+        return refuse(r, 400, "malformed_event", "the event has no \"type\" string", NULL);
     if (!strcmp(type, "url_verification")) {
-        const char *ch = hg_json_get_str(root, "challenge", (const char *)NULL);
-        if (!ch || !*ch || strlen(ch) > CHALLENGE_MAX) {
-            a = refuse(r, 400, "malformed_event", "url_verification needs a \"challenge\" string", NULL);
-            goto out;
-        }
+        const char *ch = picked_str(&pk[EV_CHALLENGE]);
+        if (!ch || !*ch)
+            return refuse(r, 400, "malformed_event", "url_verification needs a \"challenge\" string", NULL);
         r->handshake = true;
-        a = answer(r, "text/plain", ch, strlen(ch));
-        goto out;
+        return answer(r, "text/plain", ch, strlen(ch));
     }
-    const char *event_id = hg_json_get_str(root, "event_id", (const char *)NULL);
+    const char *event_id = picked_str(&pk[EV_ID]);
     if (event_id) {
-        if (!token_ok(event_id, HG_RECORD_ID_MAX)) {
-            a = refuse(r, 400, "malformed_event", "\"event_id\" must be 1-128 letters, digits, '_', '-' or '.'", NULL);
-            goto out;
-        }
+        if (!token_ok(event_id, HG_RECORD_ID_MAX))
+            return refuse(r, 400, "malformed_event", "\"event_id\" must be 1-128 letters, digits, '_', '-' or '.'", NULL);
         r->id_hash = gw_dedup_hash(event_id, strlen(event_id));
         if (gw_dedup_contains(ctx->dedup, r->id_hash)) {
             r->duplicate = true;
-            a = answer(r, NULL, NULL, 0);
-            goto out;
+            return answer(r, NULL, NULL, 0);
         }
         m.id = event_id;
     }
     const char *subtype = type;
-    yajl_val ev = hg_json_get(root, "event", (const char *)NULL);
     if (!strcmp(type, "event_callback")) {
-        if (!ev || !YAJL_IS_OBJECT(ev)) {
-            a = refuse(r, 400, "malformed_event", "event_callback without an \"event\" object", NULL);
-            goto out;
-        }
-        subtype = hg_json_get_str(ev, "type", (const char *)NULL);
-        m.channel = channel_of(ev);
+        if (pk[EV_EVENT].kind != HG_JSON_PICK_OBJECT)
+            return refuse(r, 400, "malformed_event", "event_callback without an \"event\" object", NULL);
+        subtype = picked_str(&pk[EV_EVENT_TYPE]);
+        m.channel = channel_of(&pk[EV_CHANNEL]);
     }
-    if (!token_ok(subtype, TYPE_TOKEN_MAX)) {
-        a = refuse(r, 400, "malformed_event", "the event type must be 1-64 letters, digits, '_', '-' or '.'", NULL);
-        goto out;
-    }
+    if (!token_ok(subtype, TYPE_TOKEN_MAX))
+        return refuse(r, 400, "malformed_event", "the event type must be 1-64 letters, digits, '_', '-' or '.'", NULL);
     snprintf(m.type, sizeof m.type, "com.slack.events.%s", subtype);
-    m.team = hg_json_get_str(root, "team_id", (const char *)NULL);
-    m.app = hg_json_get_str(root, "api_app_id", (const char *)NULL);
-    yajl_val et = hg_json_get(root, "event_time", (const char *)NULL);
-    if (et && YAJL_IS_INTEGER(et) && YAJL_GET_INTEGER(et) > 0 && YAJL_GET_INTEGER(et) < 32503680000LL)
-        m.time_ms = YAJL_GET_INTEGER(et) * 1000;
-    a = build(ctx, in, &m, r);
-out:
-    yajl_tree_free(root);
-    return a;
+    m.team = picked_str(&pk[EV_TEAM]);
+    m.app = picked_str(&pk[EV_APP]);
+    const struct hg_json_pick *et = &pk[EV_TIME];
+    if (et->kind == HG_JSON_PICK_INTEGER && et->integer > 0 && et->integer < 32503680000LL)
+        m.time_ms = et->integer * 1000;
+    return build(ctx, in, &m, r);
 }
+
+/* What the interactive route reads of a payload. */
+enum { IA_ROOT, IA_TYPE, IA_TEAM, IA_APP, IA_CHANNEL, IA_PICKS = IA_CHANNEL + CHANNEL_PICKS };
+#define IA_ARENA (TYPE_TOKEN_MAX + (2 + CHANNEL_PICKS) * HG_RECORD_KEY_MAX + IA_PICKS)
 
 static enum gw_ingest_action handle_interactive(const struct gw_ingest_ctx *ctx, const struct gw_inbound *in,
                                                 const struct hg_form *form, struct gw_ingest_result *r)
 {
-    char why[160];
-    enum gw_ingest_action a;
+    char why[160], arena[IA_ARENA];
     const struct hg_form_field *p = hg_form_get(form, "payload");
     if (!p)
         return refuse(r, 400, "malformed_form", "interactive request without a \"payload\" field", NULL);
-    yajl_val root = hg_json_parse(p->value, p->value_len, why, sizeof why);
-    if (!root)
+    struct hg_json_pick pk[IA_PICKS] = {
+        [IA_ROOT] = { .path = { NULL } },
+        [IA_TYPE] = { .path = { "type" }, .max_len = TYPE_TOKEN_MAX },
+        [IA_TEAM] = { .path = { "team", "id" }, .max_len = HG_RECORD_KEY_MAX },
+        [IA_APP] = { .path = { "api_app_id" }, .max_len = HG_RECORD_KEY_MAX },
+    };
+    channel_picks(&pk[IA_CHANNEL], NULL);
+    if (hg_json_pick(p->value, p->value_len, pk, IA_PICKS, arena, sizeof arena, why, sizeof why) != 0)
         return refuse(r, 400, "malformed_json", "\"payload\" is not valid JSON", why);
     struct meta m = { .encoding = "form-payload", .data = p->value, .data_len = p->value_len,
                       .time_ms = in->received_ms };
-    const char *type = hg_json_get_str(root, "type", (const char *)NULL);
-    if (!YAJL_IS_OBJECT(root) || !token_ok(type, TYPE_TOKEN_MAX)) {
-        a = refuse(r, 400, "malformed_payload", "\"payload\" must be an object with a \"type\" of 1-64 letters, digits, '_', '-' or '.'", NULL);
-        goto out;
-    }
+    const char *type = picked_str(&pk[IA_TYPE]);
+    if (pk[IA_ROOT].kind != HG_JSON_PICK_OBJECT || !token_ok(type, TYPE_TOKEN_MAX))
+        return refuse(r, 400, "malformed_payload", "\"payload\" must be an object with a \"type\" of 1-64 letters, digits, '_', '-' or '.'", NULL);
     snprintf(m.type, sizeof m.type, "com.slack.interactive.%s", type);
-    m.team = hg_json_get_str(root, "team", "id", (const char *)NULL);
-    m.app = str_or_null(hg_json_get(root, "api_app_id", (const char *)NULL));
-    m.channel = channel_of(root);
-    a = build(ctx, in, &m, r);
-out:
-    yajl_tree_free(root);
-    return a;
+    m.team = picked_str(&pk[IA_TEAM]);
+    m.app = picked_str(&pk[IA_APP]);
+    m.channel = channel_of(&pk[IA_CHANNEL]);
+    return build(ctx, in, &m, r);
 }
 
 static enum gw_ingest_action handle_command(const struct gw_ingest_ctx *ctx, const struct gw_inbound *in,

@@ -1,11 +1,13 @@
 /* fuzz_json.c — libFuzzer target: bounded JSON parsing; anything accepted
- * must re-serialise to JSON that parses again to the same text. */
+ * must re-serialise to JSON that parses again to the same text, and the
+ * tree-less picker must agree with the tree (json_pick_oracle.h). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/buf.h"
 #include "common/json.h"
+#include "../unit/json_pick_oracle.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -15,6 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct hg_buf a, b;
     hg_buf_init(&a, 6 * size + 64);   /* worst case: every byte becomes \u00XX */
     hg_buf_init(&b, 6 * size + 64);
+    if (json_pick_oracle((const char *)data, size))
+        abort();
     yajl_val v = hg_json_parse((const char *)data, size, err, sizeof err);
     yajl_val w = NULL;
     if (!v)

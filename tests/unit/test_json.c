@@ -7,6 +7,7 @@
 #include "common/buf.h"
 #include "common/json.h"
 #include "common/limits.h"
+#include "json_pick_oracle.h"
 #include "test.h"
 
 static yajl_val parse(const char *s, char *err, size_t n)
@@ -193,5 +194,69 @@ int main(void)
     char tiny[8];
     CHECK(hg_json_parse("[", 1, tiny, sizeof tiny) == NULL);
     CHECK(strlen(tiny) < sizeof tiny);
+
+    /* hg_json_pick: what it keeps, directly */
+    {
+        const char *d = "{\"type\":\"event_callback\",\"event\":{\"type\":\"file_shared\","
+                        "\"channel\":{\"id\":\"C1\"},\"list\":[{\"channel\":\"no\"}]},"
+                        "\"event\":{\"type\":\"second\"},\"t\":1700000000,\"f\":1.5,"
+                        "\"long\":\"abcdefghij\",\"esc\":\"a\\u00e9\\n\"}";
+        struct hg_json_pick pk[] = {
+            { .path = { NULL } }, { .path = { "event", "type" }, .max_len = 64 },
+            { .path = { "event", "channel", "id" }, .max_len = 64 },
+            { .path = { "event", "channel" }, .max_len = 64 }, { .path = { "t" } }, { .path = { "f" } },
+            { .path = { "long" }, .max_len = 9 }, { .path = { "esc" }, .max_len = 9 },
+            { .path = { "missing" }, .max_len = 9 }, { .path = { "event", "list", "channel" }, .max_len = 9 },
+        };
+        char arena[256];
+        CHECK_INT(hg_json_pick(d, strlen(d), pk, 10, arena, sizeof arena, err, sizeof err), 0);
+        CHECK_INT(pk[0].kind, HG_JSON_PICK_OBJECT);
+        CHECK_INT(pk[1].kind, HG_JSON_PICK_STRING);
+        CHECK_STR(pk[1].str, "file_shared");              /* the first "event" counts */
+        CHECK_STR(pk[2].str, "C1");
+        CHECK_INT(pk[3].kind, HG_JSON_PICK_OBJECT);
+        CHECK_INT(pk[4].kind, HG_JSON_PICK_INTEGER);
+        CHECK_INT(pk[4].integer, 1700000000);
+        CHECK_INT(pk[5].kind, HG_JSON_PICK_OTHER);         /* not an integer */
+        CHECK_INT(pk[6].kind, HG_JSON_PICK_TOO_LONG);
+        CHECK_STR(pk[7].str, "a\xc3\xa9\n");                /* escapes decoded */
+        CHECK_INT(pk[8].kind, HG_JSON_PICK_ABSENT);
+        CHECK_INT(pk[9].kind, HG_JSON_PICK_ABSENT);        /* paths do not run through arrays */
+        char deep[2 * HG_JSON_MAX_DEPTH + 8];
+        memset(deep, '[', HG_JSON_MAX_DEPTH + 1);
+        memset(deep + HG_JSON_MAX_DEPTH + 1, ']', HG_JSON_MAX_DEPTH + 1);
+        CHECK(hg_json_pick(deep, 2 * HG_JSON_MAX_DEPTH + 2, pk, 1, arena, sizeof arena, err, sizeof err) != 0);
+        CHECK(strstr(err, "nesting deeper than the limit") != NULL);
+        CHECK(hg_json_pick("{} x", 4, pk, 1, arena, sizeof arena, err, sizeof err) != 0);
+        CHECK(strstr(err, "trailing garbage") != NULL);
+        CHECK(hg_json_pick("", 0, pk, 1, arena, sizeof arena, err, sizeof err) != 0);
+        CHECK(hg_json_pick("{}", 2, pk, 17, arena, sizeof arena, err, sizeof err) != 0);
+    }
+
+    /* hg_json_pick agrees with the tree: accepted or refused with the same
+     * message, the same values at the same paths */
+    static const char *const docs[] = {
+        "{}", "[]", "\"s\"", "12", "12.5", "-0", "null", "true", "99999999999999999999",
+        "{\"type\":\"x\",\"type\":\"y\"}",
+        "{\"event\":\"str\",\"event\":{\"type\":\"later\"}}",
+        "{\"event\":{\"channel\":\"C9\",\"channel\":{\"id\":\"C8\"}}}",
+        "{\"event\":{\"channel\":{\"id\":\"C8\"},\"channel\":\"C9\"}}",
+        "{\"a\":{\"b\":{\"c\":\"deep\",\"c\":1}},\"a\":{\"b\":{\"c\":\"no\"}}}",
+        "{\"a\":[{\"b\":{\"c\":\"in array\"}}],\"n\":-42,\"s\":\"four\"}",
+        "{\"n\":1e3,\"s\":\"abc\",\"\":\"empty key\"}",
+        "{\"team\":{\"id\":\"T1\",\"x\":{\"id\":\"no\"}},\"channel\":[\"C\"]}",
+        "{\"type\":\"\\u0000\"}", "{\"\\u0000\":1}", "{\"type\":\"\xc3\x28\"}",
+        "{\"type\":\"\xed\xa0\x80\"}", "{\"type\":\"x\"} {}", "{\"type\":", "{\"a\" 1}",
+        "{\"event\":{\"type\":\"toolongtype\",\"channel\":{\"id\":\"0123456789abcdefg\"}}}",
+        "{\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\":{\"b\":1},\"type\":\"k\"}",
+        "  {\"type\" : \"sp\" }  \n", "{\"n\":9223372036854775807,\"s\":\"\\ud83d\\ude00\"}",
+        "{\"n\":9223372036854775808}", "{\"n\":-}", "[1,2", "{\"a\":{\"b\":[]}}",
+    };
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+        const char *d = json_pick_oracle(docs[i], strlen(docs[i]));
+        if (d)
+            fprintf(stderr, "doc %zu: %s\n", i, d);
+        CHECK(d == NULL);
+    }
     return TEST_DONE();
 }
