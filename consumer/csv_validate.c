@@ -114,6 +114,7 @@ struct hgc_csv_validator {
     enum hgc_csv_scan_level scan;   /* the line splitter's level (csv_scan.h) */
     struct hgc_csv_span *spans;     /* HG_CSV_MAX_FIELDS cells of the line being split */
     uint64_t marker_lens;    /* bit n set: some empty marker is n bytes long */
+    unsigned char marker_first[256];   /* first bytes of the empty markers */
 };
 
 /* Bytes that end an unquoted run. */
@@ -737,7 +738,8 @@ static inline bool is_empty(const struct hgc_csv_validator *v, const char *s, si
 {
     if (n == 0)
         return true;
-    if (n > HG_TABLE_MARKER_MAX || !((v->marker_lens >> n) & 1))
+    if (n > HG_TABLE_MARKER_MAX || !((v->marker_lens >> n) & 1) ||
+        !v->marker_first[(unsigned char)s[0]])
         return false;   /* no marker has this length (most cells) */
     const struct hgc_strlist *m = &v->t->empty_markers;
     for (size_t i = 0; i < m->count; i++)
@@ -795,6 +797,8 @@ static int find_forbidden(const struct hgc_csv_validator *v, const char *s, size
     int best = -1;
     size_t best_at = n;
     size_t i = 0;
+    if (fl->count == 0)
+        return -1;
 #if defined(__SSE2__)
     /* Candidates by the first two bytes of each separator, 16 at a time.
      * Cells live in the row buffer, which is readable 32 bytes past any
@@ -1788,8 +1792,11 @@ struct hgc_csv_validator *hgc_csv_validator_create(const struct hgc_table *table
     }
     for (size_t i = 0; i < table->forbidden_separators.count; i++)
         v->forbid_first[(unsigned char)table->forbidden_separators.items[i][0]] = 1;
-    for (size_t i = 0; i < table->empty_markers.count; i++)
+    for (size_t i = 0; i < table->empty_markers.count; i++) {
         v->marker_lens |= (uint64_t)1 << table->empty_markers.lens[i];   /* lens <= 32 */
+        if (table->empty_markers.lens[i] > 0)
+            v->marker_first[(unsigned char)table->empty_markers.items[i][0]] = 1;
+    }
 #if HGC_HAVE_SSSE3_PATH
     v->ssse3 = __builtin_cpu_supports("ssse3");
     v->avx2 = __builtin_cpu_supports("avx2");
