@@ -59,6 +59,8 @@
 #define HG_S3_UPLOAD_ID_MAX           1024u
 #define HG_GLUE_MAX_ARGS              64u
 #define HG_GLUE_RUN_ID_MAX            256u
+#define HG_GLUE_RESPONSE_MAX          (1024u * 1024u)   /* StartJobRun, GetJob answers */
+#define HG_GLUE_CALL_RESPONSE_MAX     (4u * 1024u * 1024u)  /* hg_glue_call (GetJobRuns pages) */
 
 /* Table configs and the CSV validator (consumer/tables.c, csv_validate.c). */
 #define HG_TABLE_CONFIG_MAX_BYTES     (1024u * 1024u)   /* a table's JSON config file */

@@ -506,18 +506,16 @@ static int step_glue_start(struct job *j)
     }
     /* A crash between StartJobRun and the marker below leaves a run
      * without a marker: find it by its --hookgate_file_id argument. */
-    if (j->p->glue_runs) {
-        int f = hgc_glue_runs_find(j->p->glue_runs, j->glue_job, "--hookgate_file_id", j->file_id,
-                                   j->res->run_id, sizeof j->res->run_id, &j->res->err);
-        if (f < 0) {
-            reason_set(j, "Checking the Glue job \"%s\" for earlier runs failed (%s).", j->glue_job,
-                       j->res->err.code);
-            goto out;
-        }
-        if (f == 1) {
-            hg_log_info("glue_run_found", "file_id", j->file_id, "run_id", j->res->run_id);
-            goto mark;
-        }
+    int f = hgc_glue_runs_find(j->p->glue, j->glue_job, "--hookgate_file_id", j->file_id,
+                               j->res->run_id, sizeof j->res->run_id, &j->res->err);
+    if (f < 0) {
+        reason_set(j, "Checking the Glue job \"%s\" for earlier runs failed (%s).", j->glue_job,
+                   j->res->err.code);
+        goto out;
+    }
+    if (f == 1) {
+        hg_log_info("glue_run_found", "file_id", j->file_id, "run_id", j->res->run_id);
+        goto mark;
     }
     /* Two events of one file (shared into two channels) may reach here at
      * once on different partitions: the create-once claim lets one start

@@ -55,8 +55,7 @@ struct hgc_pipeline {
     const struct hgc_settings *settings;
     struct hgc_slack *slack;
     struct hg_s3 *s3;
-    struct hg_glue *glue;
-    struct hgc_glue_runs *glue_runs;   /* GetJobRuns look-up; NULL skips it */
+    struct hg_glue *glue;              /* GetJob, GetJobRuns, StartJobRun */
     struct hg_histogram *step_latency[HGC_STEP_COUNT];  /* seconds; NULL entries ignored */
     bool dry_run;            /* stop after validation: no S3, Glue or Slack writes */
 };

@@ -69,11 +69,6 @@ int hgc_services_open(struct hgc_services *svc, const struct hgc_settings *s,
             snprintf(errstr, errstr_size, "Glue: %s", err);
             return -1;
         }
-        svc->glue_runs = hgc_glue_runs_create(environ, svc->creds, err, sizeof err);
-        if (!svc->glue_runs) {
-            snprintf(errstr, errstr_size, "Glue: %s", err);
-            return -1;
-        }
     }
     return 0;
 }
@@ -86,12 +81,10 @@ void hgc_services_pipeline(const struct hgc_services *svc, const struct hgc_sett
     pipe->slack = svc->slack;
     pipe->s3 = svc->s3;
     pipe->glue = svc->glue;
-    pipe->glue_runs = svc->glue_runs;
 }
 
 void hgc_services_close(struct hgc_services *svc)
 {
-    hgc_glue_runs_destroy(svc->glue_runs);
     hg_glue_destroy(svc->glue);
     hg_s3_destroy(svc->s3);
     hg_msk_iam_destroy(svc->msk_iam);

@@ -11,7 +11,6 @@
 #include "common/aws/s3.h"
 #include "common/http_client.h"
 #include "consumer/consumer_config.h"
-#include "consumer/glue_runs.h"
 #include "consumer/slack_api.h"
 
 struct hgc_services {
@@ -20,7 +19,6 @@ struct hgc_services {
     struct hg_aws_creds_provider *creds;
     struct hg_s3 *s3;
     struct hg_glue *glue;
-    struct hgc_glue_runs *glue_runs;
     struct hg_msk_iam *msk_iam;           /* HOOKGATE_KAFKA_AUTH=msk-iam only */
 };
 

@@ -17,7 +17,6 @@
 #include "common/log.h"
 
 #define GLUE_BODY_MAX (256u * 1024u)
-#define HG_GLUE_RESPONSE_MAX (1024u * 1024u)
 
 struct hg_glue {
     char *region;
@@ -171,7 +170,8 @@ static bool glue_surely_not_done(enum hg_http_result hr, const struct hg_aws_err
  * trying again (GetJobRuns). Returns 0 with resp holding a 2xx answer, or
  * -1 with err. */
 static int glue_call(struct hg_glue *g, const char *target, const char *body, size_t body_len,
-                     bool idempotent, struct hg_http_response *resp, struct hg_aws_error *err)
+                     bool idempotent, size_t max_response, struct hg_http_response *resp,
+                     struct hg_aws_error *err)
 {
     struct hg_aws_creds *cr = calloc(1, sizeof *cr);
     int max = g->retry.max_attempts > 0 ? g->retry.max_attempts : 4;
@@ -214,7 +214,7 @@ static int glue_call(struct hg_glue *g, const char *target, const char *body, si
         hh[n++] = (struct hg_http_header){ "Authorization", sig.authorization };
         struct hg_http_request req = { .method = "POST", .url = g->url, .headers = hh,
                                        .nheaders = n, .body = body, .body_len = body_len,
-                                       .max_response = HG_GLUE_RESPONSE_MAX };
+                                       .max_response = max_response };
         enum hg_http_result hr = hg_http_perform(g->http, &req, resp, cerr, sizeof cerr);
         hg_aws_creds_wipe(cr);
         OPENSSL_cleanse(&sig, sizeof sig);
@@ -295,7 +295,7 @@ int hg_glue_start_job_run(struct hg_glue *g, const char *job_name,
         hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "InvalidInputException", "arguments too large");
         goto out;
     }
-    if (glue_call(g, "StartJobRun", body.data, body.len, false, &resp, err) != 0)
+    if (glue_call(g, "StartJobRun", body.data, body.len, false, HG_GLUE_RESPONSE_MAX, &resp, err) != 0)
         goto out;
     root = resp.body.data ? yajl_tree_parse(resp.body.data, ebuf, sizeof ebuf) : NULL;
     const char *pj[] = { "JobRunId", NULL };
@@ -333,7 +333,7 @@ int hg_glue_get_job(struct hg_glue *g, const char *job_name, struct hg_aws_error
         hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "InvalidInputException", "bad job name");
         goto out;
     }
-    if (glue_call(g, "GetJob", body.data, body.len, true, &resp, err) != 0) {
+    if (glue_call(g, "GetJob", body.data, body.len, true, HG_GLUE_RESPONSE_MAX, &resp, err) != 0) {
         if (strcmp(err->code, "EntityNotFoundException") == 0)
             rc = 1;
         goto out;
@@ -357,7 +357,12 @@ int hg_glue_call(struct hg_glue *g, const char *op, const char *json, size_t len
         hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "InvalidInputException", "bad operation name");
         goto out;
     }
-    if (glue_call(g, op, json ? json : "{}", json ? len : 2, true, &resp, err) != 0)
+    /* The answer may be as large as out can take, up to the call's own cap. */
+    size_t max = HG_GLUE_RESPONSE_MAX;
+    if (out && out->max > out->len)
+        max = out->max - out->len < HG_GLUE_CALL_RESPONSE_MAX ? out->max - out->len
+                                                               : HG_GLUE_CALL_RESPONSE_MAX;
+    if (glue_call(g, op, json ? json : "{}", json ? len : 2, true, max, &resp, err) != 0)
         goto out;
     if (out && hg_buf_append(out, resp.body.data ? resp.body.data : "", resp.body.len) != 0) {
         hg_aws_error_set(err, HG_AWS_PERMANENT, resp.status, "ResponseTooLarge",

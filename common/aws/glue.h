@@ -52,9 +52,11 @@ int hg_glue_get_job(struct hg_glue *g, const char *job_name, struct hg_aws_error
 /* Any other Glue JSON 1.1 operation (e.g. "GetJobRuns"): POST json[0..len)
  * (NULL = "{}") with X-Amz-Target AWSGlue.<op>, signed and retried like
  * GetJob — so only for read-only operations (a retry may repeat the call).
- * On success the response JSON is appended to out (may be
- * NULL; its cap bounds the answer, at most 1 MiB is read). Returns 0, or -1
- * with err (code from __type, "ns#" prefix stripped; out then unchanged). */
+ * On success the response JSON is appended to out (may be NULL). The
+ * answer may be as large as out's room (its max less its length), at most
+ * HG_GLUE_CALL_RESPONSE_MAX; without out, HG_GLUE_RESPONSE_MAX. A larger
+ * one is a permanent "ResponseTooLarge". Returns 0, or -1 with err (code
+ * from __type, "ns#" prefix stripped; out then unchanged). */
 int hg_glue_call(struct hg_glue *g, const char *op, const char *json, size_t len,
                  struct hg_buf *out, struct hg_aws_error *err);
 

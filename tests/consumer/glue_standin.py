@@ -2,10 +2,11 @@
 tests: GetJob, StartJobRun and GetJobRuns, every request's SigV4 signature
 recomputed with botocore and refused (403) when it differs. Fault modes per
 operation ("ConcurrentRunsExceededException", "ThrottlingException", "500",
-"EntityNotFoundException"), a gate that holds a call, and a record of
-every run started.
+"EntityNotFoundException", "delay:S"), a gate that holds a call, and a
+record of every run started.
 """
 import json
+import time
 from http.server import BaseHTTPRequestHandler
 
 from botocore.auth import SigV4Auth
@@ -45,7 +46,8 @@ def verify_sigv4(method, url, headers, body, secrets):
 class GlueStandin(StandinBase):
     """Faults per operation ("StartJobRun", "GetJob", "GetJobRuns"): an
     error code such as "ConcurrentRunsExceededException" (400),
-    "EntityNotFoundException" (404) or "500"/"503". Gates by operation."""
+    "EntityNotFoundException" (404), "500"/"503", or "delay:S" (answer
+    normally after S seconds). Gates by operation."""
 
     def __init__(self, secrets, jobs=()):
         self.secrets = dict(secrets)
@@ -71,7 +73,10 @@ class GlueStandin(StandinBase):
                 if err:
                     self.send_header("x-amzn-ErrorType", err)
                 self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass        # the client gave up (its timeout)
 
             def _error(self, status, code, msg):
                 return self._reply(status, {"__type": code, "message": msg}, code)
@@ -84,7 +89,7 @@ class GlueStandin(StandinBase):
                 op = target.split(".", 1)[1] if target.startswith("AWSGlue.") else target
                 url = "http://%s%s" % (headers.get("host"), self.path)
                 with glue.lock:
-                    glue.requests.append(dict(op=op, headers=headers, body=body))
+                    glue.requests.append(dict(op=op, headers=headers, body=body, time=time.time()))
                 bad = verify_sigv4("POST", url, headers, body, glue.secrets)
                 if bad:
                     return self._error(403, "InvalidSignatureException", bad)
@@ -92,6 +97,9 @@ class GlueStandin(StandinBase):
                     return self._error(400, "SerializationException", "wrong content type")
                 glue.pass_gate(lambda key: key == op)
                 fault = glue.next_fault(op)
+                if fault and fault.startswith("delay:"):
+                    time.sleep(float(fault[len("delay:"):]))
+                    fault = None
                 started_then = fault and fault.startswith("started-then-")
                 if started_then:    # act on the call, then answer as if it failed
                     fault = fault[len("started-then-"):]

@@ -172,28 +172,42 @@ def test_start_job_run_that_failed_after_starting_is_not_started_twice(env):
     assert len([r for r in env.glue.requests if r["op"] == "StartJobRun"]) == 1
 
 
+def pass_one_file(env, timeout=60, **start_over):
+    """Share F1 (a good CSV) once with the faults the caller queued, and wait
+    for its PASS. Returns the worker."""
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    _, rec = env.file_shared("F1")
+    p = env.start(**start_over)
+    env.produce(rec)
+    msgs = wait_messages(env, 1, timeout=timeout)
+    assert msgs[0]["text"].startswith(":white_check_mark: PASS"), msgs
+    return p
+
+
 def test_download_longer_than_the_timeout_is_not_cut_off(env):
     # HOOKGATE_HTTP_TIMEOUT_MS limits a stall, not a whole file: a download
     # that keeps moving for three times the timeout goes through at once.
-    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
     env.slack.fault("download", "slow:3")
-    _, rec = env.file_shared("F1")
-    env.start(HOOKGATE_HTTP_TIMEOUT_MS=1000)
-    env.produce(rec)
-    msgs = wait_messages(env, 1, timeout=60)
-    assert msgs[0]["text"].startswith(":white_check_mark: PASS"), msgs
+    pass_one_file(env, HOOKGATE_HTTP_TIMEOUT_MS=1000)
     assert len(env.slack.calls("download")) == 1
     assert env.data_keys() == [data_key(env)]
 
 
 def test_stalled_download_times_out_and_is_retried(env):
-    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
     env.slack.fault("download", "stall:4")
-    _, rec = env.file_shared("F1")
-    p = env.start(HOOKGATE_HTTP_TIMEOUT_MS=1000)
-    env.produce(rec)
-    msgs = wait_messages(env, 1, timeout=60)
-    assert msgs[0]["text"].startswith(":white_check_mark: PASS"), msgs
+    p = pass_one_file(env, HOOKGATE_HTTP_TIMEOUT_MS=1000)
     assert len(env.slack.calls("download")) == 2
     retries = [e for e in env.log_events(p) if e.get("event") == "retry_scheduled"]
     assert retries and "timeout" in json.dumps(retries[0]).lower(), retries
+
+
+def test_get_job_runs_is_bound_by_the_http_timeout(env):
+    # GetJobRuns goes through the common Glue client, so HOOKGATE_HTTP_TIMEOUT_MS
+    # bounds it like every other Glue call: a stalled answer is cut off after
+    # 1 s and asked again, not waited on for the client default of 30 s.
+    env.glue.fault("GetJobRuns", "delay:20")
+    pass_one_file(env, timeout=15, HOOKGATE_HTTP_TIMEOUT_MS=1000)
+    calls = [r for r in env.glue.requests if r["op"] == "GetJobRuns"]
+    assert len(calls) == 2, calls
+    assert 0.9 <= calls[1]["time"] - calls[0]["time"] < 5
+    assert len(env.glue.runs) == 1
