@@ -89,6 +89,7 @@
 #define HGC_SLACK_MAX_RESPONSE        (4u * 1024u * 1024u)  /* one Web API JSON answer */
 #define HGC_SLACK_MAX_REQUEST         (64u * 1024u)     /* one chat.postMessage body */
 #define HGC_SLACK_HISTORY_PAGES       5u                /* conversations.history pages searched */
+#define HGC_SLACK_TS_MAX              32u               /* a message ts ("1700000000.000100"), incl. NUL */
 #define HGC_MARKER_MAX                (16u * 1024u)     /* one idempotency marker object */
 #define HGC_MESSAGE_MAX               (8u * 1024u)      /* text of one result message */
 #define HGC_PROBLEMS_SHOWN            10u               /* validation problems quoted in a message */

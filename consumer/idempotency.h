@@ -1,7 +1,8 @@
 /* idempotency.h — create-once marker objects in S3 that make redelivered,
  * replayed and retried events harmless: "landed" (the validated CSV is in
  * S3), "glue-claim" (one event of a file may start its Glue run), "glue"
- * (the job run was started) and "done" (the result message was posted),
+ * (the job run was started), "set-aside" (where the notice that retries ran
+ * out was posted) and "done" (the result message was posted),
  * under PREFIX/_hookgate/<kind>/<id>.json. */
 #ifndef HGC_IDEMPOTENCY_H
 #define HGC_IDEMPOTENCY_H
@@ -18,6 +19,8 @@
 #define HGC_MARK_GLUE   "glue"     /* per file id: {"job","run_id"} */
 #define HGC_MARK_CLAIM  "glue-claim" /* per file id: {"event_id"}, taken before StartJobRun */
 #define HGC_MARK_DONE   "done"     /* per event id: {"event_id","file_id","outcome"} */
+#define HGC_MARK_ASIDE  "set-aside" /* per event id: {"event_id","file_id","channel","ts"} of the
+                                      "set aside" notice, which the result then edits */
 
 /* "PREFIX/_hookgate/<kind>/<id>.json" (no PREFIX/ when prefix is ""). id
  * must be [A-Za-z0-9._-]. Returns 0 or -1 (too long / bad id). */

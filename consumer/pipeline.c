@@ -595,16 +595,70 @@ static const char *target_channel(const struct job *j)
     return j->channel;
 }
 
-/* Post text once: skip when the channel already holds a result for this
- * event (a crash between the post and the marker), then write the done
- * marker when mark is set. */
+/* The set-aside notice an earlier attempt of this event posted in channel
+ * ch (its "set-aside" marker): its ts into ts (size HGC_SLACK_TS_MAX), or
+ * "" when there is none, it names another channel or it is unusable.
+ * Returns 0, or -1 with j->res->err on a transient S3 failure. */
+static int aside_marker_get(struct job *j, const char *ch, char *ts)
+{
+    const struct hgc_settings *s = j->p->settings;
+    char key[HGC_KEY_MAX];
+    struct hgc_err e;
+    yajl_val doc = NULL;
+    ts[0] = '\0';
+    hgc_err_clear(&e);
+    if (hgc_idem_key(s->s3_prefix, HGC_MARK_ASIDE, j->event_id, key, sizeof key))
+        return 0;
+    int r = hgc_idem_get(j->p->s3, s->s3_bucket, key, &doc, &e);
+    if (r < 0 && e.cls == HGC_TRANSIENT) {
+        j->res->err = e;
+        return -1;
+    }
+    if (r < 0)
+        hg_log_warn("set_aside_marker_unusable", "event_id", j->event_id, "code", e.code);
+    const char *mc = r == 0 ? hg_json_get_str(doc, "channel", NULL) : NULL;
+    const char *mt = r == 0 ? hg_json_get_str(doc, "ts", NULL) : NULL;
+    if (mc && !strcmp(mc, ch) && hgc_slack_ts_ok(mt))
+        snprintf(ts, HGC_SLACK_TS_MAX, "%s", mt);
+    yajl_tree_free(doc);
+    return 0;
+}
+
+/* Remember where the set-aside notice is, so the event's result can edit
+ * it. Best effort: without the marker the history look-up may still find
+ * the notice. */
+static void aside_marker_put(struct job *j, const char *ch, const char *ts)
+{
+    const struct hgc_settings *s = j->p->settings;
+    char key[HGC_KEY_MAX], doc[512];
+    struct hgc_err e;
+    hgc_err_clear(&e);
+    snprintf(doc, sizeof doc, "{\"event_id\":\"%s\",\"file_id\":\"%s\",\"channel\":\"%s\",\"ts\":\"%s\"}",
+             j->event_id, j->file_id, ch, ts);
+    if (!hgc_slack_ts_ok(ts) ||
+        hgc_idem_key(s->s3_prefix, HGC_MARK_ASIDE, j->event_id, key, sizeof key) ||
+        hgc_idem_put(j->p->s3, s->s3_bucket, key, doc, &e) < 0)
+        hg_log_warn("set_aside_marker_failed", "event_id", j->event_id, "code",
+                    e.code[0] ? e.code : "bad_ts");
+}
+
+/* Report text once per event. outcome HGC_OUTCOME_SET_ASIDE is the notice
+ * that retries ran out; any other is the event's result. Skipped when the
+ * channel already holds this outcome for the event (a crash between the
+ * post and the marker). A result for an event that was set aside edits
+ * that notice (chat.update; the ts from the set-aside marker, else from
+ * the history), so the channel keeps one message per event; only when the
+ * notice cannot be edited (deleted, ...) is the result posted. A second
+ * set-aside notice is never posted. Then the done marker when mark is set. */
 static int step_notify(struct job *j, const char *text, bool mark, const char *outcome)
 {
     const struct hgc_settings *s = j->p->settings;
     const char *ch = target_channel(j);
+    bool aside = !strcmp(outcome, HGC_OUTCOME_SET_ASIDE);
     struct hgc_err herr;
     bool found = false;
-    char ts[64] = "", key[HGC_KEY_MAX], marker[512];
+    char ts[HGC_SLACK_TS_MAX] = "", aside_ts[HGC_SLACK_TS_MAX] = "", hist_aside_ts[HGC_SLACK_TS_MAX];
+    char key[HGC_KEY_MAX], marker[512];
     step_begin(j, HGC_STEP_NOTIFY);
     hgc_err_clear(&herr);
     snprintf(j->res->message, sizeof j->res->message, "%s", text);
@@ -612,24 +666,57 @@ static int step_notify(struct job *j, const char *text, bool mark, const char *o
         step_end(j);
         return hgc_err_set(&j->res->err, HGC_PERMANENT, "no_channel", "event names no channel");
     }
+    if (aside_marker_get(j, ch, aside_ts) < 0) {
+        step_end(j);
+        return -1;
+    }
+    if (aside && aside_ts[0]) {
+        hg_log_info("already_set_aside", "event_id", j->event_id, "channel", ch, "ts", aside_ts);
+        step_end(j);
+        return 0;
+    }
     if (hgc_slack_find_result(j->p->slack, ch, j->event_id, outcome,
                               j->event_time > 86400 ? j->event_time - 86400 : 0,
-                              HGC_SLACK_HISTORY_PAGES, &found, &herr) < 0) {
+                              HGC_SLACK_HISTORY_PAGES, &found, hist_aside_ts, sizeof hist_aside_ts,
+                              &herr) < 0) {
         if (herr.cls == HGC_TRANSIENT) {
             j->res->err = herr;
             step_end(j);
             return -1;
         }
-        /* No history scope: go on without the check (the marker still holds). */
+        /* No history scope: go on without the check (the markers still hold). */
         hg_log_warn("history_check_skipped", "event_id", j->event_id, "code", herr.code);
+    } else if (!aside && !aside_ts[0] && hist_aside_ts[0]) {
+        snprintf(aside_ts, sizeof aside_ts, "%s", hist_aside_ts);
     }
     if (found) {
         hg_log_info("result_already_posted", "event_id", j->event_id, "channel", ch);
-    } else if (hgc_slack_post_result(j->p->slack, ch, text, j->file_id, j->event_id, outcome, ts,
-                                     sizeof ts, &j->res->err)) {
+        goto mark;
+    }
+    if (!aside && aside_ts[0]) {
+        hgc_err_clear(&herr);
+        if (hgc_slack_update_result(j->p->slack, ch, aside_ts, text, j->file_id, j->event_id,
+                                    outcome, &herr) == 0) {
+            hg_log_info("set_aside_notice_updated", "event_id", j->event_id, "channel", ch,
+                        "ts", aside_ts);
+            goto mark;
+        }
+        if (herr.cls == HGC_TRANSIENT) {
+            j->res->err = herr;
+            step_end(j);
+            return -1;
+        }
+        /* Deleted, not ours, edits closed, ...: post the result instead. */
+        hg_log_warn("set_aside_update_failed", "event_id", j->event_id, "code", herr.code);
+    }
+    if (hgc_slack_post_result(j->p->slack, ch, text, j->file_id, j->event_id, outcome, ts,
+                              sizeof ts, &j->res->err)) {
         step_end(j);
         return -1;
     }
+    if (aside)
+        aside_marker_put(j, ch, ts);
+mark:
     if (mark) {
         snprintf(marker, sizeof marker, "{\"event_id\":\"%s\",\"file_id\":\"%s\",\"outcome\":\"%s\"}",
                  j->event_id, j->file_id, outcome);
@@ -681,7 +768,7 @@ static void finish_failure(struct job *j)
     else
         snprintf(text, sizeof text, ":x: ERROR: %s", j->reason.len ? j->reason.data : cause.detail);
     bool permanent = cause.cls == HGC_PERMANENT;
-    if (step_notify(j, text, permanent, permanent ? "error" : "unfinished") < 0) {
+    if (step_notify(j, text, permanent, permanent ? "error" : HGC_OUTCOME_SET_ASIDE) < 0) {
         res->outcome = res->err.cls == HGC_TRANSIENT && !j->final ? HGC_OUT_RETRY : HGC_OUT_DEAD;
         if (res->outcome == HGC_OUT_RETRY)
             return;

@@ -201,11 +201,11 @@ out:
     return rc;
 }
 
-bool hgc_slack_history_has_result(yajl_val root, const char *event_id, const char *outcome)
+yajl_val hgc_slack_history_find(yajl_val root, const char *event_id, const char *outcome)
 {
     yajl_val msgs = hg_json_get(root, "messages", NULL);
     if (!msgs || !YAJL_IS_ARRAY(msgs))
-        return false;
+        return NULL;
     for (size_t i = 0; i < msgs->u.array.len; i++) {
         yajl_val m = msgs->u.array.values[i];
         const char *et = hg_json_get_str(m, "metadata", "event_type", NULL);
@@ -213,9 +213,20 @@ bool hgc_slack_history_has_result(yajl_val root, const char *event_id, const cha
         const char *oc = hg_json_get_str(m, "metadata", "event_payload", "outcome", NULL);
         if (et && ev && oc && !strcmp(et, "hookgate_result") && !strcmp(ev, event_id) &&
             !strcmp(oc, outcome))
-            return true;
+            return m;
     }
-    return false;
+    return NULL;
+}
+
+bool hgc_slack_history_has_result(yajl_val root, const char *event_id, const char *outcome)
+{
+    return hgc_slack_history_find(root, event_id, outcome) != NULL;
+}
+
+bool hgc_slack_ts_ok(const char *ts)
+{
+    size_t n = ts ? strlen(ts) : 0;
+    return n > 0 && n < HGC_SLACK_TS_MAX && strspn(ts, "0123456789.") == n && ts[0] != '.';
 }
 
 bool hgc_slack_looks_html(const char *p, size_t n)
@@ -360,10 +371,38 @@ out:
 
 /* ---- messages ---------------------------------------------------------- */
 
-int hgc_slack_post_result(struct hgc_slack *s, const char *channel, const char *text,
-                          const char *file_id, const char *event_id, const char *outcome,
-                          char *ts, size_t ts_size, struct hgc_err *e)
+/* The JSON body of chat.postMessage (ts NULL) or chat.update (ts set):
+ * channel, text and the hookgate_result metadata. Returns 0 or -1 (over
+ * the cap). */
+static int result_body(struct hg_buf *b, const char *channel, const char *ts, const char *text,
+                       const char *file_id, const char *event_id, const char *outcome)
 {
+    int x = hg_buf_append_str(b, "{\"channel\":\"");
+    x |= hg_buf_append_json_str(b, channel, strlen(channel));
+    if (ts) {
+        x |= hg_buf_append_str(b, "\",\"ts\":\"");
+        x |= hg_buf_append_json_str(b, ts, strlen(ts));
+    }
+    x |= hg_buf_append_str(b, "\",\"text\":\"");
+    x |= hg_buf_append_json_str(b, text, strlen(text));
+    x |= hg_buf_append_str(b, ts ? "\"," : "\",\"unfurl_links\":false,");
+    x |= hg_buf_append_str(b, "\"metadata\":{\"event_type\":\"hookgate_result\","
+                              "\"event_payload\":{\"file_id\":\"");
+    x |= hg_buf_append_json_str(b, file_id, strlen(file_id));
+    x |= hg_buf_append_str(b, "\",\"event_id\":\"");
+    x |= hg_buf_append_json_str(b, event_id, strlen(event_id));
+    x |= hg_buf_append_str(b, "\",\"outcome\":\"");
+    x |= hg_buf_append_json_str(b, outcome, strlen(outcome));
+    x |= hg_buf_append_str(b, "\"}}}");
+    return x ? -1 : 0;
+}
+
+/* chat.postMessage (ts_in NULL) or chat.update of ts_in. */
+static int send_result(struct hgc_slack *s, const char *channel, const char *ts_in,
+                       const char *text, const char *file_id, const char *event_id,
+                       const char *outcome, char *ts, size_t ts_size, struct hgc_err *e)
+{
+    const char *method = ts_in ? "chat.update" : "chat.postMessage";
     int rc = -1;
     struct hg_buf b;
     yajl_val root = NULL;
@@ -371,20 +410,13 @@ int hgc_slack_post_result(struct hgc_slack *s, const char *channel, const char *
     const char *why = hgc_channel_id_check(channel);
     if (why)
         return hgc_err_set(e, HGC_PERMANENT, "bad_channel", "channel %s", why);
-    if (hg_buf_append_str(&b, "{\"channel\":\"") || hg_buf_append_json_str(&b, channel, strlen(channel)) ||
-        hg_buf_append_str(&b, "\",\"text\":\"") || hg_buf_append_json_str(&b, text, strlen(text)) ||
-        hg_buf_append_str(&b, "\",\"unfurl_links\":false,\"metadata\":{\"event_type\":\"hookgate_result\","
-                              "\"event_payload\":{\"file_id\":\"") ||
-        hg_buf_append_json_str(&b, file_id, strlen(file_id)) ||
-        hg_buf_append_str(&b, "\",\"event_id\":\"") ||
-        hg_buf_append_json_str(&b, event_id, strlen(event_id)) ||
-        hg_buf_append_str(&b, "\",\"outcome\":\"") ||
-        hg_buf_append_json_str(&b, outcome, strlen(outcome)) ||
-        hg_buf_append_str(&b, "\"}}}")) {
-        hgc_err_set(e, HGC_PERMANENT, "message_too_long", "chat.postMessage body over the cap");
+    if (ts_in && !hgc_slack_ts_ok(ts_in))
+        return hgc_err_set(e, HGC_PERMANENT, "bad_ts", "message ts is malformed");
+    if (result_body(&b, channel, ts_in, text, file_id, event_id, outcome)) {
+        hgc_err_set(e, HGC_PERMANENT, "message_too_long", "%s body over the cap", method);
         goto out;
     }
-    root = slack_call(s, "chat.postMessage", NULL, b.data, b.len, e);
+    root = slack_call(s, method, NULL, b.data, b.len, e);
     if (!root)
         goto out;
     if (ts && ts_size) {
@@ -398,13 +430,29 @@ out:
     return rc;
 }
 
+int hgc_slack_post_result(struct hgc_slack *s, const char *channel, const char *text,
+                          const char *file_id, const char *event_id, const char *outcome,
+                          char *ts, size_t ts_size, struct hgc_err *e)
+{
+    return send_result(s, channel, NULL, text, file_id, event_id, outcome, ts, ts_size, e);
+}
+
+int hgc_slack_update_result(struct hgc_slack *s, const char *channel, const char *ts,
+                            const char *text, const char *file_id, const char *event_id,
+                            const char *outcome, struct hgc_err *e)
+{
+    return send_result(s, channel, ts, text, file_id, event_id, outcome, NULL, 0, e);
+}
+
 int hgc_slack_find_result(struct hgc_slack *s, const char *channel, const char *event_id,
                           const char *outcome, int64_t oldest, int pages, bool *found,
-                          struct hgc_err *e)
+                          char *aside_ts, size_t aside_ts_size, struct hgc_err *e)
 {
     char q[512];
     char cursor[256] = "";
     *found = false;
+    if (aside_ts && aside_ts_size)
+        aside_ts[0] = '\0';
     const char *why = hgc_channel_id_check(channel);
     if (why)
         return hgc_err_set(e, HGC_PERMANENT, "bad_channel", "channel %s", why);
@@ -417,6 +465,12 @@ int hgc_slack_find_result(struct hgc_slack *s, const char *channel, const char *
         if (!root)
             return -1;
         *found = hgc_slack_history_has_result(root, event_id, outcome);
+        if (aside_ts && aside_ts_size && !aside_ts[0]) {
+            yajl_val m = hgc_slack_history_find(root, event_id, HGC_OUTCOME_SET_ASIDE);
+            const char *t = m ? hg_json_get_str(m, "ts", NULL) : NULL;
+            if (hgc_slack_ts_ok(t))
+                snprintf(aside_ts, aside_ts_size, "%s", t);
+        }
         const char *next = hg_json_get_str(root, "response_metadata", "next_cursor", NULL);
         cursor[0] = '\0';
         if (next && *next) {

@@ -48,6 +48,10 @@ int hgc_slack_download(struct hgc_slack *s, const char *url, int64_t max_bytes,
                        hg_http_write_fn write_fn, void *ud, int64_t *bytes,
                        struct hgc_err *e);
 
+/* The metadata outcome of a "set aside" notice (retries ran out): not a
+ * result; a later PASS or ERROR for the event edits that message. */
+#define HGC_OUTCOME_SET_ASIDE "unfinished"
+
 /* chat.postMessage with text (mrkdwn) and message metadata
  * {event_type:"hookgate_result", event_payload:{file_id, event_id, outcome}}
  * so a later check can find it (outcome: "pass", "error", "unfinished"). *ts (may be NULL, >= 32 bytes) receives the
@@ -57,13 +61,22 @@ int hgc_slack_post_result(struct hgc_slack *s, const char *channel, const char *
                           const char *file_id, const char *event_id, const char *outcome,
                           char *ts, size_t ts_size, struct hgc_err *e);
 
+/* chat.update of the message ts in channel: the text and the metadata (as
+ * hgc_slack_post_result's) replace the old ones. Returns 0 or -1 with e
+ * ("slack_message_not_found", "slack_cant_update_message", ... permanent).
+ * https://docs.slack.dev/reference/methods/chat.update/ */
+int hgc_slack_update_result(struct hgc_slack *s, const char *channel, const char *ts,
+                            const char *text, const char *file_id, const char *event_id,
+                            const char *outcome, struct hgc_err *e);
+
 /* Look for an earlier result message for event_id with this outcome in the
- * channel's history
- * since oldest (epoch seconds; 0 = no bound), at most `pages` pages of 200.
- * *found is set. Returns 0 or -1 with e. */
+ * channel's history since oldest (epoch seconds; 0 = no bound), at most
+ * `pages` pages of 200. *found is set. aside_ts (may be NULL) receives the
+ * ts of the newest set-aside notice for the event seen on those pages, or
+ * "". Returns 0 or -1 with e. */
 int hgc_slack_find_result(struct hgc_slack *s, const char *channel, const char *event_id,
                           const char *outcome, int64_t oldest, int pages, bool *found,
-                          struct hgc_err *e);
+                          char *aside_ts, size_t aside_ts_size, struct hgc_err *e);
 
 /* auth.test: returns 0 with team and user names copied into the buffers
  * (may be NULL), or -1 with e. */
@@ -80,9 +93,15 @@ yajl_val hgc_slack_parse_response(const char *method, const char *body, size_t l
 /* Fill f from a files.info answer. Returns 0 (f owned by the caller) or -1
  * with e (f then empty). */
 int hgc_slack_file_from_json(yajl_val root, struct hgc_slack_file *f, struct hgc_err *e);
+/* The first message (newest: Slack lists history newest first) of a
+ * conversations.history answer that is a hookgate result for event_id with
+ * this outcome, or NULL. Points into root. */
+yajl_val hgc_slack_history_find(yajl_val root, const char *event_id, const char *outcome);
 /* Does a conversations.history answer hold a hookgate result for event_id
  * with this outcome? */
 bool hgc_slack_history_has_result(yajl_val root, const char *event_id, const char *outcome);
+/* Is ts usable as a message ts (digits and dots, under HGC_SLACK_TS_MAX)? */
+bool hgc_slack_ts_ok(const char *ts);
 /* Does a body start (after a BOM and white space) like an HTML page? */
 bool hgc_slack_looks_html(const char *p, size_t n);
 

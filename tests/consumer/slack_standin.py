@@ -1,5 +1,5 @@
 """slack_standin.py — a local Slack Web API stand-in for the consumer's
-end-to-end tests: files.info, the private download, chat.postMessage,
+end-to-end tests: files.info, the private download, chat.postMessage, chat.update,
 conversations.history and auth.test, with fault modes (invalid token, 429
 with Retry-After, deleted files, 5xx, an HTML login page, a gate that holds
 a call until the test releases it). Every request is recorded (method,
@@ -20,7 +20,7 @@ class SlackStandin(StandinBase):
     def __init__(self, token="xoxb-test-token"):
         self.token = token
         self.files = {}          # id -> dict(name, filetype, content, channel, deleted)
-        self.messages = []       # dicts: channel, text, metadata, ts
+        self.messages = []       # dicts: channel, text, metadata, ts (and edits, after chat.update)
         self._ts = 1700000000
         super().__init__(self._handler())
 
@@ -32,7 +32,7 @@ class SlackStandin(StandinBase):
                                    channel=channel, deleted=False)
 
     # Faults (see StandinBase.fault) per API: "files.info", "download",
-    # "chat.postMessage", "conversations.history", "auth.test", or
+    # "chat.postMessage", "chat.update", "conversations.history", "auth.test", or
     # "download:F1" for one file. Modes: "429" (Retry-After: 1), "500",
     # "503", "invalid_auth", "deleted", "html", or any Slack error code;
     # for downloads also "slow:S" (the body spread over S seconds) and
@@ -171,6 +171,26 @@ class SlackStandin(StandinBase):
                 with standin.lock:
                     standin.messages.append(msg)
                 return self._reply(200, {"ok": True, "channel": msg["channel"], "ts": msg["ts"]})
+
+            def _api_chat_update(self, rec, fault):
+                # Like Slack: text replaced; metadata replaced when given, else kept.
+                try:
+                    upd = json.loads(rec["body"])
+                except ValueError:
+                    return self._reply(200, {"ok": False, "error": "invalid_json"})
+                if not upd.get("channel") or not upd.get("ts"):
+                    return self._reply(200, {"ok": False, "error": "invalid_arguments"})
+                with standin.lock:
+                    m = next((m for m in standin.messages
+                              if m["channel"] == upd["channel"] and m["ts"] == upd["ts"]), None)
+                    if m is None:
+                        return self._reply(200, {"ok": False, "error": "message_not_found"})
+                    m["text"] = upd.get("text", m["text"])
+                    if "metadata" in upd:
+                        m["metadata"] = upd["metadata"]
+                    m["edits"] = m.get("edits", 0) + 1
+                return self._reply(200, {"ok": True, "channel": m["channel"], "ts": m["ts"],
+                                         "text": m["text"]})
 
             def _api_conversations_history(self, rec, fault):
                 ch = rec["query"].get("channel")

@@ -2,13 +2,14 @@
 redrive and doctor against the same local stand-ins, checking that neither
 replays nor redrives duplicate an S3 object, a Glue run or a message, and
 that replay leaves the worker group's offsets alone."""
+import json
 import os
 import shutil
 import time
 
 import pytest
 
-from conftest import TOKEN, wait_for
+from conftest import BUCKET, TOKEN, wait_for
 from test_worker_e2e import GOOD_CSV, data_key, wait_committed, wait_messages
 
 
@@ -76,23 +77,59 @@ def test_replay_usage_errors(env):
     assert res.returncode == 2 and "RFC 3339" in res.stderr
 
 
-def test_redrive_after_dead_letter_without_duplicates(env):
+def dead_letter_then_clear(env, **start_over):
+    """One file_shared record whose StartJobRun is throttled until retries run
+    out: dead-lettered with a set-aside notice. Returns (event_id, worker,
+    the notice as the Slack stand-in holds it)."""
     env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
     env.glue.fault("StartJobRun", "always:ThrottlingException")
-    _, rec = env.file_shared("F1")
-    p = env.start(HOOKGATE_RETRY_MAX_ATTEMPTS=2)
+    event_id, rec = env.file_shared("F1")
+    p = env.start(HOOKGATE_RETRY_MAX_ATTEMPTS=2, **start_over)
     env.produce(rec)
     wait_committed(env, 1, timeout=60)
     assert len(env.read_topic(env.topic + ".dlq", 1)) == 1
+    notice = wait_messages(env, 1)[0]
+    assert notice["text"].startswith(":x: ERROR") and "set aside" in notice["text"]
+    assert notice["metadata"]["event_payload"]["outcome"] == "unfinished"
     env.glue.faults.clear()
+    return event_id, p, dict(notice)
+
+
+def redrive_and_wait(env):
+    res = env.run(cmd="redrive")
+    assert res.returncode == 0 and "redrove 1 record(s)" in res.stdout, res.stdout + res.stderr
+    wait_committed(env, 2, timeout=60)      # the worker processed the redriven record
+
+
+def aside_key(env, event_id):
+    return "%s/_hookgate/set-aside/%s.json" % (env.prefix, event_id)
+
+
+def test_redrive_after_dead_letter_without_duplicates(env):
+    event_id, p, notice = dead_letter_then_clear(env)
+    # Where the notice is, for the result to edit it.
+    assert json.loads(env.s3.get(aside_key(env, event_id))) == {
+        "event_id": event_id, "file_id": "F1", "channel": "C0TEST", "ts": notice["ts"]}
     res = env.run("--dry-run", cmd="redrive")
     assert res.returncode == 0 and "would redrive 1 record(s)" in res.stdout, res.stdout + res.stderr
     res = env.run(cmd="redrive")
     assert res.returncode == 0, res.stderr
     assert "failed at glue_start" in res.stdout and "redrove 1 record(s)" in res.stdout
     wait_committed(env, 2, timeout=60)      # the worker processed the redriven record
-    texts = [m["text"] for m in wait_messages(env, 2)]
-    assert texts[0].startswith(":x: ERROR") and texts[1].startswith(":white_check_mark: PASS")
+    # One message in the channel: the notice, edited into the PASS.
+    assert len(env.slack.messages) == 1
+    m = env.slack.messages[0]
+    assert m["ts"] == notice["ts"] and m["edits"] == 1
+    assert m["text"].startswith(":white_check_mark: PASS: campaign_tags.csv")
+    assert len(env.slack.calls("chat.postMessage")) == 1
+    upd = env.slack.calls("chat.update")
+    assert len(upd) == 1
+    assert upd[0]["headers"]["authorization"] == "Bearer " + TOKEN
+    assert upd[0]["headers"]["content-type"] == "application/json; charset=utf-8"
+    assert json.loads(upd[0]["body"]) == {
+        "channel": "C0TEST", "ts": notice["ts"], "text": m["text"],
+        "metadata": {"event_type": "hookgate_result",
+                     "event_payload": {"file_id": "F1", "event_id": event_id, "outcome": "pass"}}}
     assert len(env.glue.runs) == 1
     assert env.data_keys() == [data_key(env)]
     # Redriven once: a second redrive finds nothing new.
@@ -103,6 +140,68 @@ def test_redrive_after_dead_letter_without_duplicates(env):
     h = dict(again[1].headers() or [])
     assert h["hookgate-redriven-from"].decode() == env.topic + ".dlq/0/0"
     assert not [k for k in h if k.startswith("hookgate-dlq-")]
+    env.stop(p)
+
+
+def test_redrive_to_error_edits_the_notice_without_history_scope(env):
+    # No conversations.history scope: the set-aside marker alone finds the
+    # notice; the redrive ends in a permanent ERROR (the job was deleted),
+    # which is the channel's one ERROR message for the event.
+    env.slack.fault("conversations.history", "always:missing_scope")
+    event_id, p, notice = dead_letter_then_clear(env)
+    env.glue.jobs.discard("mkt-campaign_tags-load")
+    redrive_and_wait(env)
+    assert len(env.slack.messages) == 1
+    m = env.slack.messages[0]
+    assert m["ts"] == notice["ts"] and m["edits"] == 1
+    assert m["text"].startswith(":x: ERROR: ") and "does not exist" in m["text"], m["text"]
+    assert "set aside" not in m["text"]
+    assert m["metadata"]["event_payload"] == {"file_id": "F1", "event_id": event_id, "outcome": "error"}
+    assert len(env.slack.calls("chat.postMessage")) == 1 and len(env.slack.calls("chat.update")) == 1
+    assert env.data_keys() == [] and env.glue.runs == []
+    done = json.loads(env.s3.get("%s/_hookgate/done/%s.json" % (env.prefix, event_id)))
+    assert done["outcome"] == "error"
+    env.stop(p)
+
+
+def test_redrive_finds_the_notice_in_history_without_its_marker(env):
+    # A crash between the notice and its marker: the history look-up (which
+    # runs anyway) gives the notice's ts.
+    event_id, p, notice = dead_letter_then_clear(env)
+    env.s3.client.delete_object(Bucket=BUCKET, Key=aside_key(env, event_id))
+    redrive_and_wait(env)
+    assert len(env.slack.messages) == 1
+    m = env.slack.messages[0]
+    assert m["ts"] == notice["ts"] and m["edits"] == 1 and "PASS" in m["text"]
+    assert len(env.slack.calls("chat.postMessage")) == 1
+    env.stop(p)
+
+
+def test_redrive_posts_the_result_when_the_notice_is_gone(env):
+    # Someone deleted the notice: chat.update says message_not_found, so the
+    # result is posted instead (still one message in the channel).
+    event_id, p, notice = dead_letter_then_clear(env)
+    with env.slack.lock:
+        env.slack.messages.clear()
+    redrive_and_wait(env)
+    assert len(env.slack.calls("chat.update")) == 1
+    assert len(env.slack.messages) == 1
+    m = env.slack.messages[0]
+    assert m["ts"] != notice["ts"] and "edits" not in m and "PASS" in m["text"]
+    assert m["metadata"]["event_payload"]["outcome"] == "pass"
+    env.stop(p)
+
+
+def test_second_dead_letter_posts_no_second_notice(env):
+    # Redriven while the fault is still there: retries run out again, and the
+    # channel keeps its one notice (the marker says it was posted).
+    env.slack.fault("conversations.history", "always:missing_scope")
+    event_id, p, notice = dead_letter_then_clear(env)
+    env.glue.fault("StartJobRun", "always:ThrottlingException")
+    redrive_and_wait(env)
+    assert len(env.read_topic(env.topic + ".dlq", 2)) == 2
+    assert len(env.slack.messages) == 1 and env.slack.messages[0]["ts"] == notice["ts"]
+    assert len(env.slack.calls("chat.postMessage")) == 1 and env.slack.calls("chat.update") == []
     env.stop(p)
 
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "consumer/consumer_config.h"
+#include "common/json.h"
 #include "consumer/glue_runs.h"
 #include "consumer/idempotency.h"
 #include "consumer/pipeline.h"
@@ -93,6 +94,29 @@ static void test_slack_parse(void)
     CHECK(!hgc_slack_history_has_result(root, "Ev7", "error"));
     CHECK(!hgc_slack_history_has_result(root, "Ev8", "pass"));
     yajl_tree_free(root);
+
+    /* The newest set-aside notice of an event, and its ts. */
+    const char *aside = "{\"ok\":true,\"messages\":["
+                        "{\"ts\":\"30.1\",\"metadata\":{\"event_type\":\"hookgate_result\","
+                        "\"event_payload\":{\"event_id\":\"Ev8\",\"outcome\":\"unfinished\"}}},"
+                        "{\"ts\":\"20.1\",\"metadata\":{\"event_type\":\"hookgate_result\","
+                        "\"event_payload\":{\"event_id\":\"Ev7\",\"outcome\":\"unfinished\"}}},"
+                        "{\"ts\":\"10.1\",\"metadata\":{\"event_type\":\"hookgate_result\","
+                        "\"event_payload\":{\"event_id\":\"Ev7\",\"outcome\":\"unfinished\"}}}]}";
+    root = hgc_slack_parse_response("conversations.history", aside, strlen(aside), &e);
+    CHECK(root != NULL);
+    yajl_val m = hgc_slack_history_find(root, "Ev7", HGC_OUTCOME_SET_ASIDE);
+    CHECK(m != NULL);
+    CHECK_STR(hg_json_get_str(m, "ts", NULL), "20.1");
+    CHECK(hgc_slack_history_find(root, "Ev7", "pass") == NULL);
+    CHECK(hgc_slack_history_find(root, "Ev9", HGC_OUTCOME_SET_ASIDE) == NULL);
+    yajl_tree_free(root);
+    CHECK(hgc_slack_ts_ok("1700000001.000100"));
+    CHECK(!hgc_slack_ts_ok(""));
+    CHECK(!hgc_slack_ts_ok(NULL));
+    CHECK(!hgc_slack_ts_ok(".5"));
+    CHECK(!hgc_slack_ts_ok("17\"0"));
+    CHECK(!hgc_slack_ts_ok("1700000001.000100000000000000000000"));
 
     CHECK(hgc_slack_looks_html("<!DOCTYPE html><html>", 21));
     CHECK(hgc_slack_looks_html("\xEF\xBB\xBF\r\n <HTML lang=en>", 20));

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "consumer/glue_runs.h"
 #include "consumer/pipeline.h"
 #include "consumer/slack_api.h"
@@ -26,6 +27,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             hgc_slack_file_cleanup(&f);
         }
         (void)hgc_slack_history_has_result(root, "Ev1", "pass");
+        yajl_val m = hgc_slack_history_find(root, "Ev1", HGC_OUTCOME_SET_ASIDE);
+        if (m)
+            (void)hgc_slack_ts_ok(hg_json_get_str(m, "ts", NULL));
         yajl_tree_free(root);
     } else if (!e.code[0]) {
         abort();           /* a failure always says why */
