@@ -57,6 +57,10 @@
 #define HG_S3_PART_SIZE_MIN           (5u * 1024u * 1024u)
 #define HG_S3_MAX_PARTS               10000u
 #define HG_S3_UPLOAD_ID_MAX           1024u
+#define HG_S3_LIST_XML_MAX            (2u * 1024u * 1024u)  /* one ListObjectsV2 answer (1000 entries) */
+#define HG_S3_LIST_PAGE_KEYS          1000u             /* max-keys asked for, and allowed back, per page */
+#define HG_S3_LIST_TOKEN_MAX          2048u             /* a continuation token, incl. NUL */
+#define HG_S3_LIST_MAX_PAGES          100u              /* ListObjectsV2 requests of one listing */
 #define HG_GLUE_MAX_ARGS              64u
 #define HG_GLUE_RUN_ID_MAX            256u
 #define HG_GLUE_RESPONSE_MAX          (1024u * 1024u)   /* StartJobRun, GetJob answers */
@@ -98,5 +102,7 @@
 #define HGC_GLUE_RUN_PAGES            5u                /* GetJobRuns pages searched (200 runs each) */
 #define HGC_GLUE_RUNS_MAX_RESPONSE    (4u * 1024u * 1024u)  /* one GetJobRuns answer */
 #define HGC_MAX_PARTITIONS            1024u             /* per-partition retry state slots */
+#define HGC_DOCTOR_MAX_TABLES         1000u             /* table configs doctor checks */
+#define HGC_DOCTOR_MAX_CHANNELS       64u               /* result channels doctor checks */
 
 #endif

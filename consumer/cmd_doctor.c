@@ -1,8 +1,9 @@
 /* cmd_doctor.c — `hookgate-consumer doctor`: check every dependency with
  * the configured settings and print what is wrong: Kafka reachable (topic
  * and DLQ topic), Slack auth.test, an S3 probe object written, read back
- * and deleted, each table config valid and its Glue job present. Exit 0
- * when everything is fine, 1 otherwise. */
+ * and deleted, each table config (in a directory or under an s3:// prefix)
+ * valid and its Glue job present, the result channels' history readable.
+ * Exit 0 when everything is fine, 1 otherwise. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,23 +97,51 @@ static int check_s3(const struct hgc_settings *s, struct hgc_services *svc)
     return bad;
 }
 
-static int check_table(struct hgc_services *svc, const char *dir, const char *json_name)
+/* Result channels named by the settings and the configs checked, for the
+ * conversations.history check (each once). */
+struct channels {
+    char id[HGC_DOCTOR_MAX_CHANNELS][HGC_SLACK_ID_MAX + 1];
+    size_t n;
+    bool dropped;
+};
+
+static void channels_add(struct channels *c, const char *id)
+{
+    if (!id || !*id)
+        return;
+    for (size_t i = 0; i < c->n; i++)
+        if (!strcmp(c->id[i], id))
+            return;
+    if (c->n == HGC_DOCTOR_MAX_CHANNELS) {
+        c->dropped = true;
+        return;
+    }
+    snprintf(c->id[c->n++], sizeof c->id[0], "%s", id);
+}
+
+/* Load one config (NAME.json in the tables directory or under the s3://
+ * prefix) and look for its Glue job. */
+static int check_table(const struct hgc_settings *s, struct hgc_services *svc,
+                       const char *json_name, struct channels *chans)
 {
     char csv[HG_TABLE_NAME_MAX + 8], err[512], what[400], job[HG_TABLE_IDENT_MAX + 32];
     enum hgc_table_error te;
+    struct hg_aws_error ae;
     size_t n = strlen(json_name);
     if (n <= 5 || n - 5 > HG_TABLE_NAME_MAX)
         return 0;
     snprintf(csv, sizeof csv, "%.*s.csv", (int)(n - 5), json_name);
     snprintf(what, sizeof what, "table %.*s", (int)(n - 5), json_name);
-    struct hgc_table *t = hgc_tables_load_file(dir, csv, &te, err, sizeof err);
+    struct hgc_table *t = strncmp(s->tables, "s3://", 5)
+                              ? hgc_tables_load_file(s->tables, csv, &te, err, sizeof err)
+                              : hgc_tables_load_s3(svc->s3, s->tables, csv, &te, &ae, err, sizeof err);
     if (!t)
         return report(false, what, err);
+    channels_add(chans, t->notify_channel);
     if (t->glue_job)
         snprintf(job, sizeof job, "%s", t->glue_job);
     else
         snprintf(job, sizeof job, "%s-%s-load", t->project, t->name);
-    struct hg_aws_error ae;
     hg_aws_error_clear(&ae);
     int r = hg_glue_get_job(svc->glue, job, &ae);
     char detail[HG_TABLE_IDENT_MAX + 32 + HG_AWS_ERR_CODE_MAX + HG_AWS_ERR_MSG_MAX + 64];
@@ -126,27 +155,133 @@ static int check_table(struct hgc_services *svc, const char *dir, const char *js
     return report(r == 0, what, detail);
 }
 
-static int check_tables(const struct hgc_settings *s, struct hgc_services *svc)
+/* The config names (NAME.json) of a tables directory or s3:// prefix. */
+struct names {
+    char (*v)[HG_TABLE_NAME_MAX + 6];
+    size_t n;
+    size_t skip;              /* bytes of the listed keys' prefix */
+};
+
+static int names_add(void *ud, const char *name, int64_t size)
 {
-    int bad = 0, seen = 0;
+    struct names *nm = ud;
+    (void)size;
+    name += nm->skip;
+    size_t n = strlen(name);
+    if (name[0] == '.' || n <= 5 || n - 5 > HG_TABLE_NAME_MAX || strcmp(name + n - 5, ".json"))
+        return 0;
+    if (nm->n == HGC_DOCTOR_MAX_TABLES)
+        return 1;             /* the listing stops here */
+    snprintf(nm->v[nm->n++], sizeof nm->v[0], "%s", name);
+    return 0;
+}
+
+/* Fill nm from the directory, or from ListObjectsV2 of the prefix with
+ * delimiter "/" (its own objects only, like the directory). Returns 0, or
+ * -1 after reporting why. *more says the cap stopped the listing. */
+static int list_tables(const struct hgc_settings *s, struct hgc_services *svc, struct names *nm,
+                       bool *more)
+{
+    *more = false;
+    if (strncmp(s->tables, "s3://", 5)) {
+        DIR *d = opendir(s->tables);
+        if (!d)
+            return report(false, "tables", "cannot open the directory");
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL)
+            if (names_add(nm, de->d_name, -1) == 1) {
+                *more = true;
+                break;
+            }
+        closedir(d);
+        return 0;
+    }
+    char bucket[256], prefix[HG_S3_KEY_MAX + 2], what[HG_S3_KEY_MAX + 300];
+    struct hg_aws_error ae;
+    hg_aws_error_clear(&ae);
+    if (hg_s3_parse_uri(s->tables, bucket, sizeof bucket, prefix, sizeof prefix - 1))
+        return report(false, "tables", "HOOKGATE_TABLES is not a valid s3:// URI");
+    size_t pl = strlen(prefix);
+    if (pl && prefix[pl - 1] != '/')
+        memcpy(prefix + pl++, "/", 2);
+    nm->skip = pl;
+    snprintf(what, sizeof what, "tables list s3://%s/%s", bucket, prefix);
+    if (hg_s3_list(svc->s3, bucket, prefix, "/", 0, names_add, nm, more, &ae) != 0) {
+        char detail[HG_AWS_ERR_CODE_MAX + HG_AWS_ERR_MSG_MAX + 8];
+        snprintf(detail, sizeof detail, "%s %s", ae.code, ae.message);
+        return report(false, what, detail);
+    }
+    return 0;
+}
+
+static int check_tables(const struct hgc_settings *s, struct hgc_services *svc,
+                        struct channels *chans)
+{
+    struct names nm = { 0 };
+    bool more = false;
+    int bad = 0;
     if (!s->tables)
         return report(false, "tables", "no table configs (HOOKGATE_TABLES)");
-    if (!strncmp(s->tables, "s3://", 5))
-        return report(true, "tables", "in S3: each config is checked when its file arrives");
-    DIR *d = opendir(s->tables);
-    if (!d)
-        return report(false, "tables", "cannot open the directory");
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        size_t n = strlen(de->d_name);
-        if (de->d_name[0] == '.' || n <= 5 || strcmp(de->d_name + n - 5, ".json"))
-            continue;
-        seen++;
-        bad |= check_table(svc, s->tables, de->d_name);
+    nm.v = calloc(HGC_DOCTOR_MAX_TABLES, sizeof nm.v[0]);
+    if (!nm.v)
+        return report(false, "tables", "out of memory");
+    if (list_tables(s, svc, &nm, &more) != 0) {
+        bad = 1;
+        goto out;
     }
-    closedir(d);
-    if (!seen)
-        bad |= report(false, "tables", "no *.json table configs in the directory");
+    for (size_t i = 0; i < nm.n; i++)
+        bad |= check_table(s, svc, nm.v[i], chans);
+    if (!nm.n)
+        bad |= report(false, "tables", strncmp(s->tables, "s3://", 5)
+                                           ? "no *.json table configs in the directory"
+                                           : "no *.json table configs under the prefix");
+    if (more) {
+        char detail[128];
+        snprintf(detail, sizeof detail, "only the first %u configs were checked",
+                 HGC_DOCTOR_MAX_TABLES);
+        report(true, "tables", detail);
+    }
+out:
+    free(nm.v);
+    return bad;
+}
+
+/* Duplicate suppression of result messages reads each result channel's
+ * history (step notify); without the scope it is skipped, and only the
+ * markers stand between a crash and a second post. The check makes the
+ * worker's own call. */
+static int check_history(const struct hgc_settings *s, struct hgc_services *svc,
+                         struct channels *chans)
+{
+    int bad = 0;
+    channels_add(chans, s->slack_channel);
+    if (!svc->slack)
+        return 0;             /* auth.test already said: no token */
+    if (!chans->n)
+        return report(true, "slack conversations.history",
+                      "not checked: results go to each file's own channel (the bot needs "
+                      "channels:history, groups:history for private ones, there)");
+    for (size_t i = 0; i < chans->n; i++) {
+        char what[HGC_SLACK_ID_MAX + 64], detail[700];
+        struct hgc_err e;
+        bool found = false;
+        hgc_err_clear(&e);
+        snprintf(what, sizeof what, "slack conversations.history %s", chans->id[i]);
+        if (hgc_slack_find_result(svc->slack, chans->id[i], "doctor", "pass", 0, 1, &found, NULL, 0,
+                                  &e) == 0) {
+            bad |= report(true, what, "readable (duplicate suppression of result messages)");
+            continue;
+        }
+        if (!strcmp(e.code, "slack_missing_scope"))
+            snprintf(detail, sizeof detail, "missing_scope: the bot token needs channels:history "
+                     "(groups:history for a private channel); without it a result could be "
+                     "posted twice after a crash");
+        else
+            snprintf(detail, sizeof detail, "%s", e.detail);
+        bad |= report(false, what, detail);
+    }
+    if (chans->dropped)
+        report(true, "slack conversations.history", "more channels than checked");
     return bad;
 }
 
@@ -183,8 +318,11 @@ int hgc_cmd_doctor(int argc, char **argv)
         bad |= report(false, "set-up", errstr);
     } else {
         bad |= check_slack(&svc);
+        struct channels chans;
+        memset(&chans, 0, sizeof chans);
         bad |= check_s3(&s, &svc);
-        bad |= check_tables(&s, &svc);
+        bad |= check_tables(&s, &svc, &chans);
+        bad |= check_history(&s, &svc, &chans);
     }
     printf("%s\n", bad ? "some checks failed" : "all checks passed");
     rc = bad ? 1 : 0;

@@ -129,39 +129,13 @@ static int step_files_info(struct job *j)
 static struct hgc_table *table_from_s3(struct job *j, enum hgc_table_error *terr, char *msg,
                                        size_t msg_size)
 {
-    char bucket[256], prefix[HGC_KEY_MAX], key[HGC_KEY_MAX];
-    struct hg_buf b;
     struct hg_aws_error ae;
-    struct hgc_table *t = NULL;
-    hg_buf_init(&b, HG_TABLE_CONFIG_MAX_BYTES);
-    hg_aws_error_clear(&ae);
-    *terr = HGC_TABLE_IO;
-    if (hg_s3_parse_uri(j->p->settings->tables, bucket, sizeof bucket, prefix, sizeof prefix)) {
-        snprintf(msg, msg_size, "HOOKGATE_TABLES is not a valid s3:// URI");
-        goto out;
-    }
-    size_t pl = strlen(prefix);
-    int n = snprintf(key, sizeof key, "%s%s%s.json", prefix, pl && prefix[pl - 1] != '/' ? "/" : "",
-                     j->table_name);
-    if (n < 0 || (size_t)n >= sizeof key) {
-        snprintf(msg, msg_size, "table config key too long");
-        goto out;
-    }
-    int r = hg_s3_get(j->p->s3, bucket, key, &b, NULL, &ae);
-    if (r == 1) {
-        *terr = HGC_TABLE_NOT_FOUND;
-        snprintf(msg, msg_size, "no table config %s.json in %s", j->table_name, j->p->settings->tables);
-        goto out;
-    }
-    if (r < 0) {
+    struct hgc_table *t = hgc_tables_load_s3(j->p->s3, j->p->settings->tables, j->file.name, terr,
+                                             &ae, msg, msg_size);
+    if (*terr == HGC_TABLE_IO && ae.code[0]) {
         hgc_err_from_aws(&j->res->err, "table_get", &ae);
         snprintf(msg, msg_size, "%s", j->res->err.detail);
-        goto out;
     }
-    t = hgc_table_parse(b.data ? b.data : "", b.len, j->table_name, msg, msg_size);
-    *terr = t ? HGC_TABLE_OK : HGC_TABLE_INVALID;
-out:
-    hg_buf_cleanup(&b);
     return t;
 }
 

@@ -1,4 +1,5 @@
-/* tables.c — table configs: file name → table name, JSON → checked struct hgc_table. */
+/* tables.c — table configs: file name → table name, JSON → checked struct
+ * hgc_table, loaded from a directory or an s3:// prefix. */
 #include "consumer/tables.h"
 
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/buf.h"
 #include "common/json.h"
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -829,6 +831,60 @@ out:
     free(data);
     if (fd >= 0)
         close(fd);
+    if (err)
+        *err = e;
+    return t;
+}
+
+/* ---- loading from S3 ---------------------------------------------------- */
+
+struct hgc_table *hgc_tables_load_s3(struct hg_s3 *s3, const char *uri, const char *csv_name,
+                                     enum hgc_table_error *err, struct hg_aws_error *ae,
+                                     char *errstr, size_t errstr_size)
+{
+    char bucket[256], prefix[HG_S3_KEY_MAX + 1], key[HG_S3_KEY_MAX + 1];
+    char name[HG_TABLE_NAME_MAX + 1];
+    enum hgc_table_error e = HGC_TABLE_IO;
+    struct hgc_table *t = NULL;
+    struct hg_buf b;
+    hg_buf_init(&b, HG_TABLE_CONFIG_MAX_BYTES);
+    hg_aws_error_clear(ae);
+    if (hgc_table_name_from_file(csv_name, name, sizeof name, errstr, errstr_size) != 0) {
+        e = HGC_TABLE_BAD_NAME;
+        goto out;
+    }
+    if (hg_s3_parse_uri(uri, bucket, sizeof bucket, prefix, sizeof prefix)) {
+        seterr(errstr, errstr_size, "HOOKGATE_TABLES is not a valid s3:// URI");
+        goto out;
+    }
+    size_t pl = strlen(prefix);
+    int n = snprintf(key, sizeof key, "%s%s%s.json", prefix, pl && prefix[pl - 1] != '/' ? "/" : "",
+                     name);
+    if (n < 0 || (size_t)n >= sizeof key) {
+        seterr(errstr, errstr_size, "table config key too long");
+        goto out;
+    }
+    int r = hg_s3_get(s3, bucket, key, &b, NULL, ae);
+    if (r == 1) {
+        e = HGC_TABLE_NOT_FOUND;
+        hg_aws_error_clear(ae);
+        seterr(errstr, errstr_size, "no table config %s.json in %s", name, uri);
+        goto out;
+    }
+    if (r < 0) {
+        seterr(errstr, errstr_size, "reading %s.json: %s %s", name, ae->code, ae->message);
+        goto out;
+    }
+    char perr[256];
+    t = hgc_table_parse(b.data ? b.data : "", b.len, name, perr, sizeof perr);
+    if (!t) {
+        e = HGC_TABLE_INVALID;
+        seterr(errstr, errstr_size, "%s", perr);
+        goto out;
+    }
+    e = HGC_TABLE_OK;
+out:
+    hg_buf_cleanup(&b);
     if (err)
         *err = e;
     return t;

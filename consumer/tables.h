@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/aws/s3.h"
 #include "common/limits.h"
 
 /* A column's type in "mappings". */
@@ -93,6 +94,15 @@ struct hgc_table *hgc_table_parse(const char *json, size_t len, const char *expe
 struct hgc_table *hgc_tables_load_file(const char *dir, const char *csv_name,
                                        enum hgc_table_error *err,
                                        char *errstr, size_t errstr_size);
+
+/* The same from uri ("s3://bucket/prefix/", HOOKGATE_TABLES): the object
+ * <prefix>/<table>.json, at most HG_TABLE_CONFIG_MAX_BYTES. A missing
+ * object is HGC_TABLE_NOT_FOUND; an S3 failure is HGC_TABLE_IO with ae
+ * filled (classified; ae->code is "" for every other outcome). s3 is
+ * borrowed. */
+struct hgc_table *hgc_tables_load_s3(struct hg_s3 *s3, const char *uri, const char *csv_name,
+                                     enum hgc_table_error *err, struct hg_aws_error *ae,
+                                     char *errstr, size_t errstr_size);
 
 /* Is s a Slack channel ID fit for result messages ("C0123ABCD": C, G or D,
  * then upper-case letters and digits, at most HGC_SLACK_ID_MAX bytes)?

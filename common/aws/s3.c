@@ -1,8 +1,10 @@
-/* s3.c — S3 PutObject (single or multipart), HEAD, GET, DELETE over the
- * shared HTTP client, signed per attempt with SigV4 (protocols.md §6, §7).
+/* s3.c — S3 PutObject (single or multipart), HEAD, GET, DELETE and
+ * ListObjectsV2 over the shared HTTP client, signed per attempt with SigV4
+ * (protocols.md §6, §7).
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
- * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html */
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html */
 #include "common/aws/s3.h"
 
 #include <ctype.h>
@@ -32,6 +34,7 @@ struct hg_s3 {
     long   timeout_ms;
     size_t part_size;
     size_t threshold;
+    size_t list_page;
     struct hg_retry_policy retry;
 };
 
@@ -77,6 +80,8 @@ struct hg_s3 *hg_s3_create(const struct hg_s3_config *cfg, char *errstr, size_t 
     if (s3->threshold > s3->part_size)
         s3->threshold = s3->part_size;
     s3->retry = cfg->retry;
+    s3->list_page = cfg->list_page_keys && cfg->list_page_keys < HG_S3_LIST_PAGE_KEYS
+                        ? cfg->list_page_keys : HG_S3_LIST_PAGE_KEYS;
     struct hg_http_client_opts o = { .timeout_ms = s3->timeout_ms, .ca_file = cfg->ca_file };
     s3->http = hg_http_client_create(&o, errstr, errstr_size);
     if (!s3->http)
@@ -157,6 +162,7 @@ struct s3_target {
     struct hg_buf path;   /* encoded */
 };
 
+/* key NULL: the bucket itself (ListObjectsV2). */
 static int target_build(struct hg_s3 *s3, const char *bucket, const char *key,
                         struct s3_target *t, struct hg_aws_error *err)
 {
@@ -165,7 +171,7 @@ static int target_build(struct hg_s3 *s3, const char *bucket, const char *key,
         hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "InvalidBucketName", "bad bucket name");
         return -1;
     }
-    if (!key || !*key || strlen(key) > HG_S3_KEY_MAX) {
+    if (key && (!*key || strlen(key) > HG_S3_KEY_MAX)) {
         hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "KeyTooLongError", "empty or too long key");
         return -1;
     }
@@ -183,8 +189,12 @@ static int target_build(struct hg_s3 *s3, const char *bucket, const char *key,
         rc |= hg_buf_append(&t->path, "/", 1);
         rc |= hg_sigv4_uri_encode(&t->path, bucket, strlen(bucket), false);
     }
-    rc |= hg_buf_append(&t->path, "/", 1);
-    rc |= hg_sigv4_uri_encode(&t->path, key, strlen(key), true);
+    if (key) {
+        rc |= hg_buf_append(&t->path, "/", 1);
+        rc |= hg_sigv4_uri_encode(&t->path, key, strlen(key), true);
+    } else if (!path_style) {
+        rc |= hg_buf_append(&t->path, "/", 1);   /* the bucket itself: "/" */
+    }
     if (rc) {
         hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "KeyTooLongError", "key too long");
         return -1;
@@ -300,7 +310,7 @@ static int s3_call(struct hg_s3 *s3, const struct s3_target *t, const struct s3_
     bool token_retried = false;
     int rc = -1;
 
-    hg_buf_init(&url, HG_AWS_URL_MAX + 4 * HG_S3_KEY_MAX);
+    hg_buf_init(&url, HG_AWS_URL_MAX + 4 * HG_S3_KEY_MAX + 3 * HG_S3_LIST_TOKEN_MAX);
     hg_aws_error_clear(err);
     if (!cr) {
         hg_aws_error_set(err, HG_AWS_RETRYABLE, 0, "OutOfMemory", "out of memory");
@@ -839,6 +849,226 @@ int hg_s3_delete(struct hg_s3 *s3, const char *bucket, const char *key,
     rc = 0;
 out:
     hg_http_response_cleanup(&resp);
+    hg_buf_cleanup(&t.path);
+    return rc;
+}
+
+/* ---- ListObjectsV2 ------------------------------------------------------ */
+
+void hg_s3_list_page_cleanup(struct hg_s3_list_page *page)
+{
+    if (!page)
+        return;
+    for (size_t i = 0; i < page->nkeys; i++)
+        free(page->keys[i]);
+    free(page->keys);
+    free(page->sizes);
+    memset(page, 0, sizeof *page);
+}
+
+enum { LP_CONTENTS, LP_KEY, LP_SIZE, LP_PREFIXES, LP_TRUNCATED, LP_TOKEN, LP_COUNT };
+static const char *const list_paths[LP_COUNT] = {
+    "ListBucketResult/Contents",
+    "ListBucketResult/Contents/Key",
+    "ListBucketResult/Contents/Size",
+    "ListBucketResult/CommonPrefixes",
+    "ListBucketResult/IsTruncated",
+    "ListBucketResult/NextContinuationToken",
+};
+
+struct list_parse {
+    struct hg_s3_list_page *page;
+    size_t max_keys;
+    char *key;                /* the Contents entry being read */
+    int64_t size;
+    bool seen_truncated;
+};
+
+static const char *list_element(void *ud, size_t idx, const char *text, size_t len)
+{
+    struct list_parse *lp = ud;
+    struct hg_s3_list_page *pg = lp->page;
+    switch (idx) {
+    case LP_KEY:
+        if (lp->key)
+            return "a Contents entry with two Keys";
+        if (len == 0 || len > HG_S3_KEY_MAX || memchr(text, '\0', len))
+            return "a Key that is empty or over 1024 bytes";
+        lp->key = strndup(text, len);
+        return lp->key ? NULL : "out of memory";
+    case LP_SIZE: {
+        char *end;
+        if (len == 0 || len > 19 || strspn(text, "0123456789") != len)
+            return "a Size that is not a non-negative integer";
+        lp->size = (int64_t)strtoll(text, &end, 10);
+        return NULL;
+    }
+    case LP_PREFIXES:
+        /* S3 counts them in max-keys; S3-compatible servers may not. */
+        if (pg->nprefixes >= HG_S3_LIST_PAGE_KEYS)
+            return "more than 1000 CommonPrefixes";
+        pg->nprefixes++;
+        return NULL;
+    case LP_CONTENTS:
+        if (pg->nkeys >= lp->max_keys)
+            return "more keys than max-keys";
+        if (!lp->key)
+            return "a Contents entry without a Key";
+        if (pg->nkeys % 64 == 0) {
+            size_t n = pg->nkeys + 64;
+            char **k = realloc(pg->keys, n * sizeof *k);
+            if (k)
+                pg->keys = k;
+            int64_t *z = k ? realloc(pg->sizes, n * sizeof *z) : NULL;
+            if (!z)
+                return "out of memory";
+            pg->sizes = z;
+        }
+        pg->keys[pg->nkeys] = lp->key;
+        pg->sizes[pg->nkeys] = lp->size;
+        pg->nkeys++;
+        lp->key = NULL;
+        lp->size = -1;
+        return NULL;
+    case LP_TRUNCATED:
+        if (lp->seen_truncated)
+            return "IsTruncated given twice";
+        lp->seen_truncated = true;
+        if (len == 4 && !memcmp(text, "true", 4))
+            pg->truncated = true;
+        else if (!(len == 5 && !memcmp(text, "false", 5)))
+            return "IsTruncated is neither true nor false";
+        return NULL;
+    case LP_TOKEN:
+        if (len + 1 > sizeof pg->next_token)
+            return "NextContinuationToken too long";
+        memcpy(pg->next_token, text, len);
+        pg->next_token[len] = '\0';
+        return NULL;
+    }
+    return NULL;
+}
+
+int hg_s3_list_parse(const char *doc, size_t len, size_t max_keys,
+                     struct hg_s3_list_page *page, char *errstr, size_t errstr_size)
+{
+    struct list_parse lp = { .page = page, .size = -1 };
+    char root[64], xerr[160];
+    memset(page, 0, sizeof *page);
+    lp.max_keys = max_keys && max_keys < HG_S3_LIST_PAGE_KEYS ? max_keys : HG_S3_LIST_PAGE_KEYS;
+    struct hg_xml_walk w = {
+        .paths = list_paths, .npaths = LP_COUNT, .max_doc = HG_S3_LIST_XML_MAX,
+        .text_max = HG_S3_LIST_TOKEN_MAX > HG_S3_KEY_MAX + 1 ? HG_S3_LIST_TOKEN_MAX : HG_S3_KEY_MAX + 1,
+        .fn = list_element, .ud = &lp,
+    };
+    const char *why = NULL;
+    if (hg_xml_walk(doc, len, &w, root, sizeof root, xerr, sizeof xerr) != 0)
+        why = xerr;
+    else if (strcmp(root, "ListBucketResult") != 0)
+        why = "not a ListBucketResult";
+    else if (!lp.seen_truncated)
+        why = "no IsTruncated";
+    else if (page->truncated && !page->next_token[0])
+        why = "truncated without a NextContinuationToken";
+    free(lp.key);
+    if (why) {
+        snprintf(errstr, errstr_size, "ListObjectsV2: %s", why);
+        hg_s3_list_page_cleanup(page);
+        return -1;
+    }
+    return 0;
+}
+
+/* Append "&name=<value %-encoded>" (no '&' first). */
+static int query_param(struct hg_buf *q, const char *name, const char *value)
+{
+    int rc = hg_buf_appendf(q, "%s%s=", q->len ? "&" : "", name);
+    return rc | hg_sigv4_uri_encode(q, value, strlen(value), false);
+}
+
+int hg_s3_list(struct hg_s3 *s3, const char *bucket, const char *prefix, const char *delimiter,
+               size_t max_keys, hg_s3_list_fn fn, void *ud, bool *more, struct hg_aws_error *err)
+{
+    struct s3_target t;
+    struct hg_http_response resp;
+    struct hg_s3_list_page page;
+    struct hg_buf q;
+    char token[HG_S3_LIST_TOKEN_MAX] = "", perr[200], mk[16];
+    size_t listed = 0;
+    int rc = -1;
+
+    memset(&resp, 0, sizeof resp);
+    memset(&page, 0, sizeof page);
+    hg_buf_init(&q, 4 * HG_S3_KEY_MAX + 3 * HG_S3_LIST_TOKEN_MAX + 128);
+    hg_aws_error_clear(err);
+    if (more)
+        *more = false;
+    if (target_build(s3, bucket, NULL, &t, err) != 0)
+        goto out;
+    if (prefix && strlen(prefix) > HG_S3_KEY_MAX) {
+        hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "KeyTooLongError", "prefix too long");
+        goto out;
+    }
+    for (unsigned pages = 0;; pages++) {
+        if (pages == HG_S3_LIST_MAX_PAGES) {
+            if (more)
+                *more = true;
+            break;
+        }
+        size_t want = s3->list_page;
+        if (max_keys && max_keys - listed < want)
+            want = max_keys - listed;
+        snprintf(mk, sizeof mk, "%zu", want);
+        hg_buf_reset(&q);
+        int x = query_param(&q, "list-type", "2");
+        if (token[0])
+            x |= query_param(&q, "continuation-token", token);
+        if (delimiter && *delimiter)
+            x |= query_param(&q, "delimiter", delimiter);
+        x |= query_param(&q, "max-keys", mk);
+        if (prefix && *prefix)
+            x |= query_param(&q, "prefix", prefix);
+        if (x) {
+            hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "KeyTooLongError", "list query too long");
+            goto out;
+        }
+        struct s3_call c = { .method = "GET", .query = q.data, .max_response = HG_S3_LIST_XML_MAX };
+        if (s3_call(s3, &t, &c, &resp, err) != 0)
+            goto out;
+        hg_s3_list_page_cleanup(&page);
+        if (hg_s3_list_parse(resp.body.data ? resp.body.data : "", resp.body.len, want, &page,
+                             perr, sizeof perr) != 0) {
+            hg_aws_error_set(err, HG_AWS_RETRYABLE, resp.status, "BadResponse", perr);
+            goto out;
+        }
+        for (size_t i = 0; i < page.nkeys; i++) {
+            int r = fn(ud, page.keys[i], page.sizes[i]);
+            if (r < 0) {
+                hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "Aborted", "the listing was stopped");
+                goto out;
+            }
+            listed++;
+            if (r > 0 || (max_keys && listed >= max_keys)) {
+                if (more)
+                    *more = i + 1 < page.nkeys || page.truncated;
+                rc = 0;
+                goto out;
+            }
+        }
+        if (!page.truncated)
+            break;
+        if (!strcmp(page.next_token, token)) {
+            hg_aws_error_set(err, HG_AWS_RETRYABLE, resp.status, "BadResponse",
+                             "ListObjectsV2: the continuation token did not move");
+            goto out;
+        }
+        snprintf(token, sizeof token, "%s", page.next_token);
+    }
+    rc = 0;
+out:
+    hg_s3_list_page_cleanup(&page);
+    hg_http_response_cleanup(&resp);
+    hg_buf_cleanup(&q);
     hg_buf_cleanup(&t.path);
     return rc;
 }

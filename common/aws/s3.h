@@ -38,6 +38,8 @@ struct hg_s3_config {
                                      InvalidToken once (the credentials are
                                      dropped and fetched again first) */
     const char *ca_file;          /* optional CA bundle */
+    size_t      list_page_keys;   /* max-keys of one ListObjectsV2 page; 0 =
+                                     HG_S3_LIST_PAGE_KEYS (also the ceiling) */
 };
 
 /* Create a client; cfg strings are copied. Returns NULL with errstr. */
@@ -122,5 +124,51 @@ int hg_s3_get_stream(struct hg_s3 *s3, const char *bucket, const char *key,
  * with err. */
 int hg_s3_delete(struct hg_s3 *s3, const char *bucket, const char *key,
                  struct hg_aws_error *err);
+
+/* ---- ListObjectsV2 ------------------------------------------------------
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html */
+
+/* One ListObjectsV2 answer. Everything is owned by the page. */
+struct hg_s3_list_page {
+    char   **keys;          /* nkeys keys (Contents/Key), NUL-terminated, in order */
+    int64_t *sizes;         /* their Size, -1 when absent */
+    size_t   nkeys;
+    size_t   nprefixes;     /* CommonPrefixes entries (counted, not kept) */
+    bool     truncated;     /* IsTruncated */
+    char     next_token[HG_S3_LIST_TOKEN_MAX];  /* NextContinuationToken, "" when none */
+};
+void hg_s3_list_page_cleanup(struct hg_s3_list_page *page);
+
+/* Parse one ListObjectsV2 answer (exposed for tests and the fuzz target).
+ * Refused, with a precise reason in errstr: a document over
+ * HG_S3_LIST_XML_MAX bytes, malformed or with a DOCTYPE (hg_xml_walk), a
+ * root other than ListBucketResult, more than max_keys keys (0 or more
+ * than HG_S3_LIST_PAGE_KEYS: that many) or HG_S3_LIST_PAGE_KEYS common
+ * prefixes (S3 counts them in max-keys, s3rver does not), a Contents without a
+ * Key or with two, a Key empty or over HG_S3_KEY_MAX bytes, a Size that is
+ * not a non-negative integer, IsTruncated missing or not true/false, a
+ * truncated page without a NextContinuationToken, a token over
+ * HG_S3_LIST_TOKEN_MAX - 1 bytes. Returns 0 (page filled; clean it), or -1
+ * (page empty). */
+int hg_s3_list_parse(const char *doc, size_t len, size_t max_keys,
+                     struct hg_s3_list_page *page, char *errstr, size_t errstr_size);
+
+/* Called for each listed key, in S3's order (UTF-8 binary order). Return
+ * 0 to go on, 1 to stop the listing there (not an error), -1 to fail it. */
+typedef int (*hg_s3_list_fn)(void *ud, const char *key, int64_t size);
+
+/* List bucket's keys under prefix (may be "" or NULL); with a delimiter
+ * (e.g. "/"; NULL = none) only the keys with no delimiter after the prefix
+ * (the "directory"; common prefixes are skipped). Pages of up to
+ * list_page_keys (hg_s3_config), each request retried like a GET; at most
+ * HG_S3_LIST_MAX_PAGES requests and max_keys keys (0 = no limit but the
+ * pages). *more (may be NULL) says the listing stopped at one of those
+ * limits or at fn's request with keys left. A page whose continuation
+ * token repeats the one sent is an error (a server going round in
+ * circles). Returns 0, or -1 with err (a bad answer is retryable
+ * "BadResponse" with the parser's reason; fn's -1 is permanent
+ * "Aborted"). */
+int hg_s3_list(struct hg_s3 *s3, const char *bucket, const char *prefix, const char *delimiter,
+               size_t max_keys, hg_s3_list_fn fn, void *ud, bool *more, struct hg_aws_error *err);
 
 #endif

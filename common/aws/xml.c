@@ -1,7 +1,10 @@
-/* xml.c — bounded field extraction from AWS XML with expat (no DTDs). */
+/* xml.c — bounded walks over AWS XML with expat (no DTDs): a callback per
+ * wanted element (hg_xml_walk), and a few first-match text fields on top
+ * of it (hg_xml_extract). */
 #include "common/aws/xml.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <expat.h>
@@ -10,17 +13,19 @@
 
 struct xstate {
     XML_Parser p;
+    const struct hg_xml_walk *w;
     char path[XML_PATH_MAX];
     size_t plen;
     size_t lens[HG_AWS_XML_MAX_DEPTH + 1];  /* path length before each level */
     unsigned depth;
-    struct hg_xml_field *fields;
-    size_t nfields;
-    struct hg_xml_field *cur;   /* field whose text is being collected */
-    size_t cur_len;
+    long cur;                   /* wanted element whose text is being collected, or -1 */
+    long cur_depth;             /* its depth */
+    char *text;                 /* w->text_max bytes */
+    size_t text_len;
     char *root;
     size_t root_size;
     const char *fail;           /* our own reason for stopping */
+    char fail_buf[128];
 };
 
 static const char *local_name(const char *name)
@@ -62,13 +67,15 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
     s->plen += ll;
     s->path[s->plen] = '\0';
     s->depth++;
-    s->cur = NULL;
-    for (size_t i = 0; i < s->nfields; i++) {
-        if (!s->fields[i].found && strcmp(s->fields[i].path, s->path) == 0) {
-            s->cur = &s->fields[i];
-            s->cur_len = 0;
-            if (s->cur->out_size)
-                s->cur->out[0] = '\0';
+    /* A child's text is its own: the text of an enclosing wanted element
+     * is what follows its last child. */
+    s->cur = -1;
+    s->text_len = 0;
+    for (size_t i = 0; i < s->w->npaths; i++) {
+        if (strcmp(s->w->paths[i], s->path) == 0 &&
+            (!s->w->want || s->w->want(s->w->ud, i))) {
+            s->cur = (long)i;
+            s->cur_depth = (long)s->depth;
             break;
         }
     }
@@ -80,10 +87,25 @@ static void XMLCALL on_end(void *ud, const XML_Char *name)
     (void)name;
     if (s->fail || s->depth == 0)
         return;
-    if (s->cur) {
-        s->cur->found = true;
-        s->cur = NULL;
+    /* Which wanted element (if any) ends here? */
+    long idx = -1;
+    for (size_t i = 0; i < s->w->npaths; i++)
+        if (strcmp(s->w->paths[i], s->path) == 0) {
+            idx = (long)i;
+            break;
+        }
+    if (idx >= 0 && (!s->w->want || s->w->want(s->w->ud, (size_t)idx))) {
+        bool own = s->cur == idx && s->cur_depth == (long)s->depth;
+        s->text[own ? s->text_len : 0] = '\0';
+        const char *why = s->w->fn(s->w->ud, (size_t)idx, s->text, own ? s->text_len : 0);
+        if (why) {
+            snprintf(s->fail_buf, sizeof s->fail_buf, "%s", why);
+            stop(s, s->fail_buf);
+            return;
+        }
     }
+    s->cur = -1;
+    s->text_len = 0;
     s->depth--;
     s->plen = s->lens[s->depth];
     s->path[s->plen] = '\0';
@@ -92,15 +114,14 @@ static void XMLCALL on_end(void *ud, const XML_Char *name)
 static void XMLCALL on_text(void *ud, const XML_Char *t, int len)
 {
     struct xstate *s = ud;
-    if (s->fail || !s->cur || len <= 0)
+    if (s->fail || s->cur < 0 || len <= 0)
         return;
-    if (s->cur_len + (size_t)len + 1 > s->cur->out_size) {
+    if (s->text_len + (size_t)len + 1 > s->w->text_max) {
         stop(s, "field text too long");
         return;
     }
-    memcpy(s->cur->out + s->cur_len, t, (size_t)len);
-    s->cur_len += (size_t)len;
-    s->cur->out[s->cur_len] = '\0';
+    memcpy(s->text + s->text_len, t, (size_t)len);
+    s->text_len += (size_t)len;
 }
 
 static void XMLCALL on_doctype(void *ud, const XML_Char *name, const XML_Char *sysid,
@@ -120,27 +141,22 @@ static void XMLCALL on_entity(void *ud, const XML_Char *name, int is_param,
     stop(ud, "entity declarations not allowed");
 }
 
-int hg_xml_extract(const char *doc, size_t len, char *root, size_t root_size,
-                   struct hg_xml_field *fields, size_t nfields,
-                   char *errstr, size_t errstr_size)
+int hg_xml_walk(const char *doc, size_t len, const struct hg_xml_walk *w,
+                char *root, size_t root_size, char *errstr, size_t errstr_size)
 {
     struct xstate s;
+    size_t max = w->max_doc ? w->max_doc : HG_AWS_XML_MAX;
     int rc = -1;
 
     memset(&s, 0, sizeof s);
-    s.fields = fields;
-    s.nfields = nfields;
+    s.w = w;
+    s.cur = -1;
     s.root = root_size ? root : NULL;
     s.root_size = root_size;
     if (s.root)
         s.root[0] = '\0';
-    for (size_t i = 0; i < nfields; i++) {
-        fields[i].found = false;
-        if (fields[i].out_size)
-            fields[i].out[0] = '\0';
-    }
-    if (len > HG_AWS_XML_MAX) {
-        snprintf(errstr, errstr_size, "xml: document over %u bytes", HG_AWS_XML_MAX);
+    if (len > max) {
+        snprintf(errstr, errstr_size, "xml: document over %zu bytes", max);
         return -1;
     }
     while (len && (*doc == ' ' || *doc == '\n' || *doc == '\r' || *doc == '\t')) {
@@ -151,10 +167,11 @@ int hg_xml_extract(const char *doc, size_t len, char *root, size_t root_size,
         snprintf(errstr, errstr_size, "xml: empty document");
         return -1;
     }
+    s.text = malloc(w->text_max ? w->text_max : 1);
     s.p = XML_ParserCreateNS(NULL, '|');
-    if (!s.p) {
+    if (!s.p || !s.text) {
         snprintf(errstr, errstr_size, "xml: out of memory");
-        return -1;
+        goto out;
     }
     XML_SetUserData(s.p, &s);
     XML_SetElementHandler(s.p, on_start, on_end);
@@ -176,6 +193,54 @@ int hg_xml_extract(const char *doc, size_t len, char *root, size_t root_size,
     }
     rc = 0;
 out:
-    XML_ParserFree(s.p);
+    if (s.p)
+        XML_ParserFree(s.p);
+    free(s.text);
     return rc;
+}
+
+/* hg_xml_extract over hg_xml_walk: the first match of each field. */
+struct extract {
+    struct hg_xml_field *fields;
+};
+
+static bool extract_want(void *ud, size_t idx)
+{
+    struct extract *x = ud;
+    return !x->fields[idx].found;
+}
+
+static const char *extract_field(void *ud, size_t idx, const char *text, size_t len)
+{
+    struct hg_xml_field *f = &((struct extract *)ud)->fields[idx];
+    if (len + 1 > f->out_size)
+        return "field text too long";
+    memcpy(f->out, text, len);
+    f->out[len] = '\0';
+    f->found = true;
+    return NULL;
+}
+
+int hg_xml_extract(const char *doc, size_t len, char *root, size_t root_size,
+                   struct hg_xml_field *fields, size_t nfields,
+                   char *errstr, size_t errstr_size)
+{
+    const char *paths[HG_XML_MAX_FIELDS];
+    struct extract x = { fields };
+    size_t text_max = 1;
+    if (nfields > HG_XML_MAX_FIELDS) {
+        snprintf(errstr, errstr_size, "xml: too many fields");
+        return -1;
+    }
+    for (size_t i = 0; i < nfields; i++) {
+        fields[i].found = false;
+        if (fields[i].out_size)
+            fields[i].out[0] = '\0';
+        paths[i] = fields[i].path;
+        if (fields[i].out_size > text_max)
+            text_max = fields[i].out_size;
+    }
+    struct hg_xml_walk w = { .paths = paths, .npaths = nfields, .text_max = text_max,
+                             .want = extract_want, .fn = extract_field, .ud = &x };
+    return hg_xml_walk(doc, len, &w, root, root_size, errstr, errstr_size);
 }

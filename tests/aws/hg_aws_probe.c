@@ -9,6 +9,7 @@
  *   hg-aws-probe s3-head|s3-get|s3-get-stream|s3-delete BUCKET KEY
  *   hg-aws-probe glue-start JOB [NAME VALUE]...
  *   hg-aws-probe glue-get JOB
+ *   hg-aws-probe s3-list BUCKET PREFIX [DELIMITER [MAX_KEYS]]   (HG_PROBE_LIST_PAGE: page size)
  *   hg-aws-probe glue-call OP [JSON]
  *   hg-aws-probe msk-token REGION NOW
  *   hg-aws-probe http-get URL [--timeout-ms N] [--max N] [--retry N] [--follow 1]
@@ -56,6 +57,12 @@ static void jint(const char *k, long long v)
 {
     jkey(k);
     hg_buf_appendf(&out, "%lld", v);
+}
+
+static void jraw(const char *k, const char *json)
+{
+    jkey(k);
+    hg_buf_append_str(&out, json ? json : "null");
 }
 
 static void jerr(const struct hg_aws_error *e)
@@ -337,6 +344,17 @@ static int stream_write(void *ud, const char *d, size_t n)
     return s->abort_at > 0 && s->n > s->abort_at ? -1 : 0;
 }
 
+/* s3-list: each key as a JSON string into a JSON array under way. */
+static int list_key(void *ud, const char *key, int64_t size)
+{
+    struct hg_buf *b = ud;
+    (void)size;
+    int x = hg_buf_append_str(b, b->len > 1 ? ",\"" : "\"");
+    x |= hg_buf_append_json_str(b, key, strlen(key));
+    x |= hg_buf_append_str(b, "\"");
+    return x ? -1 : 0;
+}
+
 static int cmd_s3(int argc, char **argv)
 {
     char err[1024];
@@ -373,6 +391,7 @@ static int cmd_s3(int argc, char **argv)
         .region = region, .endpoint = ep, .creds = p, .retry = policy(),
         .timeout_ms = env_long("HG_PROBE_TIMEOUT_MS", 0),
         .part_size = (size_t)env_long("HG_PROBE_PART_SIZE", 0),
+        .list_page_keys = (size_t)env_long("HG_PROBE_LIST_PAGE", 0),
     };
     s3 = hg_s3_create(&cfg, err, sizeof err);
     if (!s3) {
@@ -423,6 +442,14 @@ static int cmd_s3(int argc, char **argv)
         jint("calls", sk.calls);
     } else if (strcmp(op, "s3-delete") == 0) {
         rc = hg_s3_delete(s3, argv[2], argv[3], &e);
+    } else if (strcmp(op, "s3-list") == 0) {
+        bool more = false;
+        hg_buf_append_str(&body, "[");
+        rc = hg_s3_list(s3, argv[2], argv[3], argc > 4 && *argv[4] ? argv[4] : NULL,
+                        argc > 5 ? (size_t)atol(argv[5]) : 0, list_key, &body, &more, &e);
+        hg_buf_append_str(&body, "]");
+        jraw("keys", body.data);
+        jint("more", more);
     } else {
         jstr("usage", "unknown s3 op");
     }

@@ -64,6 +64,118 @@ static void test_xml(void)
     free(b);
 }
 
+/* ListObjectsV2 answers: the good shape, then each refusal by its reason. */
+static void test_s3_list_parse(void)
+{
+    struct hg_s3_list_page pg;
+    char err[256];
+    const char *ok =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>b</Name>"
+        "<Prefix>t/</Prefix><KeyCount>3</KeyCount><MaxKeys>3</MaxKeys><Delimiter>/</Delimiter>"
+        "<IsTruncated>true</IsTruncated>"
+        "<Contents><Key>t/a.json</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified>"
+        "<ETag>&quot;x&quot;</ETag><Size>12</Size><StorageClass>STANDARD</StorageClass></Contents>"
+        "<Contents><Size>0</Size><Key>t/b &amp; c.json</Key></Contents>"
+        "<CommonPrefixes><Prefix>t/sub/</Prefix></CommonPrefixes>"
+        "<NextContinuationToken>1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=</NextContinuationToken>"
+        "</ListBucketResult>";
+    CHECK_INT(hg_s3_list_parse(ok, strlen(ok), 3, &pg, err, sizeof err), 0);
+    CHECK_INT((int)pg.nkeys, 2);
+    CHECK_STR(pg.keys[0], "t/a.json");
+    CHECK_INT((int)pg.sizes[0], 12);
+    CHECK_STR(pg.keys[1], "t/b & c.json");
+    CHECK_INT((int)pg.sizes[1], 0);
+    CHECK_INT((int)pg.nprefixes, 1);
+    CHECK(pg.truncated);
+    CHECK_STR(pg.next_token, "1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=");
+    hg_s3_list_page_cleanup(&pg);
+    CHECK_INT((int)pg.nkeys, 0);
+    /* The same page when only one key was asked for. */
+    CHECK_INT(hg_s3_list_parse(ok, strlen(ok), 1, &pg, err, sizeof err), -1);
+    CHECK(strstr(err, "more keys than max-keys") != NULL);
+    CHECK(pg.keys == NULL && pg.nkeys == 0);
+
+    const char *empty = "<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>";
+    CHECK_INT(hg_s3_list_parse(empty, strlen(empty), 0, &pg, err, sizeof err), 0);
+    CHECK(pg.nkeys == 0 && !pg.truncated && pg.next_token[0] == '\0');
+    hg_s3_list_page_cleanup(&pg);
+
+#define LB(x) "<ListBucketResult>" x "</ListBucketResult>"
+    static const struct { const char *doc, *why; } bad[] = {
+        { LB("<IsTruncated>false</IsTruncated><Contents><Key>a</Key>"), "xml: " },  /* malformed */
+        { "<ListBucketResult><IsTruncated>false</IsTruncated>", "xml: " },          /* cut off */
+        { "<!DOCTYPE x [<!ENTITY e \"k\">]>" LB("<IsTruncated>false</IsTruncated>"), "DOCTYPE" },
+        { "<Error><Code>AccessDenied</Code></Error>", "not a ListBucketResult" },
+        { LB("<Contents><Key>a</Key></Contents>"), "no IsTruncated" },
+        { LB("<IsTruncated>yes</IsTruncated>"), "neither true nor false" },
+        { LB("<IsTruncated>false</IsTruncated><IsTruncated>true</IsTruncated>"), "twice" },
+        { LB("<IsTruncated>true</IsTruncated><Contents><Key>a</Key></Contents>"),
+          "truncated without a NextContinuationToken" },
+        { LB("<IsTruncated>false</IsTruncated><Contents><Size>1</Size></Contents>"),
+          "without a Key" },
+        { LB("<IsTruncated>false</IsTruncated><Contents><Key>a</Key><Key>b</Key></Contents>"),
+          "two Keys" },
+        { LB("<IsTruncated>false</IsTruncated><Contents><Key></Key></Contents>"), "empty" },
+        { LB("<IsTruncated>false</IsTruncated><Contents><Key>a</Key><Size>-1</Size></Contents>"),
+          "Size" },
+        { LB("<IsTruncated>false</IsTruncated><Contents><Key>a</Key><Size>1e3</Size></Contents>"),
+          "Size" },
+        { LB("<IsTruncated>false</IsTruncated><Contents><Key>a</Key><Size>99999999999999999999</Size></Contents>"),
+          "Size" },
+    };
+#undef LB
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = '\0';
+        CHECK_INT(hg_s3_list_parse(bad[i].doc, strlen(bad[i].doc), 0, &pg, err, sizeof err), -1);
+        CHECK(strncmp(err, "ListObjectsV2: ", 15) == 0);
+        if (!strstr(err, bad[i].why))
+            fprintf(stderr, "case %zu: want '%s' in '%s'\n", i, bad[i].why, err);
+        CHECK(strstr(err, bad[i].why) != NULL);
+        CHECK(pg.keys == NULL && pg.nkeys == 0);
+    }
+
+    /* A key over 1024 bytes, a token over the cap, a document over the cap,
+     * more entries than a page may hold. */
+    size_t cap = HG_S3_LIST_XML_MAX + 4096;
+    char *d = malloc(cap);
+    char *long_key = malloc(HG_S3_KEY_MAX + 2);
+    memset(long_key, 'k', HG_S3_KEY_MAX + 1);
+    long_key[HG_S3_KEY_MAX + 1] = '\0';
+    snprintf(d, cap, "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>%s</Key>"
+             "</Contents></ListBucketResult>", long_key);
+    CHECK_INT(hg_s3_list_parse(d, strlen(d), 0, &pg, err, sizeof err), -1);
+    CHECK(strstr(err, "over 1024 bytes") != NULL);
+    long_key[HG_S3_KEY_MAX] = '\0';          /* exactly 1024: fine */
+    snprintf(d, cap, "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>%s</Key>"
+             "</Contents></ListBucketResult>", long_key);
+    CHECK_INT(hg_s3_list_parse(d, strlen(d), 0, &pg, err, sizeof err), 0);
+    CHECK_INT((int)strlen(pg.keys[0]), (int)HG_S3_KEY_MAX);
+    hg_s3_list_page_cleanup(&pg);
+    size_t o = (size_t)snprintf(d, cap, "<ListBucketResult><IsTruncated>true</IsTruncated>"
+                                "<NextContinuationToken>");
+    memset(d + o, 'T', HG_S3_LIST_TOKEN_MAX);
+    o += HG_S3_LIST_TOKEN_MAX;
+    o += (size_t)snprintf(d + o, cap - o, "</NextContinuationToken></ListBucketResult>");
+    CHECK_INT(hg_s3_list_parse(d, o, 0, &pg, err, sizeof err), -1);
+    CHECK(strstr(err, "too long") != NULL);
+    static const char *const over[] = { "more keys than max-keys", "more than 1000 CommonPrefixes" };
+    for (size_t k = 0; k < 2; k++) {
+        o = (size_t)snprintf(d, cap, "<ListBucketResult><IsTruncated>false</IsTruncated>");
+        for (unsigned i = 0; i <= HG_S3_LIST_PAGE_KEYS; i++)
+            o += (size_t)(k ? snprintf(d + o, cap - o, "<CommonPrefixes><Prefix>p%u/</Prefix></CommonPrefixes>", i)
+                            : snprintf(d + o, cap - o, "<Contents><Key>k%u</Key></Contents>", i));
+        o += (size_t)snprintf(d + o, cap - o, "</ListBucketResult>");
+        CHECK_INT(hg_s3_list_parse(d, o, 0, &pg, err, sizeof err), -1);
+        CHECK(strstr(err, over[k]) != NULL);
+    }
+    memset(d, ' ', cap);
+    CHECK_INT(hg_s3_list_parse(d, HG_S3_LIST_XML_MAX + 1, 0, &pg, err, sizeof err), -1);
+    CHECK(strstr(err, "document over") != NULL);
+    free(long_key);
+    free(d);
+}
+
 static void test_classify(void)
 {
     CHECK_INT(hg_aws_s3_classify(503, "SlowDown"), HG_AWS_RETRYABLE);
@@ -349,6 +461,7 @@ static void test_creds_files(void)
 
 int main(void)
 {
+    test_s3_list_parse();
     test_xml();
     test_classify();
     test_s3_uri();

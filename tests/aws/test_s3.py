@@ -339,3 +339,49 @@ def test_invalid_token_mid_run_retried_once(probe, s3, tmp_path):
     assert doc["rc"] == -1, doc
     assert doc["error"]["code"] == "InvalidToken" and doc["error"]["class"] == "permanent", doc
     assert len([1 for m, p, h in s3.log if m == "PUT"]) == 2
+
+
+def test_list_objects_v2_pages_delimiter_and_limits(probe, s3, tmp_path):
+    f = tmp_path / "x"
+    f.write_bytes(b"{}")
+    env = s3env(s3)
+    names = ["a.json", "b & c.json", "d+e=f.json", "sub/x.json", "z.txt", "\u00e9t\u00e9.json"]
+    for n in names:
+        doc, _ = run_probe(probe, ["s3-put", BUCKET, "lst/" + n, str(f)], env)
+        assert doc["rc"] == 0, doc
+    # Pages of two: four signed GETs, each after the first with the token the
+    # last one gave; "sub/" is a common prefix, not a key.
+    s3.log.clear()
+    doc, _ = run_probe(probe, ["s3-list", BUCKET, "lst/", "/"], s3env(s3, HG_PROBE_LIST_PAGE="2"))
+    assert doc["rc"] == 0, doc
+    want = sorted("lst/" + n for n in names if "/" not in n)
+    assert doc["keys"] == sorted(want, key=lambda k: k.encode()) and doc["more"] == 0
+    gets = [p for m, p, h in s3.log if m == "GET"]
+    assert len(gets) >= 3, gets
+    import urllib.parse
+    qs = [dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(p).query)) for p in gets]
+    assert urllib.parse.urlsplit(gets[0]).path == "/" + BUCKET
+    assert all(q["list-type"] == "2" and q["prefix"] == "lst/" and q["delimiter"] == "/"
+               and q["max-keys"] == "2" for q in qs), qs
+    assert "continuation-token" not in qs[0]
+    assert all(q.get("continuation-token") for q in qs[1:])
+    assert len({q["continuation-token"] for q in qs[1:]}) == len(qs) - 1
+    assert s3.sig_failures == 0
+    # Without a delimiter the sub-"directory" shows; max_keys stops the listing.
+    doc, _ = run_probe(probe, ["s3-list", BUCKET, "lst/", "", "3"], s3env(s3, HG_PROBE_LIST_PAGE="2"))
+    assert doc["rc"] == 0 and len(doc["keys"]) == 3 and doc["more"] == 1, doc
+    doc, _ = run_probe(probe, ["s3-list", BUCKET, "lst/sub/"], env)
+    assert doc["rc"] == 0 and doc["keys"] == ["lst/sub/x.json"] and doc["more"] == 0, doc
+    doc, _ = run_probe(probe, ["s3-list", BUCKET, "nothing-here/"], env)
+    assert doc["rc"] == 0 and doc["keys"] == [], doc
+
+
+def test_list_objects_v2_errors(probe, s3, tmp_path):
+    # A 503 is retried like any GET; a missing bucket is permanent, by code.
+    s3.faults += [{"op": "get", "status": 503, "code": "SlowDown"}]
+    doc, err = run_probe(probe, ["s3-list", BUCKET, "lst/"], s3env(s3))
+    assert doc["rc"] == 0, doc
+    assert [d["code"] for d in retry_lines(err)] == ["SlowDown"]
+    doc, _ = run_probe(probe, ["s3-list", "no-such-bucket-hg", "x/"], s3env(s3))
+    assert doc["rc"] == -1 and doc["error"]["code"] == "NoSuchBucket", doc
+    assert doc["error"]["class"] == "permanent"

@@ -229,6 +229,65 @@ def test_doctor_all_good_and_failures(env, tmp_path):
     assert "some checks failed" in res.stdout
 
 
+def test_doctor_checks_configs_under_an_s3_prefix(env):
+    # HOOKGATE_TABLES=s3://...: doctor lists the prefix (ListObjectsV2,
+    # delimiter "/": the prefix's own objects, like a directory) and checks
+    # each config as it checks a directory's.
+    base = env.prefix + "/tables"
+    for name in ("campaign_tags.json", "nojob.json", "broken.json"):
+        with open(os.path.join(str(env.tables), name), "rb") as f:
+            env.s3.put(base + "/" + name, f.read())
+    env.s3.put(base + "/sub/orders.json", b"{}")       # below the prefix: not a config
+    env.s3.put(base + "/notes.txt", b"not a config")
+    res = env.run(cmd="doctor", HOOKGATE_TABLES="s3://%s/%s" % (BUCKET, base))
+    assert res.returncode == 1, res.stdout + res.stderr
+    out = res.stdout
+    assert "ok    table campaign_tags: valid; Glue job mkt-campaign_tags-load exists" in out
+    assert "FAIL  table nojob: Glue job mkt-nojob-load does not exist" in out
+    assert "FAIL  table broken" in out and "mappings" in out
+    assert "orders" not in out and "notes" not in out
+    assert "each config is checked when its file arrives" not in out
+    lists = [r["path"] for r in env.s3proxy.requests
+             if r["method"] == "GET" and "list-type=2" in r["path"]]
+    assert lists == ["/%s?list-type=2&delimiter=/&max-keys=1000&prefix=%s/" % (BUCKET, base)], lists
+    # Only the good config: all checks pass.
+    env.s3.client.delete_object(Bucket=BUCKET, Key=base + "/nojob.json")
+    env.s3.client.delete_object(Bucket=BUCKET, Key=base + "/broken.json")
+    res = env.run(cmd="doctor", HOOKGATE_TABLES="s3://%s/%s/" % (BUCKET, base))
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "all checks passed" in res.stdout
+    # An empty prefix is a failure, as an empty directory is.
+    res = env.run(cmd="doctor", HOOKGATE_TABLES="s3://%s/%s/none/" % (BUCKET, env.prefix))
+    assert res.returncode == 1
+    assert "FAIL  tables: no *.json table configs under the prefix" in res.stdout
+    # S3 refusing the listing is reported with its code.
+    env.s3proxy.fault("GET", "list-type=2", 403, "AccessDenied")
+    res = env.run(cmd="doctor", HOOKGATE_TABLES="s3://%s/%s/" % (BUCKET, base))
+    assert res.returncode == 1
+    assert "FAIL  tables list s3://%s/%s/: AccessDenied" % (BUCKET, base) in res.stdout
+
+
+def test_doctor_checks_the_history_scope(env, tmp_path):
+    good = tmp_path / "good_tables"
+    good.mkdir()
+    shutil.copy(os.path.join(str(env.tables), "campaign_tags.json"), good / "campaign_tags.json")
+    res = env.run(cmd="doctor", HOOKGATE_TABLES=good, HOOKGATE_SLACK_CHANNEL="C0RESULTS")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "ok    slack conversations.history C0RESULTS: readable" in res.stdout
+    h = env.slack.calls("conversations.history")
+    assert len(h) == 1 and h[0]["query"]["channel"] == "C0RESULTS"
+    # Slack answers missing_scope when the token lacks channels:history.
+    env.slack.fault("conversations.history", "always:missing_scope")
+    res = env.run(cmd="doctor", HOOKGATE_TABLES=good, HOOKGATE_SLACK_CHANNEL="C0RESULTS")
+    assert res.returncode == 1
+    assert "FAIL  slack conversations.history C0RESULTS: missing_scope" in res.stdout
+    assert "channels:history" in res.stdout and "some checks failed" in res.stdout
+    # Without a configured result channel there is nothing to ask about.
+    res = env.run(cmd="doctor", HOOKGATE_TABLES=good)
+    assert res.returncode == 0, res.stdout
+    assert "ok    slack conversations.history: not checked" in res.stdout
+
+
 @pytest.mark.parametrize("over, names", [
     ({"HOOKGATE_SLACK_BOT_TOKEN": "", "HOOKGATE_SLACK_BOT_TOKEN_FILE": "/nonexistent/hgc-token"},
      ["HOOKGATE_SLACK_BOT_TOKEN_FILE", "/nonexistent/hgc-token", "No such file"]),
