@@ -39,6 +39,17 @@ static const char *utf8_check(const unsigned char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
+        /* eight ASCII bytes, none of them NUL, at a time */
+        while (n - i >= 8) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if ((w & 0x8080808080808080ull) ||
+                ((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull))
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
         unsigned char c = s[i];
         if (c == 0)
             return "string contains U+0000";
@@ -333,10 +344,8 @@ yajl_val hg_json_parse(const char *text, size_t len, char *errstr, size_t errstr
 #define PICK_MAX 16u
 
 struct pick_frame {
-    bool is_object;
-    bool tracked;                           /* on the way to a pick */
-    bool key_long;                          /* the current key cannot be on a path */
-    char key[HG_JSON_PICK_KEY_MAX + 1];     /* the current key, when tracked */
+    uint16_t live;    /* picks whose path runs through this container (first occurrence) */
+    uint16_t match;   /* those of them whose next key is the current key */
 };
 
 struct pick_ctx {
@@ -346,43 +355,28 @@ struct pick_ctx {
     struct hg_json_pick *picks;
     size_t n;
     uint8_t plen[PICK_MAX];                 /* keys in each pick's path */
-    uint8_t seen[PICK_MAX];                 /* bit L: the path's first L keys were met */
+    uint8_t klen[PICK_MAX][HG_JSON_PICK_DEPTH];
+    uint8_t seen[PICK_MAX];                 /* bit d: met at depth d already */
     char *arena;
     size_t arena_size, arena_used;
 };
 
-/* Does the value starting now lie on pick i's path, at its first
- * occurrence? Marks it met. The value's path is the current keys of the
- * depth enclosing frames (all objects, all tracked). */
-static bool pick_meets(struct pick_ctx *c, size_t i)
+/* A value begins (a scalar, or a container's start) at the current depth.
+ * Fills in the picks it is, at their path's first occurrence; returns the
+ * picks whose path runs on below it. */
+static uint16_t pick_value(struct pick_ctx *c, enum hg_json_pick_kind kind, const char *s, size_t n)
 {
     size_t d = c->depth;
-    if (c->plen[i] < d)
-        return false;
-    for (size_t k = 0; k < d; k++)
-        if (strcmp(c->picks[i].path[k], c->frame[k].key) != 0)
-            return false;
-    if (c->seen[i] & (1u << d))
-        return false;          /* a repeated key: the first one counts */
-    c->seen[i] |= (uint8_t)(1u << d);
-    return true;
-}
-
-/* A value begins (a scalar, or a container's start). Fills in the picks
- * it is; returns whether it is on the way to a deeper pick. */
-static bool pick_value(struct pick_ctx *c, enum hg_json_pick_kind kind, const char *s, size_t n)
-{
-    bool on_path = false;
-    if (c->depth > 0) {
-        const struct pick_frame *f = &c->frame[c->depth - 1];
-        if (!f->tracked || !f->is_object || f->key_long || c->depth > HG_JSON_PICK_DEPTH)
-            return false;
-    }
-    for (size_t i = 0; i < c->n; i++) {
-        if (!pick_meets(c, i))
+    uint16_t cand = d == 0 ? (uint16_t)((1u << c->n) - 1) : c->frame[d - 1].match;
+    uint16_t below = 0;
+    for (size_t i = 0; cand; i++, cand >>= 1) {
+        if (!(cand & 1u))
             continue;
-        if (c->plen[i] > c->depth) {
-            on_path = true;
+        if (c->seen[i] & (1u << d))
+            continue;              /* a repeated key: the first one counts */
+        c->seen[i] |= (uint8_t)(1u << d);
+        if (c->plen[i] > d) {
+            below |= (uint16_t)(1u << i);
             continue;
         }
         struct hg_json_pick *p = &c->picks[i];
@@ -413,7 +407,7 @@ static bool pick_value(struct pick_ctx *c, enum hg_json_pick_kind kind, const ch
             }
         }
     }
-    return on_path;
+    return below;
 }
 
 static int pick_scalar(struct pick_ctx *c, enum hg_json_pick_kind kind, const char *s, size_t n)
@@ -459,13 +453,11 @@ static int pick_push(struct pick_ctx *c, bool is_object)
         c->b.err = "nesting deeper than the limit";
         return 0;
     }
-    bool on_path = pick_value(c, is_object ? HG_JSON_PICK_OBJECT : HG_JSON_PICK_OTHER, NULL, 0);
+    uint16_t below = pick_value(c, is_object ? HG_JSON_PICK_OBJECT : HG_JSON_PICK_OTHER, NULL, 0);
     c->b.have_root = true;
     struct pick_frame *f = &c->frame[c->depth++];
-    f->is_object = is_object;
-    f->tracked = on_path;
-    f->key_long = true;
-    f->key[0] = '\0';
+    f->live = is_object ? below : 0;   /* paths run through objects only */
+    f->match = 0;
     return 1;
 }
 
@@ -498,13 +490,11 @@ static int pick_map_key(void *ctx, const unsigned char *s, size_t n)
         return 0;
     }
     struct pick_frame *f = &c->frame[c->depth - 1];
-    if (!f->tracked)
-        return 1;
-    f->key_long = n > HG_JSON_PICK_KEY_MAX;
-    if (!f->key_long) {
-        memcpy(f->key, s, n);
-        f->key[n] = '\0';
-    }
+    size_t d = c->depth - 1;   /* the key is path[d] of the picks through f */
+    f->match = 0;
+    for (size_t i = 0, live = f->live; live; i++, live >>= 1)
+        if ((live & 1u) && c->klen[i][d] == n && memcmp(c->picks[i].path[d], s, n) == 0)
+            f->match |= (uint16_t)(1u << i);
     return 1;
 }
 
@@ -541,6 +531,14 @@ int hg_json_pick(const char *text, size_t len, struct hg_json_pick *picks, size_
         while (k < HG_JSON_PICK_DEPTH && picks[i].path[k])
             k++;
         c->plen[i] = (uint8_t)k;
+        for (size_t j = 0; j < k; j++) {
+            size_t kl = strlen(picks[i].path[j]);
+            if (kl > HG_JSON_PICK_KEY_MAX) {
+                snprintf(errstr, errstr_size, "a member to pick has a key over %u bytes", HG_JSON_PICK_KEY_MAX);
+                return -1;
+            }
+            c->klen[i][j] = (uint8_t)kl;
+        }
         picks[i].kind = HG_JSON_PICK_ABSENT;
         picks[i].str = NULL;
         picks[i].integer = 0;

@@ -166,7 +166,14 @@ static int producer_open(struct gw_thread *t, char *errstr, size_t errstr_size)
         "client.id", client_id,
         "enable.idempotence", "true",
         "acks", "all",
-        "linger.ms", "1",
+        /* One produce request in flight per broker, a short linger:
+         * records queue up while a request is out and leave together when
+         * its answer arrives, so batches grow with load and a lone record
+         * is not held long. Measured on the gateway benchmark against
+         * librdkafka's defaults (5 in flight, linger 5 ms) and linger 0-5
+         * ms: README "Benchmark results". */
+        "linger.ms", "0.5",
+        "max.in.flight.requests.per.connection", "1",
         "message.timeout.ms", timeout,
         "queue.buffering.max.messages", maxmsg,
         "queue.buffering.max.kbytes", "262144",

@@ -297,6 +297,24 @@ static void after_reply(struct gw_conn *c)
         event_active(&c->ev_read, EV_READ, 0);
 }
 
+/* The status line and headers of an answer into head (size bytes).
+ * Returns the length, or -1 when they do not fit. */
+static int format_head(char *head, size_t size, int status, const char *content_type, size_t len,
+                       bool close, int retry_after)
+{
+    int n = snprintf(head, size, "HTTP/1.1 %d %s\r\nContent-Length: %zu\r\n%s%s%s%s",
+                     status, status_text(status), len,
+                     content_type ? "Content-Type: " : "", content_type ? content_type : "",
+                     content_type ? "\r\n" : "", close ? "Connection: close\r\n" : "");
+    if (n > 0 && retry_after > 0 && (size_t)n < size)
+        n += snprintf(head + n, size - (size_t)n, "Retry-After: %d\r\n", retry_after);
+    if (n > 0 && (size_t)n < size - 2)
+        n += snprintf(head + n, size - (size_t)n, "\r\n");
+    else
+        n = -1;
+    return n < 0 || (size_t)n >= size ? -1 : n;
+}
+
 void gw_conn_reply(struct gw_conn *c, int status, const char *content_type,
                    const char *body, size_t len, int retry_after)
 {
@@ -307,15 +325,18 @@ void gw_conn_reply(struct gw_conn *c, int status, const char *content_type,
     if (!c->keepalive)
         c->close_after_write = true;
     gw_metrics_request(&c->t->app->metrics, (int)c->req.route, status);
-    n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\nContent-Length: %zu\r\n%s%s%s%s",
-                 status, status_text(status), len,
-                 content_type ? "Content-Type: " : "", content_type ? content_type : "",
-                 content_type ? "\r\n" : "",
-                 c->close_after_write ? "Connection: close\r\n" : "");
-    if (retry_after > 0 && n > 0 && (size_t)n < sizeof head)
-        n += snprintf(head + n, sizeof head - (size_t)n, "Retry-After: %d\r\n", retry_after);
-    if (n > 0 && (size_t)n < sizeof head - 2)
-        n += snprintf(head + n, sizeof head - (size_t)n, "\r\n");
+    static const char ok_empty[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+    if (status == 200 && len == 0 && !content_type && !c->close_after_write && retry_after <= 0) {
+        /* the answer to nearly every request: no formatting */
+        memcpy(head, ok_empty, sizeof ok_empty - 1);
+        n = (int)(sizeof ok_empty - 1);
+    } else {
+        n = format_head(head, sizeof head, status, content_type, len, c->close_after_write, retry_after);
+    }
+    if (n < 0) {
+        gw_conn_close(c);
+        return;
+    }
 
     /* RFC 9110 §9.3.2: a HEAD answer has the headers a GET would get, with
      * its Content-Length, but no content (stray bytes would be read as the

@@ -5,6 +5,7 @@
 #include "gateway/ingest.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,26 @@ void gw_ingest_result_cleanup(struct gw_ingest_result *r)
     hg_buf_cleanup(&r->reply);
     free(r->record);
     r->record = NULL;
+}
+
+/* Join NULL-ended strings into dst (cap bytes, NUL included), cut at the
+ * cap like snprintf; returns the length written. A printf-free hot path. */
+static size_t join(char *dst, size_t cap, ...)
+{
+    va_list ap;
+    size_t o = 0;
+    const char *p;
+    va_start(ap, cap);
+    while ((p = va_arg(ap, const char *)) != NULL) {
+        size_t n = strlen(p);
+        if (n > cap - 1 - o)
+            n = cap - 1 - o;
+        memcpy(dst + o, p, n);
+        o += n;
+    }
+    va_end(ap);
+    dst[o] = '\0';
+    return o;
 }
 
 /* An error answer: message, and ": detail" when there is one. */
@@ -165,9 +186,9 @@ static enum gw_ingest_action build(const struct gw_ingest_ctx *ctx, const struct
     m->team = slack_id(m->team);
     m->channel = slack_id(m->channel);
     m->app = slack_id(m->app);
-    snprintf(source, sizeof source, "slack://%s%s%s", m->team ? m->team : "unknown",
-             m->app ? "/" : "", m->app ? m->app : "");
-    snprintf(encoding, sizeof encoding, "%s%s", m->encoding, in->base64 ? "+base64" : "");
+    join(source, sizeof source, "slack://", m->team ? m->team : "unknown",
+         m->app ? "/" : "", m->app ? m->app : "", (const char *)NULL);
+    join(encoding, sizeof encoding, m->encoding, in->base64 ? "+base64" : "", (const char *)NULL);
 
     struct hg_record_fields f = {
         .id = m->id, .type = m->type, .source = source, .time_ms = m->time_ms,
@@ -184,9 +205,9 @@ static enum gw_ingest_action build(const struct gw_ingest_ctx *ctx, const struct
     }
     r->record = hg_buf_steal(&out, &r->record_len);
     if (m->team && m->channel)
-        r->key_len = (size_t)snprintf(r->key, sizeof r->key, "%s:%s", m->team, m->channel);
+        r->key_len = join(r->key, sizeof r->key, m->team, ":", m->channel, (const char *)NULL);
     else if (m->team)
-        r->key_len = (size_t)snprintf(r->key, sizeof r->key, "%s", m->team);
+        r->key_len = join(r->key, sizeof r->key, m->team, (const char *)NULL);
     r->action = GW_INGEST_PRODUCE;
     r->status = 200;
     return r->action;
@@ -256,7 +277,7 @@ static enum gw_ingest_action handle_events(const struct gw_ingest_ctx *ctx, cons
     }
     if (!token_ok(subtype, TYPE_TOKEN_MAX))
         return refuse(r, 400, "malformed_event", "the event type must be 1-64 letters, digits, '_', '-' or '.'", NULL);
-    snprintf(m.type, sizeof m.type, "com.slack.events.%s", subtype);
+    join(m.type, sizeof m.type, "com.slack.events.", subtype, (const char *)NULL);
     m.team = picked_str(&pk[EV_TEAM]);
     m.app = picked_str(&pk[EV_APP]);
     const struct hg_json_pick *et = &pk[EV_TIME];
@@ -290,7 +311,7 @@ static enum gw_ingest_action handle_interactive(const struct gw_ingest_ctx *ctx,
     const char *type = picked_str(&pk[IA_TYPE]);
     if (pk[IA_ROOT].kind != HG_JSON_PICK_OBJECT || !token_ok(type, TYPE_TOKEN_MAX))
         return refuse(r, 400, "malformed_payload", "\"payload\" must be an object with a \"type\" of 1-64 letters, digits, '_', '-' or '.'", NULL);
-    snprintf(m.type, sizeof m.type, "com.slack.interactive.%s", type);
+    join(m.type, sizeof m.type, "com.slack.interactive.", type, (const char *)NULL);
     m.team = picked_str(&pk[IA_TEAM]);
     m.app = picked_str(&pk[IA_APP]);
     m.channel = channel_of(&pk[IA_CHANNEL]);

@@ -195,6 +195,14 @@ int main(void)
     CHECK(hg_json_parse("[", 1, tiny, sizeof tiny) == NULL);
     CHECK(strlen(tiny) < sizeof tiny);
 
+    /* UTF-8 checks on both sides of the eight-byte ASCII stride */
+    CHECK(hg_json_utf8_check("abcdefghijklmnopqrstuvwxyz", 26) == NULL);
+    CHECK(hg_json_utf8_check("abcdefghijklmn\0pq", 17) != NULL);
+    CHECK(hg_json_utf8_check("abcdefgh\0", 9) != NULL);
+    CHECK(hg_json_utf8_check("abcdefghijklmno\xff", 16) != NULL);
+    CHECK(hg_json_utf8_check("abcdefg\xc3\xa9hijklmnop\xe2\x82\xac", 21) == NULL);
+    CHECK(hg_json_utf8_check("abcdefgh\xc3", 9) != NULL);   /* cut off */
+
     /* hg_json_pick: what it keeps, directly */
     {
         const char *d = "{\"type\":\"event_callback\",\"event\":{\"type\":\"file_shared\","
@@ -251,6 +259,8 @@ int main(void)
         "{\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\":{\"b\":1},\"type\":\"k\"}",
         "  {\"type\" : \"sp\" }  \n", "{\"n\":9223372036854775807,\"s\":\"\\ud83d\\ude00\"}",
         "{\"n\":9223372036854775808}", "{\"n\":-}", "[1,2", "{\"a\":{\"b\":[]}}",
+        "{\"type\":\"abcdefghijklmnop\\u0000qrs\"}", "{\"type\":\"abcdefghijklmnopq\xff\"}",
+        "{\"abcdefghijklmnopqrstuvwxyz\xc3\xa9\xe2\x82\xac" "0123456789\":\"ok\"}",
     };
     for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
         const char *d = json_pick_oracle(docs[i], strlen(docs[i]));
