@@ -289,6 +289,32 @@ static inline int out_put(struct hgc_csv_validator *v, const char *s, size_t n)
     return out_put_slow(v, s, n);
 }
 
+/* Copy n bytes of row-buffer text into the output buffer in 16-byte moves:
+ * up to 15 bytes past either end are read and written, which the row
+ * buffer's padding and the output buffer's (HGC_OUT_PAD) allow. */
+#define HGC_OUT_PAD 32u
+static inline void row_copy(char *dst, const char *src, size_t n)
+{
+#if defined(__SSE2__)
+    for (size_t i = 0; i < n; i += 16)
+        _mm_storeu_si128((__m128i *)(void *)(dst + i),
+                         _mm_loadu_si128((const __m128i *)(const void *)(src + i)));
+#else
+    memcpy(dst, src, n);
+#endif
+}
+
+/* out_put for text in the row buffer. */
+static inline int out_put_row(struct hgc_csv_validator *v, const char *s, size_t n)
+{
+    if (n <= HG_CSV_OUT_BUF_BYTES - v->outlen) {
+        row_copy(v->out + v->outlen, s, n);
+        v->outlen += n;
+        return 0;
+    }
+    return out_put_slow(v, s, n);
+}
+
 static int out_cell_quoted(struct hgc_csv_validator *v, const char *s, size_t n);
 
 /* Append one cell; quote it when `check` is set and it holds , " CR or LF
@@ -299,9 +325,11 @@ static int out_cell(struct hgc_csv_validator *v, const char *s, size_t n, bool f
 {
     if (!first && out_put(v, ",", 1) != 0)
         return -1;
-    if (!check || (in_row ? row_scan_special((const unsigned char *)s, n)
-                          : scan_special((const unsigned char *)s, n)) == n)
-        return out_put(v, s, n);
+    if (!in_row)
+        return !check || scan_special((const unsigned char *)s, n) == n ? out_put(v, s, n)
+                                                                          : out_cell_quoted(v, s, n);
+    if (!check || row_scan_special((const unsigned char *)s, n) == n)
+        return out_put_row(v, s, n);
     return out_cell_quoted(v, s, n);
 }
 
@@ -1203,7 +1231,7 @@ static uint64_t write_row(struct hgc_csv_validator *v, size_t mv_parts, bool bla
             return 0;
         if (n <= HG_CSV_OUT_BUF_BYTES - v->outlen) {
             char *o = v->out + v->outlen;
-            memcpy(o, v->row, n);
+            row_copy(o, v->row, n);
             for (size_t c = 0; c + 1 < t->ncolumns; c++)
                 o[v->fend[c]] = ',';
             o[n - 1] = '\n';
@@ -1243,9 +1271,9 @@ static uint64_t write_row(struct hgc_csv_validator *v, size_t mv_parts, bool bla
                     commas = true;
                 }
                 char *o = v->out + v->outlen;
-                memcpy(o, v->row, ms);
-                memcpy(o + ms, part, pl);
-                memcpy(o + ms + pl, v->row + me, v->rowlen - me);
+                row_copy(o, v->row, ms);
+                row_copy(o + ms, part, pl);
+                row_copy(o + ms + pl, v->row + me, v->rowlen - me);
                 o[n - 1] = '\n';
                 v->outlen += n;
                 continue;
@@ -1781,7 +1809,7 @@ struct hgc_csv_validator *hgc_csv_validator_create(const struct hgc_table *table
     v->spans = malloc(HG_CSV_MAX_FIELDS * sizeof *v->spans);
     if (!v->problems || !v->row || !v->fend || !v->fquoted || !v->spans)
         goto out;
-    if (v->opts.write && !(v->out = malloc(HG_CSV_OUT_BUF_BYTES)))
+    if (v->opts.write && !(v->out = malloc(HG_CSV_OUT_BUF_BYTES + HGC_OUT_PAD)))
         goto out;
     if (table->unique_index) {
         v->uq.recent = calloc(HG_CSV_UNIQUE_BUFFER_SLOTS, sizeof *v->uq.recent);
