@@ -12,9 +12,12 @@
 
 #include "common/clock.h"
 #include "common/kafka.h"
+#include "common/limits.h"
 #include "common/log.h"
 #include "gateway/conn.h"
 #include "gateway/dedup.h"
+
+#define GW_PRODUCE_BATCH_MAX 256            /* records produced in one call, at most */
 
 struct gw_pending {
     struct gw_conn   *conn;      /* NULL once answered or closed */
@@ -22,6 +25,16 @@ struct gw_pending {
     struct event      ev_deadline;
     int64_t           start_us;
     uint64_t          id_hash;
+    char              key[2 * HG_RECORD_KEY_MAX + 2];   /* until produced */
+};
+
+/* Records handed over during one pass of the loop, produced together at
+ * its end (rd_kafka_produce_batch): librdkafka then wakes a broker thread
+ * once per batch rather than once per record. */
+struct gw_batch {
+    struct event        ev_flush;   /* made active by the first record of a pass */
+    size_t              n;
+    rd_kafka_message_t  msg[GW_PRODUCE_BATCH_MAX];
 };
 
 #define GW_PRODUCER_RESTART_FLUSH_MS 1000   /* serve the purged records' reports */
@@ -104,8 +117,10 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 static void on_dr_pipe(evutil_socket_t fd, short what, void *arg)
 {
     struct gw_thread *t = arg;
-    char drain[64];
-    while (read(fd, drain, sizeof drain) > 0)
+    char drain[256];
+    ssize_t r;
+    /* a short read has emptied the pipe: no second read to see EAGAIN */
+    while ((r = read(fd, drain, sizeof drain)) == (ssize_t)sizeof drain)
         ;
     /* librdkafka only signals empty → non-empty: serve until empty. */
     while (t->rk && rd_kafka_poll(t->rk, 0) > 0)
@@ -145,6 +160,8 @@ static int check_guarantees(rd_kafka_conf_t *conf, const struct gw_config *cfg, 
 }
 
 static void on_kafka_error(rd_kafka_t *rk, int err, const char *reason, void *opaque);
+static void batch_flush(struct gw_thread *t);
+static void on_flush(evutil_socket_t fd, short what, void *arg);
 
 /* Create t's producer and hook its queue to the delivery pipe. Returns 0,
  * or -1 with errstr (t->rk then NULL). */
@@ -239,6 +256,7 @@ static void on_restart(evutil_socket_t fd, short what, void *arg)
     struct gw_thread *t = arg;
     char errstr[512];
     char num[16];
+    batch_flush(t);   /* into the old producer: purged, answered 503 */
     int left = producer_close(t, GW_PRODUCER_RESTART_FLUSH_MS, true);
     snprintf(num, sizeof num, "%d", left);
     t->restarts++;
@@ -275,7 +293,10 @@ int gw_acks_start(struct gw_thread *t, char *errstr, size_t errstr_size)
     }
     t->ev_dr = event_new(t->base, t->dr_pipe[0], EV_READ | EV_PERSIST, on_dr_pipe, t);
     t->ev_restart = evtimer_new(t->base, on_restart, t);
-    if (!t->ev_dr || !t->ev_restart || event_add(t->ev_dr, NULL) != 0) {
+    t->batch = calloc(1, sizeof *t->batch);
+    if (t->batch)
+        event_assign(&t->batch->ev_flush, t->base, -1, 0, on_flush, t);
+    if (!t->ev_dr || !t->ev_restart || !t->batch || event_add(t->ev_dr, NULL) != 0) {
         snprintf(errstr, errstr_size, "event loop: cannot watch the delivery pipe");
         return -1;
     }
@@ -284,6 +305,12 @@ int gw_acks_start(struct gw_thread *t, char *errstr, size_t errstr_size)
 
 int gw_acks_stop(struct gw_thread *t, int timeout_ms)
 {
+    if (t->batch) {
+        batch_flush(t);
+        event_del(&t->batch->ev_flush);
+        free(t->batch);
+        t->batch = NULL;
+    }
     if (t->ev_restart) {
         event_free(t->ev_restart);
         t->ev_restart = NULL;
@@ -301,11 +328,55 @@ int gw_acks_stop(struct gw_thread *t, int timeout_ms)
     return left;
 }
 
+/* Produce the batch. A record librdkafka refuses is answered here (and
+ * its pending entry dropped); the rest answer with their delivery report. */
+static void batch_flush(struct gw_thread *t)
+{
+    struct gw_batch *b = t->batch;
+    size_t n = b->n;
+    if (!n)
+        return;
+    b->n = 0;
+    int ok = t->rk ? rd_kafka_produce_batch(t->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_FREE,
+                                            b->msg, (int)n) : 0;
+    if ((size_t)ok == n)
+        return;
+    struct gw_metrics *mx = &t->app->metrics;
+    for (size_t i = 0; i < n; i++) {
+        rd_kafka_message_t *m = &b->msg[i];
+        if (t->rk && m->err == RD_KAFKA_RESP_ERR_NO_ERROR)
+            continue;
+        struct gw_pending *p = m->_private;
+        struct gw_conn *c = p->conn;
+        free(m->payload);   /* not taken: F_FREE applies to queued records only */
+        event_del(&p->ev_deadline);
+        t->inflight--;
+        hg_gauge_add(mx->inflight, -1);
+        if (c) {
+            gw_acks_detach(p);
+            if (!t->rk)
+                answer_503(c, "kafka_restarting", "the Kafka producer is being replaced after a fatal error; retry later");
+            else {
+                if (m->err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                    hg_counter_add(mx->queue_full, 1);
+                answer_refused(c, m->err, false);
+            }
+        }
+        free(p);
+    }
+}
+
+static void on_flush(evutil_socket_t fd, short what, void *arg)
+{
+    batch_flush(arg);
+}
+
 void gw_acks_produce(struct gw_conn *c, char *record, size_t len,
                      const char *key, size_t key_len, uint64_t id_hash)
 {
     struct gw_thread *t = c->t;
     struct gw_metrics *mx = &t->app->metrics;
+    struct gw_batch *b = t->batch;
     if (!t->rk) {
         free(record);
         answer_503(c, "kafka_restarting", "the Kafka producer is being replaced after a fatal error; retry later");
@@ -327,17 +398,20 @@ void gw_acks_produce(struct gw_conn *c, char *record, size_t len,
     p->conn = c;
     p->start_us = c->req.start_us;
     p->id_hash = id_hash;
+    if (key_len > sizeof p->key)
+        key_len = sizeof p->key;
+    memcpy(p->key, key, key_len);
     evtimer_assign(&p->ev_deadline, t->base, on_deadline, p);
-    if (rd_kafka_produce(t->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_FREE, record, len,
-                         key_len ? key : NULL, key_len, p) != 0) {
-        rd_kafka_resp_err_t err = rd_kafka_last_error();
-        free(record);
-        free(p);
-        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
-            hg_counter_add(mx->queue_full, 1);
-        answer_refused(c, err, false);
-        return;
-    }
+    if (b->n == GW_PRODUCE_BATCH_MAX)
+        batch_flush(t);
+    b->msg[b->n++] = (rd_kafka_message_t){
+        .payload = record, .len = len,
+        .key = key_len ? p->key : NULL, .key_len = key_len, ._private = p,
+    };
+    /* appended behind the callbacks this pass has yet to run: they add
+     * their records first */
+    if (!event_pending(&b->ev_flush, EV_TIMEOUT, NULL))
+        event_active(&b->ev_flush, EV_TIMEOUT, 0);
     c->pending = p;
     t->inflight++;
     hg_gauge_add(mx->inflight, 1);

@@ -24,6 +24,7 @@
 
 struct gw_dedup;
 struct gw_conn;
+struct gw_batch;
 struct hg_aws_creds_provider;
 struct hg_msk_iam;
 
@@ -73,6 +74,7 @@ struct gw_thread {
     int                 dr_pipe[2];   /* librdkafka wakes the loop through it */
     struct event       *ev_dr;
     struct event       *ev_restart;   /* replaces the producer after a fatal error */
+    struct gw_batch    *batch;        /* records of this loop pass, not yet produced */
     unsigned            restarts;
 
     const struct timeval *tv_request; /* common timeouts */
