@@ -128,6 +128,7 @@ def test_400_malformed_envelope(gateway):
         json.dumps({"version": "2.0", "rawPath": "/slack/events", "body": "{}"}).encode(),  # v2 without method
         json.dumps({**env_v1("{}", False, {}), "path": "no-slash"}).encode(),       # bad path
         b'{"a":' * 200 + b'1' + b'}' * 200,                                         # nesting over the limit (not 413)
+        json.dumps(env_v1('{"type":"a\u0000b"}', False, {})).encode(),             # U+0000 in the body (not cut at it)
     ]
     for raw in cases:
         r = post_env(gateway.port, raw)
