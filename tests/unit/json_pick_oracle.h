@@ -45,7 +45,7 @@ static const char *json_pick_oracle(const char *text, size_t len)
         yajl_tree_free(root);
         if (same)
             return NULL;
-        snprintf(why, sizeof why, "tree: %s / pick: %s", root || !e1[0] ? "ok" : e1, rc == 0 ? "ok" : e2);
+        snprintf(why, sizeof why, "tree: %.140s / pick: %.140s", root || !e1[0] ? "ok" : e1, rc == 0 ? "ok" : e2);
         return why;
     }
     const char *bad = NULL;
