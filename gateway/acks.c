@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/json.h"
 #include "common/kafka.h"
 #include "common/limits.h"
 #include "common/log.h"
@@ -160,6 +161,7 @@ static int check_guarantees(rd_kafka_conf_t *conf, const struct gw_config *cfg, 
 }
 
 static void on_kafka_error(rd_kafka_t *rk, int err, const char *reason, void *opaque);
+static int on_stats(rd_kafka_t *rk, char *json, size_t json_len, void *opaque);
 static void batch_flush(struct gw_thread *t);
 static void on_flush(evutil_socket_t fd, short what, void *arg);
 
@@ -195,6 +197,7 @@ static int producer_open(struct gw_thread *t, char *errstr, size_t errstr_size)
         "queue.buffering.max.messages", maxmsg,
         "queue.buffering.max.kbytes", "262144",
         "socket.keepalive.enable", "true",
+        "statistics.interval.ms", "1000",   /* broker states for /readyz */
         "partitioner", "murmur2_random",
         NULL,
     };
@@ -208,6 +211,7 @@ static int producer_open(struct gw_thread *t, char *errstr, size_t errstr_size)
     rd_kafka_conf_set_opaque(conf, t);
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_error_cb(conf, on_kafka_error);
+    rd_kafka_conf_set_stats_cb(conf, on_stats);
     t->rk = hg_kafka_new(RD_KAFKA_PRODUCER, conf, &cfg->kafka, errstr, errstr_size);
     if (!t->rk)
         return -1;
@@ -283,6 +287,46 @@ static void on_kafka_error(rd_kafka_t *rk, int err, const char *reason, void *op
                  "action", "replacing the producer");
     if (!evtimer_pending(t->ev_restart, NULL))
         event_active(t->ev_restart, EV_TIMEOUT, 0);
+}
+
+/* Runs inside rd_kafka_poll() on the loop thread, every
+ * statistics.interval.ms: is any broker connection of this producer up?
+ * (librdkafka's statistics: "brokers" → { "state": "UP", "source":
+ * "configured" | "learned" | "internal" }, STATISTICS.md @ v2.0.2.) */
+static int on_stats(rd_kafka_t *rk, char *json, size_t json_len, void *opaque)
+{
+    struct gw_thread *t = opaque;
+    char why[160];
+    yajl_val root = hg_json_parse(json, json_len, why, sizeof why);
+    yajl_val brokers = root ? hg_json_get(root, "brokers", (const char *)NULL) : NULL;
+    if (!brokers || !YAJL_IS_OBJECT(brokers)) {
+        yajl_tree_free(root);
+        return 0;   /* librdkafka frees json */
+    }
+    size_t up = 0;
+    for (size_t i = 0; i < brokers->u.object.len; i++) {
+        yajl_val b = brokers->u.object.values[i];
+        const char *state = hg_json_get_str(b, "state", (const char *)NULL);
+        const char *source = hg_json_get_str(b, "source", (const char *)NULL);
+        if (state && !strcmp(state, "UP") && !(source && !strcmp(source, "internal")))
+            up++;
+    }
+    yajl_tree_free(root);
+    int now = up ? GW_KAFKA_UP : GW_KAFKA_DOWN;
+    int was = atomic_exchange(&t->kafka_state, now);
+    if (now == was)
+        return 0;
+    struct gw_metrics *mx = &t->app->metrics;
+    char idx[16];
+    snprintf(idx, sizeof idx, "%u", t->idx);
+    if (now == GW_KAFKA_DOWN) {
+        hg_gauge_add(mx->kafka_down, 1);
+        hg_log_warn("kafka_unreachable", "thread", idx, "detail", "no broker connection is up; /readyz answers 503");
+    } else if (was == GW_KAFKA_DOWN) {
+        hg_gauge_add(mx->kafka_down, -1);
+        hg_log_info("kafka_reachable", "thread", idx);
+    }
+    return 0;
 }
 
 int gw_acks_start(struct gw_thread *t, char *errstr, size_t errstr_size)

@@ -41,6 +41,14 @@ enum gw_route {
     GW_ROUTE_COUNT
 };
 
+/* Whether a thread's producer has a broker connection up, as its last
+ * statistics (statistics.interval.ms, default 1 s) said. */
+enum gw_kafka_state {
+    GW_KAFKA_UNKNOWN = 0,   /* no statistics yet, or they are switched off */
+    GW_KAFKA_UP,
+    GW_KAFKA_DOWN,
+};
+
 struct gw_app {
     const struct gw_config *cfg;
     struct gw_dedup        *dedup;
@@ -75,6 +83,7 @@ struct gw_thread {
     struct event       *ev_dr;
     struct event       *ev_restart;   /* replaces the producer after a fatal error */
     struct gw_batch    *batch;        /* records of this loop pass, not yet produced */
+    atomic_int          kafka_state;  /* enum gw_kafka_state, from librdkafka's statistics */
     unsigned            restarts;
 
     const struct timeval *tv_request; /* common timeouts */

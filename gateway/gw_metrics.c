@@ -64,12 +64,15 @@ int gw_metrics_init(struct gw_metrics *m)
         "Records waiting for Kafka's delivery report.", NULL);
     m->connections = hg_metrics_gauge(m->reg, "hookgate_open_connections",
         "Open client connections.", NULL);
+    m->kafka_down = hg_metrics_gauge(m->reg, "hookgate_kafka_producers_down",
+        "Producers (one a thread) with no broker connection up in their last statistics; "
+        "/readyz answers 503 while there is one.", NULL);
     m->ack_latency = hg_metrics_histogram(m->reg, "hookgate_ack_latency_seconds",
         "Time from a request's first byte to Kafka's delivery report.", NULL,
         latency_bounds, sizeof latency_bounds / sizeof latency_bounds[0]);
     if (!m->duplicates || !m->records || !m->delivery_failures || !m->ack_timeouts ||
         !m->late_acks || !m->queue_full || !m->handshakes || !m->conn_rejected || !m->accept_paused || !m->producer_restarts ||
-        !m->inflight || !m->connections || !m->ack_latency)
+        !m->inflight || !m->connections || !m->kafka_down || !m->ack_latency)
         return -1;
     return 0;
 }

@@ -24,6 +24,7 @@ struct gw_metrics {
     struct hg_counter   *producer_restarts;
     struct hg_gauge     *inflight;
     struct hg_gauge     *connections;
+    struct hg_gauge     *kafka_down;
     struct hg_histogram *ack_latency;         /* request received → delivery report */
 };
 

@@ -162,6 +162,16 @@ static void serve_metrics(struct gw_conn *c)
     hg_buf_cleanup(&out);
 }
 
+/* Ready for traffic only while every thread's producer has a broker up
+ * (a thread whose producer has none would answer its requests 503). */
+static bool kafka_down(const struct gw_app *app)
+{
+    for (unsigned i = 0; i < app->nthreads; i++)
+        if (atomic_load(&app->threads[i].kafka_state) == GW_KAFKA_DOWN)
+            return true;
+    return false;
+}
+
 void gw_routes_dispatch(struct gw_conn *c)
 {
     const struct gw_request *q = &c->req;
@@ -178,6 +188,9 @@ void gw_routes_dispatch(struct gw_conn *c)
             break;
         if (atomic_load(&c->t->app->draining))
             gw_conn_reply_error(c, 503, "draining", "shutting down", 0);
+        else if (kafka_down(c->t->app))
+            gw_conn_reply_error(c, 503, "kafka_unreachable",
+                                "no connection to a Kafka broker is up; records cannot be acknowledged", 0);
         else
             gw_conn_reply(c, 200, "text/plain", "ready\n", 6, 0);
         return;

@@ -46,12 +46,19 @@ taskset -c 0 "$B/gateway/hookgate" --listen 127.0.0.1:18483 --brokers "$BROKERS"
   --signing-secret test-secret --threads 1 --dedup-size 0 --log-level warn >"$W/gw.log" 2>&1 & GW=$!; PIDS+=($GW)
 wait_port 18483; sleep 0.5
 before=$(curl -s http://127.0.0.1:18483/metrics | awk '$1 == "hookgate_records_total" {print $2}')
+# how busy each core is in the middle of the load: the gateway's (0), and
+# wrk's + the mock cluster's (1) — whether the harness itself is the limit
+cpu_busy() { awk '/^cpu[01] / {print $1, $2+$3+$4+$7+$8, $5+$6}' /proc/stat; }
+( sleep $((D / 2)); a=$(cpu_busy); sleep 1; b=$(cpu_busy)
+  paste <(echo "$a") <(echo "$b") | awk '{printf "%s busy %.0f%%  ", $1, 100*($5-$2)/(($5-$2)+($6-$3))}' >"$W/cpu" ) & CPUP=$!
 gw=$(load 18483)
+wait $CPUP
 sleep 0.5   # the last delivery reports
 after=$(curl -s http://127.0.0.1:18483/metrics | awk '$1 == "hookgate_records_total" {print $2}')
 rss=$(awk '/VmHWM/ {print $2}' /proc/$GW/status)
 kill -TERM $GW; wait $GW 2>/dev/null || true
 echo "hookgate (1 core, 1 thread): $gw peak_rss_kb=$rss records_written=$((${after%.*} - ${before%.*}))"
+echo "during the gateway's load: $(cat "$W/cpu")"
 
 /usr/bin/python3 - "$ng" "$gw" "$rss" "$((${after%.*} - ${before%.*}))" <<'PY'
 import re, sys

@@ -83,6 +83,42 @@ def test_brokers_down_503_then_same_request_succeeds(faulty):
     assert rd.find(lambda x: x["id"] == warm["event_id"])[0][1]["data"] == warm
 
 
+def metric(port, name):
+    for line in request(port, "GET", "/metrics").body.decode().splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"{name} not in /metrics")
+
+
+def wait_readyz(port, status, timeout=15):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        r = request(port, "GET", "/readyz")
+        if r.status == status:
+            return r
+        time.sleep(0.2)
+    raise AssertionError(f"/readyz not {status} within {timeout}s: {r}")
+
+
+def test_readyz_follows_the_broker_connections(faulty):
+    # a load balancer sends traffic elsewhere while this instance cannot
+    # reach Kafka, and back once it can (librdkafka's statistics, every 1 s)
+    mc, gw, rd = faulty
+    assert post_event(gw.port, event_callback()).status == 200
+    wait_readyz(gw.port, 200)
+    assert metric(gw.port, "hookgate_kafka_producers_down") == 0
+    mc.cmd("down all")
+    r = wait_readyz(gw.port, 503)
+    assert json.loads(r.body)["error"] == "kafka_unreachable"
+    assert metric(gw.port, "hookgate_kafka_producers_down") >= 1   # one a thread
+    assert "kafka_unreachable" in gw.stderr()
+    assert request(gw.port, "GET", "/healthz").status == 200   # alive all the same
+    mc.cmd("up all")
+    wait_readyz(gw.port, 200)   # no request needed to notice
+    assert metric(gw.port, "hookgate_kafka_producers_down") == 0
+    assert retry_until_200(gw.port, event_callback()).status == 200
+
+
 def test_produce_errors_503_then_200_after_clearing(faulty):
     mc, gw, rd = faulty
     assert post_event(gw.port, event_callback()).status == 200
