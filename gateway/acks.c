@@ -188,9 +188,9 @@ static int producer_open(struct gw_thread *t, char *errstr, size_t errstr_size)
         /* One produce request in flight per broker, a short linger:
          * records queue up while a request is out and leave together when
          * its answer arrives, so batches grow with load and a lone record
-         * is not held long. Measured on the gateway benchmark against
-         * librdkafka's defaults (5 in flight, linger 5 ms) and linger 0-5
-         * ms: README "Benchmark results". */
+         * is not held long. Measured on the gateway benchmark against the
+         * previous defaults (5 in flight, linger 1 ms) and linger 0-2 ms:
+         * README "Benchmark results". */
         "linger.ms", "0.5",
         "max.in.flight.requests.per.connection", "1",
         "message.timeout.ms", timeout,
