@@ -18,6 +18,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "common/buf.h"
+#include "common/slack_sig.h"
 #include "common/limits.h"
 #include "gateway/gw_config.h"
 #include "gateway/gw_metrics.h"
@@ -67,6 +68,7 @@ struct gw_thread {
     unsigned            idx;
     pthread_t           tid;
     struct event_base  *base;
+    struct hg_slack_sig_scratch *sig_scratch; /* this loop's signature checks */
 
     int                 listen_fd;
     struct event       *ev_accept;

@@ -384,7 +384,7 @@ enum gw_ingest_action gw_ingest_handle(const struct gw_ingest_ctx *ctx, const st
         }
     }
 
-    r->sig = hg_slack_sig_verify(ctx->secrets, in->timestamp, in->signature, body, in->body_len,
+    r->sig = hg_slack_sig_verify(ctx->secrets, ctx->sig_scratch, in->timestamp, in->signature, body, in->body_len,
                                  ctx->now_s, ctx->max_age);
     if (r->sig != HG_SLACK_SIG_OK)
         return refuse(r, 401, "invalid_signature", "Slack signature check failed",

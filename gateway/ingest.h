@@ -35,6 +35,7 @@ struct gw_inbound {
 
 struct gw_ingest_ctx {
     const struct hg_slack_secrets *secrets;
+    struct hg_slack_sig_scratch   *sig_scratch;  /* the calling thread's */
     int64_t          max_age;
     int64_t          now_s;
     struct gw_dedup *dedup;

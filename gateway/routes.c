@@ -70,6 +70,7 @@ static void finish(struct gw_conn *c, const struct gw_inbound *in)
     struct gw_ingest_result r;
     struct gw_ingest_ctx ctx = {
         .secrets = &app->cfg->secrets,
+        .sig_scratch = c->t->sig_scratch,
         .max_age = app->cfg->s.signature_max_age,
         .now_s = hg_clock_now_ms() / 1000,
         .dedup = app->dedup,

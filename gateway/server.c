@@ -185,6 +185,9 @@ static int thread_setup(struct gw_thread *t, char *errstr, size_t errstr_size)
     event_config_free(ec);
     if (!t->base)
         goto oom;
+    t->sig_scratch = hg_slack_sig_scratch_new();
+    if (!t->sig_scratch)
+        goto oom;
     struct timeval req = { (time_t)(cfg->s.request_timeout_ms / 1000),
                            (suseconds_t)(cfg->s.request_timeout_ms % 1000) * 1000 };
     struct timeval ka = { (time_t)cfg->s.keepalive_timeout_s, 0 };
@@ -225,6 +228,8 @@ static void thread_cleanup(struct gw_thread *t)
         close(t->ctl_fd);
     if (t->base)
         event_base_free(t->base);
+    hg_slack_sig_scratch_free(t->sig_scratch);
+    t->sig_scratch = NULL;
 }
 
 static int write_port_file(const char *path, int port)
