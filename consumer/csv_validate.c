@@ -71,6 +71,8 @@ struct uniq {
     size_t cap_sorted;       /* entries allocated in sorted while mono */
 };
 
+#define HGC_MV_VALUES_KEPT 16u
+
 struct hgc_csv_validator {
     const struct hgc_table *t;
     struct hgc_csv_options opts;
@@ -113,6 +115,19 @@ struct hgc_csv_validator {
     bool avx2;               /* the CPU has AVX2: the 32-byte UTF-8 check */
     enum hgc_csv_scan_level scan;   /* the line splitter's level (csv_scan.h) */
     struct hgc_csv_span *spans;     /* HG_CSV_MAX_FIELDS cells of the line being split */
+    /* The current row's input bytes, when the splitter took it (fast_line):
+     * the line without its LF or CRLF, in the chunk being fed; the cells'
+     * places in it are in spans. NULL for rows built byte by byte. */
+    const unsigned char *raw;
+    size_t raw_len;
+    const unsigned char *raw_end;   /* end of that chunk (raw_copy reads ahead up to it) */
+    bool raw_out;            /* copy rows whose input is already canonical straight to
+                              * the output (write_row_raw); off only in tests */
+    /* The values of the current row's multi-valued cell, as process_row
+     * found them (offset and length in the cell), when there are at most
+     * HGC_MV_VALUES_KEPT; mv_kept is 0 otherwise. */
+    size_t mv_kept;
+    uint32_t mv_off[HGC_MV_VALUES_KEPT], mv_len[HGC_MV_VALUES_KEPT];
     uint64_t marker_lens;    /* bit n set: some empty marker is n bytes long */
     unsigned char marker_first[256];   /* first bytes of the empty markers */
 };
@@ -145,11 +160,12 @@ static inline size_t scan_special(const unsigned char *p, size_t n)
 
 
 /* The same for text in the row buffer, which is readable 32 bytes past
- * any cell's end: whole 16-byte blocks, no byte-by-byte tail. */
-static inline size_t row_scan_special(const unsigned char *p, size_t n)
+ * any cell's end: whole 16-byte blocks, no byte-by-byte tail. With commas
+ * unset only " CR and LF count. */
+static inline size_t row_scan_chars(const unsigned char *p, size_t n, bool commas)
 {
 #if defined(__SSE2__)
-    const __m128i c1 = _mm_set1_epi8(','), c2 = _mm_set1_epi8('"');
+    const __m128i c1 = _mm_set1_epi8(commas ? ',' : '"'), c2 = _mm_set1_epi8('"');
     const __m128i c3 = _mm_set1_epi8('\r'), c4 = _mm_set1_epi8('\n');
     for (size_t i = 0; i < n; i += 16) {
         __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
@@ -163,8 +179,17 @@ static inline size_t row_scan_special(const unsigned char *p, size_t n)
     }
     return n;
 #else
-    return scan_special(p, n);
+    size_t i = 0;
+    while (i < n && (!special[p[i]] || (!commas && p[i] == ',')))
+        i++;
+    return i;
 #endif
+}
+
+/* Length of the run before the next , " CR or LF in the row buffer. */
+static inline size_t row_scan_special(const unsigned char *p, size_t n)
+{
+    return row_scan_chars(p, n, true);
 }
 
 /* ---- problems ---------------------------------------------------------- */
@@ -313,6 +338,26 @@ static inline int out_put_row(struct hgc_csv_validator *v, const char *s, size_t
         return 0;
     }
     return out_put_slow(v, s, n);
+}
+
+/* Copy n input bytes at src (from the current row's chunk) into the output
+ * buffer, which has room for n + HGC_OUT_PAD: 32 bytes a step (up to 31
+ * read and written past the end) when the chunk goes on far enough past
+ * src + n, memcpy otherwise. */
+static inline void raw_copy(const struct hgc_csv_validator *v, char *dst, const char *src, size_t n)
+{
+#if defined(__SSE2__)
+    if ((size_t)((const char *)v->raw_end - src) >= n + 32) {
+        for (size_t i = 0; i < n; i += 32) {
+            __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(src + i));
+            __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(src + i + 16));
+            _mm_storeu_si128((__m128i *)(void *)(dst + i), a);
+            _mm_storeu_si128((__m128i *)(void *)(dst + i + 16), b);
+        }
+        return;
+    }
+#endif
+    memcpy(dst, src, n);
 }
 
 static int out_cell_quoted(struct hgc_csv_validator *v, const char *s, size_t n);
@@ -1212,6 +1257,148 @@ static inline __attribute__((always_inline)) bool check_value(struct hgc_csv_val
     return false;
 }
 
+/* Cells a row written from its input bytes (write_row_raw) may replace:
+ * the multi-valued one and blanked markers; more send it cell by cell. */
+#define HGC_RAW_MAX_REPLACED 8u
+#define HGC_RAW_NOT_CANONICAL UINT64_MAX
+
+/* Next value of the multi-valued cell mcell[0, mlen) from *mpos: empty parts
+ * (nothing or a marker) are skipped. */
+static inline size_t next_value(const struct hgc_csv_validator *v, const char *mcell, size_t mlen,
+                                size_t *mpos, const char **part)
+{
+    size_t pl;
+    do
+        pl = next_part(v->t, mcell, mlen, mpos, part);
+    while (is_empty(v, *part, pl) && *mpos <= mlen);
+    return pl;
+}
+
+/* One value in its canonical form: quoted only when it holds , " CR or LF.
+ * s is in the row buffer. */
+static inline int out_value(struct hgc_csv_validator *v, const char *s, size_t n)
+{
+    if (row_scan_special((const unsigned char *)s, n) == n)
+        return out_put_row(v, s, n);
+    return out_cell_quoted(v, s, n);
+}
+
+/* Write the current row from its input bytes (v->raw, from fast_line) when
+ * they already are its normalised form, apart from the line end (always
+ * LF), the multi-valued cell of a split row (each value written in its
+ * canonical form) and cells blanked as empty markers (written as nothing):
+ * every other quoted cell must need its quotes (hold , " CR or LF; an
+ * unquoted cell cannot), then the input between the replaced cells is copied
+ * as it is. Returns the rows written, 0 when the write callback failed, or
+ * HGC_RAW_NOT_CANONICAL (nothing written) for the cell-by-cell path. */
+static uint64_t write_row_raw(struct hgc_csv_validator *v, size_t mv_parts, bool blanked,
+                              bool split, uint64_t rows)
+{
+    const struct hgc_table *t = v->t;
+    size_t mc = split ? (size_t)t->multi_value_column : SIZE_MAX;
+    size_t rep[HGC_RAW_MAX_REPLACED + 1], nrep = 0;   /* replaced cells, ascending */
+    if (blanked) {
+        for (size_t c = 0; c < t->ncolumns; c++) {
+            size_t n;
+            const char *s = cell(v, c, &n);
+            if (c == mc || is_empty(v, s, n) ||
+                ((int)c == t->multi_value_column && mv_parts == 0)) {
+                if (nrep == HGC_RAW_MAX_REPLACED)
+                    return HGC_RAW_NOT_CANONICAL;
+                rep[nrep++] = c;
+            }
+        }
+    } else if (split) {
+        rep[nrep++] = mc;
+    }
+    rep[nrep] = SIZE_MAX;
+    size_t quoted_rep = 0;
+    for (size_t k = 0; k < nrep; k++)
+        quoted_rep += v->fquoted[rep[k]];
+    if (v->nquoted > quoted_rep) {
+        for (size_t c = 0, k = 0; c < t->ncolumns; c++) {
+            if (c == rep[k]) {
+                k++;
+                continue;
+            }
+            if (!v->fquoted[c])
+                continue;
+            size_t n;
+            const char *s = cell(v, c, &n);
+            if (row_scan_special((const unsigned char *)s, n) == n)
+                return HGC_RAW_NOT_CANONICAL;   /* quotes it does not need */
+        }
+    }
+    const char *raw = (const char *)v->raw;
+    size_t len = v->raw_len;
+    if (nrep == 0) {
+        if (len + 1 > HG_CSV_OUT_BUF_BYTES - v->outlen && out_flush(v) != 0)
+            return 0;
+        if (len + 1 <= HG_CSV_OUT_BUF_BYTES - v->outlen) {
+            raw_copy(v, v->out + v->outlen, raw, len);
+            v->out[v->outlen + len] = '\n';
+            v->outlen += len + 1;
+        } else if (out_put(v, raw, len) != 0 || out_put(v, "\n", 1) != 0) {
+            return 0;
+        }
+        v->res.rows_out++;
+        return 1;
+    }
+    size_t mpos = 0, mlen = 0;
+    const char *mcell = split ? cell(v, mc, &mlen) : NULL;
+    /* No value needs quotes when the cell holds no " CR LF (an unquoted
+     * cell cannot) and no , other than the separators. */
+    bool plain_values = split && (!v->fquoted[mc] ||
+                                  row_scan_chars((const unsigned char *)mcell, mlen,
+                                                 t->multi_value_separator_len != 1 ||
+                                                 t->multi_value_separator[0] != ',') == mlen);
+    for (uint64_t r = 0; r < rows; r++) {
+        const char *part = NULL;
+        size_t pl = 0;
+        if (split && v->mv_kept) {
+            part = mcell + v->mv_off[r];
+            pl = v->mv_len[r];
+        } else if (split) {
+            pl = next_value(v, mcell, mlen, &mpos, &part);
+        }
+        if (nrep == 1 && split &&
+            (plain_values || row_scan_special((const unsigned char *)part, pl) == pl)) {
+            /* The common split row: the input before the multi-valued
+             * cell, one value, the input after it, in one reservation. */
+            const struct hgc_csv_span *sp = &v->spans[mc];
+            size_t q = (sp->flags & HGC_CSV_SPAN_QUOTED) != 0;
+            size_t cs = sp->start - q, ce = sp->start + sp->len + q;
+            size_t n = cs + pl + (len - ce) + 1;
+            if (n > HG_CSV_OUT_BUF_BYTES - v->outlen && out_flush(v) != 0)
+                return 0;
+            if (n <= HG_CSV_OUT_BUF_BYTES - v->outlen) {
+                char *o = v->out + v->outlen;
+                raw_copy(v, o, raw, cs);
+                row_copy(o + cs, part, pl);
+                raw_copy(v, o + cs + pl, raw + ce, len - ce);
+                o[n - 1] = '\n';
+                v->outlen += n;
+                continue;
+            }
+        }
+        size_t at = 0;
+        for (size_t k = 0; k < nrep; k++) {
+            const struct hgc_csv_span *sp = &v->spans[rep[k]];
+            size_t q = (sp->flags & HGC_CSV_SPAN_QUOTED) != 0;
+            size_t cs = sp->start - q, ce = sp->start + sp->len + q;   /* the cell's input bytes */
+            if (out_put(v, raw + at, cs - at) != 0)
+                return 0;
+            if (rep[k] == mc && out_value(v, part, pl) != 0)
+                return 0;
+            at = ce;
+        }
+        if (out_put(v, raw + at, len - at) != 0 || out_put(v, "\n", 1) != 0)
+            return 0;
+    }
+    v->res.rows_out += rows;
+    return rows;
+}
+
 /* Write the current (valid) row: one output row, or one per value of the
  * multi-valued cell when splitting. Returns the rows written (counted in
  * rows_out). */
@@ -1223,6 +1410,11 @@ static uint64_t write_row(struct hgc_csv_validator *v, size_t mv_parts, bool bla
     if (!v->opts.write) {
         v->res.rows_out += rows;
         return rows;
+    }
+    if (v->raw && v->raw_out) {
+        uint64_t w = write_row_raw(v, mv_parts, blanked, split, rows);
+        if (w != HGC_RAW_NOT_CANONICAL)
+            return w;
     }
     if (!split && !blanked && !v->row_quoted) {
         /* The common row: its cells, NUL-separated, become comma-separated. */
@@ -1248,12 +1440,7 @@ static uint64_t write_row(struct hgc_csv_validator *v, size_t mv_parts, bool bla
     bool commas = false;   /* the row's NULs between cells are commas now */
     for (uint64_t r = 0; r < rows; r++) {
         const char *part = NULL;
-        size_t pl = 0;
-        if (split) {
-            do
-                pl = next_part(t, mcell, mlen, &mpos, &part);
-            while (is_empty(v, part, pl) && mpos <= mlen);
-        }
+        size_t pl = split ? next_value(v, mcell, mlen, &mpos, &part) : 0;
         if (split && !blanked && !others_quoted &&
             row_scan_special((const unsigned char *)part, pl) == pl) {
             /* Split row, common case: cells before the multi-valued one,
@@ -1362,6 +1549,7 @@ static void process_row(struct hgc_csv_validator *v)
     uint64_t problems_before = v->res.problem_count;
     bool drop = false, blanked = false;
     v->res.rows_in++;
+    v->mv_kept = 0;
     if (v->pending_kind >= 0)
         report_pending(v);
     if (!v->row_overflow && v->nfields != t->ncolumns)
@@ -1398,11 +1586,16 @@ static void process_row(struct hgc_csv_validator *v)
                 size_t pl = next_part(t, s, n, &pos, &part);
                 if (is_empty(v, part, pl))
                     continue;
+                if (nonempty < HGC_MV_VALUES_KEPT) {
+                    v->mv_off[nonempty] = (uint32_t)(part - s);
+                    v->mv_len[nonempty] = (uint32_t)pl;
+                }
                 nonempty++;
                 if (!check_value(v, c, part, pl))
                     break;
             }
             mv_parts = nonempty;
+            v->mv_kept = nonempty <= HGC_MV_VALUES_KEPT ? nonempty : 0;
             if (nonempty == 0)
                 empty = true;
         } else if (!empty) {
@@ -1469,6 +1662,7 @@ static void reset_row(struct hgc_csv_validator *v)
     v->pending_kind = -1;
     v->pending_field = 0;
     v->row_line = v->line;
+    v->raw = NULL;
 }
 
 static void end_row(struct hgc_csv_validator *v)
@@ -1661,6 +1855,10 @@ static const unsigned char *fast_line(struct hgc_csv_validator *v, const unsigne
     v->nfields = v->nstored = ln.ncells;
     v->row_quoted = ln.any_quoted;
     v->line += 1 + ln.quoted_lfs;
+    /* The line end is outside quotes, so a CR right before it is the CRLF's. */
+    v->raw = p;
+    v->raw_end = end;
+    v->raw_len = ln.len - 1 - (ln.len >= 2 && p[ln.len - 2] == '\r');
     end_row(v);
     return p + ln.len;
 }
@@ -1830,6 +2028,7 @@ struct hgc_csv_validator *hgc_csv_validator_create(const struct hgc_table *table
     v->avx2 = __builtin_cpu_supports("avx2");
 #endif
     v->scan = hgc_csv_scan_best();
+    v->raw_out = true;
     v->line = 1;
     reset_row(v);
     v->res.problems = v->problems;

@@ -237,9 +237,10 @@ static int collect(void *arg, const char *p, size_t n)
     return hg_buf_append(arg, p, n);
 }
 
-/* Run the validator at level over csv, in chunks from seed (0: whole). */
-static void run(const struct hgc_table *t, enum hgc_csv_scan_level level, const char *csv,
-                size_t n, uint64_t seed, struct outcome *o)
+/* Run the validator at level over csv, in chunks of 1..max_chunk bytes from
+ * seed (0: whole); raw_out off writes every row cell by cell. */
+static void run_ex(const struct hgc_table *t, enum hgc_csv_scan_level level, bool raw_out,
+                   size_t max_chunk, const char *csv, size_t n, uint64_t seed, struct outcome *o)
 {
     memset(o, 0, sizeof *o);
     hg_buf_init(&o->out, 64u << 20);
@@ -249,12 +250,13 @@ static void run(const struct hgc_table *t, enum hgc_csv_scan_level level, const 
     if (!v)
         abort();
     v->scan = level;
+    v->raw_out = raw_out;
     size_t at = 0;
     while (at < n) {
         size_t k = n - at;
         if (seed) {
             seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-            k = 1 + (size_t)(seed >> 33) % 150;
+            k = 1 + (size_t)(seed >> 33) % max_chunk;
             if (k > n - at)
                 k = n - at;
         }
@@ -266,6 +268,12 @@ static void run(const struct hgc_table *t, enum hgc_csv_scan_level level, const 
     hgc_csv_validator_message(v, "t.csv", &o->msg);
     o->res.problems = NULL;
     hgc_csv_validator_destroy(v);
+}
+
+static void run(const struct hgc_table *t, enum hgc_csv_scan_level level, const char *csv,
+                size_t n, uint64_t seed, struct outcome *o)
+{
+    run_ex(t, level, true, 150, csv, n, seed, o);
 }
 
 static bool same(const struct outcome *a, const struct outcome *b)
@@ -353,6 +361,14 @@ static void test_validator_levels(const struct hgc_table *t)
                             (int)LEVELS[l], (unsigned long long)seed, ref.msg.data, o.msg.data);
                 free_outcome(&o);
             }
+            /* Rows copied from their input bytes or written cell by cell,
+             * in chunks long enough for most lines to be whole in one. */
+            for (int raw = 0; raw < 2; raw++) {
+                run_ex(t, LEVELS[l], raw, 2000, csv.data, csv.len, 0x9876543ull + (uint64_t)f, &o);
+                if (!same(&ref, &o) && mismatches++ < 3)
+                    fprintf(stderr, "file %d level %d raw %d differs\n", f, (int)LEVELS[l], raw);
+                free_outcome(&o);
+            }
         }
         if (ref.res.problem_count)
             files++;
@@ -363,6 +379,232 @@ static void test_validator_levels(const struct hgc_table *t)
     CHECK_INT(mismatches, 0);
     CHECK(files > 0);   /* the generator does produce problems */
     CHECK(rows_ok > 5000);   /* and mostly good rows */
+}
+
+/* ---- rows copied from their input bytes (write_row_raw) ------------------ */
+
+/* tag is required, multi-valued and split; note and memo are optional; "-"
+ * and "ー" are empty markers. */
+static const char RAW_TABLE[] =
+    "{\"project\":\"p\",\"name\":\"t\",\"schema\":\"s\","
+    "\"mappings\":[{\"name\":\"id\",\"type\":\"int\"},{\"name\":\"tag\",\"type\":\"string\"},"
+    "{\"name\":\"note\",\"type\":\"string\"},{\"name\":\"memo\",\"type\":\"string\"}],"
+    "\"options\":{\"index_column\":\"id\",\"required\":[\"tag\"],\"on_empty\":\"drop_row\","
+    "\"empty_markers\":[\"-\",\"\xE3\x83\xBC\"],"
+    "\"multi_value_column\":\"tag\",\"multi_value_separator\":\",\",\"split_multi_values\":true}}";
+
+/* Each input row and what it must become: every case where the input
+ * bytes are not the output (CR, markers, split and dropped rows, quotes
+ * that are not needed) next to quoted cells that are already canonical. */
+static const char *const RAW_CASES[][2] = {
+    { "1,a,b,c\n", "1,a,b,c\n" },
+    { "2,a,b,c\r\n", "2,a,b,c\n" },
+    { "3,a,\xE3\x83\xBC,c\n", "3,a,,c\n" },
+    { "4,a,-,-\r\n", "4,a,,\n" },
+    { "5,\"x,y\",b,c\n", "5,x,b,c\n5,y,b,c\n" },
+    { "6,\"x,y\",\xE3\x83\xBC,\"q,r\"\r\n", "6,x,,\"q,r\"\n6,y,,\"q,r\"\n" },
+    { "7,\xE3\x83\xBC,b,c\n", "" },                          /* dropped */
+    { "8,\"\",b,c\n", "" },                                   /* dropped */
+    { "9,a,\"b\",c\n", "9,a,b,c\n" },                          /* quotes not needed */
+    { "10,a,\"\",c\n", "10,a,,c\n" },
+    { "11,a,\"b\"\"c\",\"d\ne\"\n", "11,a,\"b\"\"c\",\"d\ne\"\n" },
+    { "12,a,\"b\r\nc\",d\r\n", "12,a,\"b\r\nc\",d\n" },
+    { "13,a,\"b\rc\",d\n", "13,a,\"b\rc\",d\n" },
+    { "14,\"x,,\xE3\x83\xBC,y\",\"a,b\",\"\"\n", "14,x,\"a,b\",\n14,y,\"a,b\",\n" },
+    { "15,\"x\ny,z\",b,c\n", "15,\"x\ny\",b,c\n15,z,b,c\n" },
+    { "16,\"x\"\"q,z\",b,c\n", "16,\"x\"\"q\",b,c\n16,z,b,c\n" },
+    { "17,a,  ,c\n", "17,a,  ,c\n" },
+    { "18,\"a\",\"b\",\"c\"\n", "18,a,b,c\n" },
+    { "19,a,b,\"c\"\r\n", "19,a,b,c\n" },
+    { "20,\",\",b,c\n", "" },                                 /* no value left: dropped */
+    { "21,\"x,y\",\"b\",c\n", "21,x,b,c\n21,y,b,c\n" },
+    { "22,\"x,y\",\"b,\",\"-\"\n", "22,x,\"b,\",\n22,y,\"b,\",\n" },
+    { "23,a,b,\"\"\"\"\n", "23,a,b,\"\"\"\"\n" },
+    { "24,\"a\",\"b\r\",\"\"\r\n", "24,a,\"b\r\",\n" },
+    { "25,z,b,c", "25,z,b,c\n" },                             /* no line end at the end */
+};
+#define NRAW_CASES (sizeof RAW_CASES / sizeof RAW_CASES[0])
+
+/* Every way of running it: levels, raw copies on and off, whole, two
+ * pieces cut at each offset, random chunks. All must give want. */
+static void check_all_ways(const struct hgc_table *t, const char *csv, const char *want,
+                           int *mismatches)
+{
+    size_t n = strlen(csv), wn = strlen(want);
+    struct outcome ref, o;
+    run_ex(t, HGC_CSV_SCAN_OFF, false, 1, csv, n, 0, &ref);
+    if (ref.rc != 0 || ref.out.len != wn || memcmp(ref.out.data, want, wn) != 0) {
+        if ((*mismatches)++ < 3)
+            fprintf(stderr, "cell by cell: rc %d\n%.*s\n--- want\n%s\n", ref.rc, (int)ref.out.len,
+                    ref.out.data ? ref.out.data : "", want);
+    }
+    for (size_t l = 0; l < NLEVELS; l++) {
+        if (!hgc_csv_scan_supported(LEVELS[l]))
+            continue;
+        for (int raw = 0; raw < 2; raw++) {
+            for (uint64_t seed = 0; seed < 6; seed++) {
+                run_ex(t, LEVELS[l], raw, seed < 3 ? 40 : 400, csv, n, seed * 0x51ED27ull, &o);
+                if (!same(&ref, &o) && (*mismatches)++ < 3)
+                    fprintf(stderr, "level %d raw %d seed %llu:\n%.*s\n--- want\n%s\n",
+                            (int)LEVELS[l], raw, (unsigned long long)seed, (int)o.out.len,
+                            o.out.data ? o.out.data : "", want);
+                free_outcome(&o);
+            }
+        }
+    }
+    /* Two pieces, cut at every offset: rows straddle the chunk edge. */
+    enum hgc_csv_scan_level best = hgc_csv_scan_best();
+    for (size_t cut = 1; cut < n; cut++) {
+        struct hgc_csv_validator *v;
+        struct hg_buf out;
+        hg_buf_init(&out, 1u << 20);
+        struct hgc_csv_options opts = { .max_problems = 50, .write = collect, .write_arg = &out };
+        v = hgc_csv_validator_create(t, &opts);
+        if (!v)
+            abort();
+        v->scan = best;
+        hgc_csv_validator_feed(v, csv, cut);
+        hgc_csv_validator_feed(v, csv + cut, n - cut);
+        int rc = hgc_csv_validator_finish(v);
+        if ((rc != 0 || out.len != wn || memcmp(out.data, want, wn) != 0) && (*mismatches)++ < 3)
+            fprintf(stderr, "cut at %zu: rc %d\n%.*s\n--- want\n%s\n", cut, rc, (int)out.len,
+                    out.data ? out.data : "", want);
+        hgc_csv_validator_destroy(v);
+        hg_buf_cleanup(&out);
+    }
+    free_outcome(&ref);
+}
+
+static struct hgc_table *table_of(const char *json, size_t n)
+{
+    char err[256];
+    struct hgc_table *t = hgc_table_parse(json, n, NULL, err, sizeof err);
+    CHECK(t != NULL);
+    return t;
+}
+
+static void test_raw_rows(void)
+{
+    struct hgc_table *t = table_of(RAW_TABLE, sizeof RAW_TABLE - 1);
+    if (!t)
+        return;
+    int mismatches = 0;
+    /* Each case alone, after a header with CRLF or LF, with and without a BOM. */
+    for (size_t i = 0; i < NRAW_CASES; i++) {
+        for (int form = 0; form < 3; form++) {
+            struct hg_buf csv, want;
+            hg_buf_init(&csv, 1u << 20);
+            hg_buf_init(&want, 1u << 20);
+            hg_buf_append_str(&csv, form == 0 ? "id,tag,note,memo\n"
+                                    : form == 1 ? "id,tag,note,memo\r\n"
+                                                : "\xEF\xBB\xBFid,tag,note,memo\r\n");
+            hg_buf_append_str(&csv, RAW_CASES[i][0]);
+            hg_buf_append_str(&want, "id,tag,note,memo\n");
+            hg_buf_append_str(&want, RAW_CASES[i][1]);
+            check_all_ways(t, csv.data, want.data, &mismatches);
+            hg_buf_cleanup(&csv);
+            hg_buf_cleanup(&want);
+        }
+    }
+    /* All of them in one file, twice (the last case only at the end). */
+    struct hg_buf csv, want;
+    hg_buf_init(&csv, 1u << 20);
+    hg_buf_init(&want, 1u << 20);
+    hg_buf_append_str(&csv, "\xEF\xBB\xBFid,tag,note,memo\r\n");
+    hg_buf_append_str(&want, "id,tag,note,memo\n");
+    for (int round = 0; round < 2; round++)
+        for (size_t i = 0; i + 1 < NRAW_CASES; i++) {
+            hg_buf_append_str(&csv, RAW_CASES[i][0]);
+            hg_buf_append_str(&want, RAW_CASES[i][1]);
+        }
+    hg_buf_append_str(&csv, RAW_CASES[NRAW_CASES - 1][0]);
+    hg_buf_append_str(&want, RAW_CASES[NRAW_CASES - 1][1]);
+    check_all_ways(t, csv.data, want.data, &mismatches);
+    hg_buf_cleanup(&csv);
+    hg_buf_cleanup(&want);
+    CHECK_INT(mismatches, 0);
+    hgc_table_destroy(t);
+
+    /* More blanked cells than a raw copy replaces: written cell by cell. */
+    static const char WIDE[] =
+        "{\"project\":\"p\",\"name\":\"t\",\"schema\":\"s\",\"mappings\":["
+        "{\"name\":\"a\",\"type\":\"string\"},{\"name\":\"b\",\"type\":\"string\"},"
+        "{\"name\":\"c\",\"type\":\"string\"},{\"name\":\"d\",\"type\":\"string\"},"
+        "{\"name\":\"e\",\"type\":\"string\"},{\"name\":\"f\",\"type\":\"string\"},"
+        "{\"name\":\"g\",\"type\":\"string\"},{\"name\":\"h\",\"type\":\"string\"},"
+        "{\"name\":\"i\",\"type\":\"string\"},{\"name\":\"j\",\"type\":\"string\"},"
+        "{\"name\":\"k\",\"type\":\"string\"}],\"options\":{\"empty_markers\":[\"-\"]}}";
+    t = table_of(WIDE, sizeof WIDE - 1);
+    if (!t)
+        return;
+    mismatches = 0;
+    check_all_ways(t, "a,b,c,d,e,f,g,h,i,j,k\r\n"
+                      "x,-,-,-,-,-,-,-,-,-,\"y\"\r\n"
+                      "-,-,-,-,-,-,-,-,\"q,\",-,-\r\n"
+                      "-,-,-,-,-,-,-,-,-,-,-\n"
+                      "1,2,-,4,-,6,\"\",8,-,\"a\"\"\",z\n",
+                   "a,b,c,d,e,f,g,h,i,j,k\n"
+                   "x,,,,,,,,,,y\n"
+                   ",,,,,,,,\"q,\",,\n"
+                   ",,,,,,,,,,\n"
+                   "1,2,,4,,6,,8,,\"a\"\"\",z\n", &mismatches);
+    CHECK_INT(mismatches, 0);
+    hgc_table_destroy(t);
+}
+
+/* Random files of the cells above (and long ones), in random chunks: the
+ * rows copied from their input bytes against the cell-by-cell path. */
+static void test_raw_random(void)
+{
+    static const char *const cells[] = {
+        "a", "", "-", "\xE3\x83\xBC", "\"\"", "\"b\"", "\"b,c\"", "\"b\"\"c\"", "\"b\nc\"",
+        "\"b\r\nc\"", "\"b\rc\"", "\"-\"", "  ", "\xED\x95\x9C\xEA\xB8\x80", "\"\"\"\"",
+    };
+    static const char *const tags[] = {
+        "t", "\"t,u\"", "\"t,,u,\"", "\"-,t\"", "\"t\nu,v\"", "\"t\"\"u,v\"", "-", "\"\"",
+        "\"t ,u\"", "\",\"",
+    };
+    struct hgc_table *t = table_of(RAW_TABLE, sizeof RAW_TABLE - 1);
+    if (!t)
+        return;
+    int mismatches = 0;
+    uint64_t rows_out = 0;
+    for (int f = 0; f < 40; f++) {
+        struct hg_buf csv;
+        hg_buf_init(&csv, 64u << 20);
+        hg_buf_append_str(&csv, f % 2 ? "\xEF\xBB\xBFid,tag,note,memo\r\n" : "id,tag,note,memo\n");
+        size_t rows = 100 + next() % 500;
+        for (size_t i = 1; i <= rows; i++) {
+            uint64_t r = next();
+            hg_buf_appendf(&csv, "%zu,%s,%s,", i, tags[r % (sizeof tags / sizeof tags[0])],
+                           cells[(r >> 8) % (sizeof cells / sizeof cells[0])]);
+            if ((r >> 16) % 40 == 0) {   /* a long memo: past HG_CSV_FAST_LINE_MAX */
+                for (size_t k = 0; k < HG_CSV_FAST_LINE_MAX / 8; k++)
+                    hg_buf_append_str(&csv, "abcdefgh");
+            } else {
+                hg_buf_append_str(&csv, cells[(r >> 24) % (sizeof cells / sizeof cells[0])]);
+            }
+            hg_buf_append_str(&csv, (r >> 32) % 3 ? "\r\n" : "\n");
+        }
+        struct outcome ref, o;
+        run_ex(t, HGC_CSV_SCAN_OFF, false, 1, csv.data, csv.len, 0, &ref);
+        for (uint64_t seed = 0; seed < 4; seed++) {
+            run_ex(t, hgc_csv_scan_best(), true, seed % 2 ? 300 : 9000, csv.data, csv.len,
+                   seed * 0xABCDEFull, &o);
+            if (!same(&ref, &o) && mismatches++ < 3)
+                fprintf(stderr, "random raw file %d seed %llu differs\n", f, (unsigned long long)seed);
+            free_outcome(&o);
+        }
+        if (ref.rc != 0)
+            fprintf(stderr, "%.300s\n", ref.msg.data);
+        CHECK_INT(ref.rc, 0);
+        rows_out += ref.res.rows_out;
+        free_outcome(&ref);
+        hg_buf_cleanup(&csv);
+    }
+    CHECK_INT(mismatches, 0);
+    CHECK(rows_out > 10000);
+    hgc_table_destroy(t);
 }
 
 /* ---- uniqueness: the int fast path ------------------------------------- */
@@ -442,6 +684,8 @@ int main(void)
         test_validator_levels(t);
         hgc_table_destroy(t);
     }
+    test_raw_rows();
+    test_raw_random();
     test_uniq_mono();
     return TEST_DONE();
 }
