@@ -6,7 +6,9 @@
 # --dedup-size 0, so every request (the 2000 bodies are sent round and
 # round) is a real Kafka write, and the script checks that the records the
 # gateway acknowledged match the 2xx answers. Prints both results, the
-# ratio, and the gateway's peak RSS.
+# ratio, the gateway's peak RSS, and each server's CPU time per request
+# (user + system, all threads and processes, from /proc: steadier than the
+# throughput on a shared host).
 #   tests/bench/gateway_bench.sh [-d SECONDS] [-c CONNECTIONS] [-b BUILD_DIR]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
@@ -28,6 +30,9 @@ for _ in $(seq 50); do [ -s "$W/bs" ] && break; sleep 0.1; done
 BROKERS=$(cat "$W/bs")
 
 wait_port() { for _ in $(seq 100); do (exec 4<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+# CPU ticks (user + system) of a process and its children's threads so far
+cpu_ticks() { local t=0 p; for p in "$@" $(pgrep -P "$1" 2>/dev/null || true); do
+  [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$p/stat"))); done; echo $t; }
 load() { taskset -c 1 wrk -t1 -c"$C" -d"${D}s" -s "$W/load.lua" "http://127.0.0.1:$1/slack/events" | grep RESULT; }
 
 # the same nginx as ../shared/peers/nginx-static.conf: one worker answering 200
@@ -39,7 +44,9 @@ http { access_log off; client_body_buffer_size 64k; client_body_temp_path $W;
 NGX
 taskset -c 0 nginx -c "$W/nginx.conf" & NG=$!; PIDS+=($NG)
 wait_port 18482; sleep 0.5
-ng=$(load 18482); kill $NG; wait $NG 2>/dev/null || true
+ng_t0=$(cpu_ticks $NG)
+ng=$(load 18482)
+ng_t1=$(cpu_ticks $NG); kill $NG; wait $NG 2>/dev/null || true
 echo "nginx-static-200: $ng"
 
 taskset -c 0 "$B/gateway/hookgate" --listen 127.0.0.1:18483 --brokers "$BROKERS" \
@@ -51,7 +58,9 @@ before=$(curl -s http://127.0.0.1:18483/metrics | awk '$1 == "hookgate_records_t
 cpu_busy() { awk '/^cpu[01] / {print $1, $2+$3+$4+$7+$8, $5+$6}' /proc/stat; }
 ( sleep $((D / 2)); a=$(cpu_busy); sleep 1; b=$(cpu_busy)
   paste <(echo "$a") <(echo "$b") | awk '{printf "%s busy %.0f%%  ", $1, 100*($5-$2)/(($5-$2)+($6-$3))}' >"$W/cpu" ) & CPUP=$!
+gw_t0=$(cpu_ticks $GW)
 gw=$(load 18483)
+gw_t1=$(cpu_ticks $GW)
 wait $CPUP
 sleep 0.5   # the last delivery reports
 after=$(curl -s http://127.0.0.1:18483/metrics | awk '$1 == "hookgate_records_total" {print $2}')
@@ -60,7 +69,8 @@ kill -TERM $GW; wait $GW 2>/dev/null || true
 echo "hookgate (1 core, 1 thread): $gw peak_rss_kb=$rss records_written=$((${after%.*} - ${before%.*}))"
 echo "during the gateway's load: $(cat "$W/cpu")"
 
-/usr/bin/python3 - "$ng" "$gw" "$rss" "$((${after%.*} - ${before%.*}))" <<'PY'
+/usr/bin/python3 - "$ng" "$gw" "$rss" "$((${after%.*} - ${before%.*}))" \
+  "$((ng_t1 - ng_t0))" "$((gw_t1 - gw_t0))" "$(getconf CLK_TCK)" <<'PY'
 import re, sys
 def rps(s): return float(re.search(r"rps=(\d+)", s).group(1))
 def p99(s): return float(re.search(r"p99_ms=([\d.]+)", s).group(1))
@@ -69,6 +79,11 @@ ng, gw, rss, written = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[
 ok = num(gw, "requests") - num(gw, "non2xx")
 print(f"records written = {written}, 2xx answers = {ok}" +
       ("" if written >= ok else "  (FEWER RECORDS THAN 200s: the benchmark is not measuring Kafka writes)"))
+ng_ticks, gw_ticks, hz = int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
+def us_per_req(ticks, s): return ticks * 1e6 / hz / max(num(s, "requests"), 1)
+ng_us, gw_us = us_per_req(ng_ticks, ng), us_per_req(gw_ticks, gw)
+print(f"CPU per request: hookgate {gw_us:.1f} us, nginx {ng_us:.1f} us "
+      f"(nginx/hookgate = {ng_us / gw_us if gw_us else 0:.2f}: the ratio the pinned core allows when both are CPU-bound)")
 r = rps(gw) / rps(ng)
 print(f"RATIO hookgate/nginx = {r:.2f} (target >= 0.60); hookgate p99 = {p99(gw):.2f} ms (target <= 10); "
       f"peak RSS = {rss/1024:.1f} MB (target <= 50)")
