@@ -14,7 +14,7 @@ build_pkgs=(gcc meson ninja-build pkg-config
   libhttp-parser-dev libexpat1-dev)
 test_pkgs=(python3 python3-pytest python3-confluent-kafka python3-botocore
   python3-jsonschema kcat clang libclang-rt-14-dev curl procps)
-bench_pkgs=(wrk nginx-light python3-pandas kcat util-linux time)
+bench_pkgs=(wrk nginx-light python3-pandas kcat util-linux time procps)
 
 pkgs=("${build_pkgs[@]}")
 case "$mode" in
