@@ -32,6 +32,16 @@ static struct addrinfo *resolve_listen(const char *spec, char *errstr, size_t er
         snprintf(errstr, errstr_size, "setting --listen: \"%s\" is not HOST:PORT", spec);
         return NULL;
     }
+    /* getaddrinfo takes "99999" or "+80" and keeps the low 16 bits: a typo
+     * would listen on some other port without a word */
+    const char *port = colon + 1;
+    size_t pl = strlen(port);
+    bool digits = pl <= 5 && strspn(port, "0123456789") == pl;
+    if (!digits || strtol(port, NULL, 10) > 65535) {
+        snprintf(errstr, errstr_size, "setting --listen / HOOKGATE_LISTEN: \"%s\": the port must be 0-65535",
+                 spec);
+        return NULL;
+    }
     size_t hl = (size_t)(colon - spec);
     memcpy(host, spec, hl);
     host[hl] = '\0';

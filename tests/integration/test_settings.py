@@ -44,6 +44,10 @@ def assert_refused(args, names, env=None):
     (["--kafka", "request.required.acks=0"], ["acks", "must be all"]),
     (["--kafka", "enable.idempotence=false"], ["enable.idempotence"]),
     (["--listen", "nonsense"], ["--listen"]),
+    # getaddrinfo would keep the low 16 bits (99999 -> 34463, 65536 -> any port)
+    (["--listen", "127.0.0.1:99999"], ["--listen", "0-65535"]),
+    (["--listen", "127.0.0.1:65536"], ["--listen", "0-65535"]),
+    (["--listen", "127.0.0.1:+80"], ["--listen", "0-65535"]),
     (["--log-level", "loud"], ["--log-level"]),
     (["--kafka-auth", "kerberos"], ["--kafka-auth"]),
     (["--topic", ""], ["--topic"]),
