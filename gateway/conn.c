@@ -22,6 +22,11 @@
 #include "gateway/routes.h"
 
 #define GW_OUT_MAX (HG_HTTP_MAX_BODY_CEILING + 4096)
+/* A connection going idle keeps buffers up to this size for its next
+ * request (Slack's bodies are a few KiB); larger ones are freed, so memory
+ * follows the requests in progress, not every connection that once sent
+ * --max-body. */
+#define GW_CONN_IDLE_KEEP (16u * 1024u)
 
 static const char *const hdr_names[GW_HDR_COUNT] = {
     "content-type", "x-slack-signature", "x-slack-request-timestamp",
@@ -290,6 +295,10 @@ static void after_reply(struct gw_conn *c)
         return;
     }
     c->state = GW_CONN_IDLE;
+    if (c->req.body.cap > GW_CONN_IDLE_KEEP)
+        hg_buf_cleanup(&c->req.body);
+    if (c->out.cap > GW_CONN_IDLE_KEEP)
+        hg_buf_cleanup(&c->out);
     http_parser_pause(&c->parser, 0);
     event_add(&c->ev_timer, c->t->tv_keepalive);
     event_add(&c->ev_read, NULL);

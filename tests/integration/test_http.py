@@ -412,3 +412,48 @@ def test_many_concurrent_connections(gateway, reader):
     want = {d["event_id"] for d in docs}
     found = reader.wait_for(lambda x: x["id"] in want, n=len(want), timeout=20)
     assert {rec["id"] for _, rec in found} == want and len(found) == len(want)
+
+
+def _rss_kib(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def test_idle_keepalive_connections_do_not_keep_their_bodies(cluster):
+    # memory is bounded by the requests in progress, not by every connection
+    # that once sent a large body: 200 keep-alive connections, each sent one
+    # 60 KiB body (one at a time, answered 401) and then idle, hold ~12 MiB
+    # between them if each keeps its body buffer
+    from conftest import Gateway, gateway_args
+    gw = Gateway(gateway_args(cluster.bootstrap, "--max-body", "65536", "--keepalive-timeout", "60",
+                              threads=1))
+    socks = []
+    try:
+        body = b'{"type":"event_callback","pad":"' + b"p" * 60000 + b'"}'
+        req = (b"POST /slack/events HTTP/1.1\r\nHost: it\r\nContent-Type: application/json\r\n"
+               b"X-Slack-Request-Timestamp: 1\r\nX-Slack-Signature: v0=" + b"0" * 64 + b"\r\n"
+               b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        for _ in range(3):   # warm up the allocator with one body's worth
+            s = socket.create_connection(("127.0.0.1", gw.port))
+            s.sendall(req)
+            assert read_responses(s, 1)[0][0][0] == 401
+            s.close()
+        time.sleep(0.2)
+        before = _rss_kib(gw.proc.pid)
+        for _ in range(200):
+            s = socket.create_connection(("127.0.0.1", gw.port))
+            socks.append(s)
+            s.sendall(req)
+            (status, headers, _), = read_responses(s, 1)[0]
+            assert status == 401 and headers.get("connection") != "close"
+        grown = _rss_kib(gw.proc.pid) - before
+        assert grown < 6 * 1024, f"200 idle connections grew the gateway by {grown} KiB"
+        # still keep-alive and served
+        socks[0].sendall(b"GET /healthz HTTP/1.1\r\nHost: it\r\n\r\n")
+        assert read_responses(socks[0], 1)[0][0][0] == 200
+    finally:
+        for s in socks:
+            s.close()
+        assert gw.stop() == 0, gw.stderr()
