@@ -141,7 +141,11 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         return;
     }
     /* Revoked (or lost): forget the retry state; the new owner starts from
-     * the committed offset, which never passed an unfinished record. */
+     * the committed offset, which never passed an unfinished record. The
+     * pause of a backing-off partition goes too: librdkafka keeps a pause
+     * across unassign and assign, so a partition given back to this worker
+     * would otherwise stay paused with no retry left to resume it. */
+    rd_kafka_resume_partitions(rk, parts);
     for (int i = 0; i < parts->cnt; i++) {
         struct slot *s = slot_find(w, parts->elems[i].partition);
         if (s)

@@ -211,3 +211,42 @@ def test_get_job_runs_is_bound_by_the_http_timeout(env):
     assert len(calls) == 2, calls
     assert 0.9 <= calls[1]["time"] - calls[0]["time"] < 5
     assert len(env.glue.runs) == 1
+
+
+def test_partition_revoked_and_given_back_during_backoff_is_resumed(env):
+    # A rebalance while a record backs off (its partition paused) revokes the
+    # partition and, with nobody else subscribed to the topic, gives it back
+    # to the same worker. librdkafka keeps a partition's pause across that;
+    # the worker forgot the retry state with the revocation, so it must not
+    # leave the partition paused: the record is fetched again and finishes.
+    from confluent_kafka import Consumer
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    env.slack.fault("files.info", "always:429")              # Retry-After: 1
+    _, rec = env.file_shared("F1")
+    p = env.start(HOOKGATE_RETRY_MAX_ATTEMPTS=1000, HOOKGATE_RETRY_BASE_MS=3000,
+                  HOOKGATE_RETRY_MAX_MS=3000, HOOKGATE_KAFKA_HEARTBEAT_INTERVAL_MS=300,
+                  HOOKGATE_KAFKA_SESSION_TIMEOUT_MS=6000)
+    wait_for(lambda: [e for e in env.log_events(p) if e.get("event") == "partitions_assigned"],
+             60, what="worker in the group")
+    env.produce(rec)
+    wait_for(lambda: [e for e in env.log_events(p) if e.get("event") == "retry_scheduled"],
+             30, what="a retry scheduled")
+    # Another member joins the group, subscribed to another topic: every
+    # member's partitions are revoked and assigned again.
+    other_topic = env.topic + "-other"
+    env.kafka.command("topic %s 1" % other_topic)
+    other = Consumer({"bootstrap.servers": env.kafka.bootstrap, "group.id": env.group,
+                      "session.timeout.ms": 6000, "heartbeat.interval.ms": 300})
+    other.subscribe([other_topic])
+    try:
+        def reassigned():
+            other.poll(0.1)
+            ev = [e.get("event") for e in env.log_events(p)]
+            return "partitions_revoked" in ev and ev.count("partitions_assigned") >= 2
+        wait_for(reassigned, 60, what="the worker's partition revoked and assigned again")
+        env.slack.clear_faults()
+        msgs = wait_messages(env, 1, timeout=30)
+        assert msgs[0]["text"].startswith(":white_check_mark: PASS"), msgs
+        wait_committed(env, 1, timeout=30)
+    finally:
+        other.close()
