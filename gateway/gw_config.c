@@ -70,6 +70,17 @@ const struct hg_setting gw_settings_table[] = {
 };
 const size_t gw_settings_count = sizeof gw_settings_table / sizeof gw_settings_table[0];
 
+/* Kafka's topic names: 1-249 of [a-zA-Z0-9._-], not "." or "..". Another
+ * name (a space or stray character from an environment file) starts fine
+ * and then has every record refused by the brokers. */
+static bool topic_name_ok(const char *t)
+{
+    size_t n = t ? strlen(t) : 0;
+    if (n == 0 || n > 249 || !strcmp(t, ".") || !strcmp(t, ".."))
+        return false;
+    return strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+}
+
 int gw_config_load(struct gw_config *c, int argc, char **argv, char **envp,
                    char *errstr, size_t errstr_size)
 {
@@ -115,8 +126,10 @@ int gw_config_load(struct gw_config *c, int argc, char **argv, char **envp,
                  "no Slack signing secret: set --signing-secret / HOOKGATE_SIGNING_SECRETS or --signing-secrets-file");
         return -1;
     }
-    if (!c->s.topic || !*c->s.topic || strlen(c->s.topic) > 249) {
-        snprintf(errstr, errstr_size, "setting --topic / HOOKGATE_TOPIC: must be 1-249 characters");
+    if (!topic_name_ok(c->s.topic)) {
+        snprintf(errstr, errstr_size,
+                 "setting --topic / HOOKGATE_TOPIC: must be 1-249 letters, digits, '.', '_' or '-' "
+                 "(a name Kafka accepts)");
         return -1;
     }
     if (!strcmp(c->s.kafka_auth, "msk-iam"))

@@ -51,6 +51,10 @@ def assert_refused(args, names, env=None):
     (["--log-level", "loud"], ["--log-level"]),
     (["--kafka-auth", "kerberos"], ["--kafka-auth"]),
     (["--topic", ""], ["--topic"]),
+    # Kafka refuses these names: every record would be answered 503
+    (["--topic", "slack events"], ["--topic"]),
+    (["--topic", "slack/events"], ["--topic"]),
+    (["--topic", ".."], ["--topic"]),
     (["stray-positional"], ["stray-positional"]),
 ])
 def test_invalid_flag_refused_naming_it(extra, names):
@@ -61,6 +65,7 @@ def test_invalid_flag_refused_naming_it(extra, names):
     ({"HOOKGATE_THREADS": "abc"}, ["HOOKGATE_THREADS"]),
     ({"HOOKGATE_SIGNATURE_MAX_AGE": "99999999"}, ["HOOKGATE_SIGNATURE_MAX_AGE"]),
     ({"HOOKGATE_MAX_INFLIGHT": "0"}, ["HOOKGATE_MAX_INFLIGHT"]),
+    ({"HOOKGATE_TOPIC": "slack.events "}, ["HOOKGATE_TOPIC"]),   # a trailing space in an env file
     ({"HOOKGATE_KAFKA_NO_SUCH_PROPERTY": "1"}, ["no.such.property"]),
 ])
 def test_invalid_environment_refused_naming_it(env, names):
