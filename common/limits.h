@@ -83,7 +83,9 @@
 #define HG_CSV_MAX_PROBLEMS_CEILING   10000u
 #define HG_CSV_FAST_LINE_MAX          4096u             /* longer lines skip the vector line splitter */
 #define HG_CSV_OUT_BUF_BYTES          (1024u * 1024u)   /* output batched before the write callback */
+#ifndef HG_CSV_UNIQUE_BUFFER_SLOTS   /* fuzz_csv.c sets it small, so merges happen every few rows */
 #define HG_CSV_UNIQUE_BUFFER_SLOTS    (1u << 18)        /* uniqueness: recent-hash set (2 MiB) */
+#endif
 #define HG_CSV_READ_CHUNK             (256u * 1024u)    /* validate command: read size */
 
 /* Consumer worker (consumer/): Slack Web API, markers, DLQ, admin port. */

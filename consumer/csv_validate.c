@@ -45,6 +45,9 @@ enum pstate {
  * hashes the general scheme would have held (sorted in place), and the
  * general scheme goes on from there. The array grows by this many entries. */
 #define HGC_UNIQ_MONO_GROW    (HG_CSV_UNIQUE_BUFFER_SLOTS / 2)
+_Static_assert(HG_CSV_UNIQUE_BUFFER_SLOTS >= 4 * HGC_UNIQ_PENDING &&
+                   (HG_CSV_UNIQUE_BUFFER_SLOTS & (HG_CSV_UNIQUE_BUFFER_SLOTS - 1)) == 0,
+               "HG_CSV_UNIQUE_BUFFER_SLOTS: a power of two, at least 64");
 
 struct uniq_pending {
     uint64_t h;
@@ -951,8 +954,27 @@ static uint64_t hash_bytes(const char *s, size_t n, uint64_t seed)
     return h ? h : 1;   /* 0 marks an empty slot */
 }
 
+/* Fewer values than this are sorted by insertion: a radix pass costs its
+ * 256 counters whatever n is (and sort_in_place sorts 256 buckets). */
+#define HGC_SORT_SMALL 48u
+
+static void insertion_sort(uint64_t *a, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        uint64_t x = a[i];
+        size_t j = i;
+        for (; j > 0 && a[j - 1] > x; j--)
+            a[j] = a[j - 1];
+        a[j] = x;
+    }
+}
+
 static void radix_sort(uint64_t *a, uint64_t *tmp, size_t n)
 {
+    if (n < HGC_SORT_SMALL) {
+        insertion_sort(a, n);
+        return;
+    }
     for (unsigned shift = 0; shift < 64; shift += 8) {
         size_t count[257] = { 0 };
         for (size_t i = 0; i < n; i++)
