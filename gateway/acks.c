@@ -23,6 +23,7 @@
 struct gw_pending {
     struct gw_conn   *conn;      /* NULL once answered or closed */
     struct gw_thread *t;
+    char             *record;    /* owned; librdkafka only points at it (no F_FREE) */
     struct event      ev_deadline;
     int64_t           start_us;
     uint64_t          id_hash;
@@ -112,6 +113,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
             answer_refused(c, m->err, true);
         }
     }
+    free(p->record);
     free(p);
 }
 
@@ -373,7 +375,11 @@ int gw_acks_stop(struct gw_thread *t, int timeout_ms)
 }
 
 /* Produce the batch. A record librdkafka refuses is answered here (and
- * its pending entry dropped); the rest answer with their delivery report. */
+ * its pending entry dropped); the rest answer with their delivery report.
+ * Produced without RD_KAFKA_MSG_F_FREE: the payloads stay ours and are
+ * freed with their pending entry. (With F_FREE, a record refused because
+ * the topic does not exist was freed by rd_kafka_produce_batch itself,
+ * src/rdkafka_msg.c @ v2.0.2, and then again here: a double free.) */
 static void batch_flush(struct gw_thread *t)
 {
     struct gw_batch *b = t->batch;
@@ -381,8 +387,7 @@ static void batch_flush(struct gw_thread *t)
     if (!n)
         return;
     b->n = 0;
-    int ok = t->rk ? rd_kafka_produce_batch(t->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_FREE,
-                                            b->msg, (int)n) : 0;
+    int ok = t->rk ? rd_kafka_produce_batch(t->rkt, RD_KAFKA_PARTITION_UA, 0, b->msg, (int)n) : 0;
     if ((size_t)ok == n)
         return;
     struct gw_metrics *mx = &t->app->metrics;
@@ -392,7 +397,6 @@ static void batch_flush(struct gw_thread *t)
             continue;
         struct gw_pending *p = m->_private;
         struct gw_conn *c = p->conn;
-        free(m->payload);   /* not taken: F_FREE applies to queued records only */
         event_del(&p->ev_deadline);
         t->inflight--;
         hg_gauge_add(mx->inflight, -1);
@@ -406,6 +410,7 @@ static void batch_flush(struct gw_thread *t)
                 answer_refused(c, m->err, false);
             }
         }
+        free(p->record);
         free(p);
     }
 }
@@ -440,6 +445,7 @@ void gw_acks_produce(struct gw_conn *c, char *record, size_t len,
     }
     p->t = t;
     p->conn = c;
+    p->record = record;
     p->start_us = c->req.start_us;
     p->id_hash = id_hash;
     if (key_len > sizeof p->key)

@@ -349,3 +349,31 @@ def test_fatal_producer_error_replaces_the_producer(cluster, reader):
         assert "hookgate_producer_restarts_total 1" in m, [l for l in m if "restart" in l]
     finally:
         assert gw.stop() == 0
+
+
+def test_topic_missing_on_the_cluster_is_503_not_a_crash():
+    # the topic does not exist (deleted, a typo, brokers without topic
+    # auto-creation): once librdkafka marks it unknown each record is
+    # refused when queued. That refusal used to free the record twice
+    # (rd_kafka_produce_batch frees an F_FREE payload it refuses this way,
+    # and so did the gateway): "double free or corruption", SIGABRT.
+    mc = MockCluster()
+    topic = "it.no.such.topic"
+    mc.cmd(f"topic-error {topic} 3")   # 3 = UNKNOWN_TOPIC_OR_PART in Metadata answers
+    gw = Gateway(gateway_args(mc.bootstrap, "--topic", topic, "--retry-after", "2",
+                              "--kafka", "topic.metadata.propagation.max.ms=100", threads=1))
+    try:
+        codes = []
+        for _ in range(5):
+            r = post_event(gw.port, event_callback())
+            assert_503(r, codes=("kafka_delivery_failed", "kafka_ack_timeout", "kafka_queue_failed"))
+            codes.append(json.loads(r.body)["error"])
+            time.sleep(0.2)
+        assert "kafka_queue_failed" in codes, codes   # the refusal at queue time was reached
+        assert "Unknown topic" in r.json()["message"], r.body
+        assert gw.proc.poll() is None, gw.stderr()[-2000:]
+        assert request(gw.port, "GET", "/healthz").status == 200
+    finally:
+        rc = gw.stop()
+        mc.stop()
+    assert rc == 0, gw.stderr()[-2000:]

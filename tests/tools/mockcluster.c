@@ -7,6 +7,8 @@
  *                        REQUEST_TIMED_OUT) for the next Produce requests
  *   clear-produce-errors
  *   topic NAME PARTS     create a topic
+ *   topic-error NAME ERR the topic's Metadata answers carry error ERR (e.g.
+ *                        29 = TOPIC_AUTHORIZATION_FAILED, 3 = UNKNOWN_TOPIC_OR_PART)
  *   quit
  * Usage: hookgate-mockcluster [BROKERS] [BOOTSTRAP_FILE]
  * Prints the bootstrap list as its first stdout line. EOF on stdin = quit. */
@@ -86,6 +88,9 @@ int main(int argc, char **argv)
             rc = 0;
         } else if (!strcmp(line, "clear-produce-errors")) {
             rd_kafka_mock_clear_request_errors(mc, 0);
+            rc = 0;
+        } else if (sscanf(line, "topic-error %255s %ld", b, &n1) == 2) {
+            rd_kafka_mock_topic_set_error(mc, b, (rd_kafka_resp_err_t)n1);
             rc = 0;
         } else if (sscanf(line, "topic %255s %ld", b, &n1) == 2)
             rc = rd_kafka_mock_topic_create(mc, b, (int)n1, brokers < 3 ? brokers : 3) ? -1 : 0;
