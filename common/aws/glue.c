@@ -14,6 +14,7 @@
 #include "common/aws/call.h"
 #include "common/aws/sigv4.h"
 #include "common/buf.h"
+#include "common/json.h"
 #include "common/log.h"
 
 #define GLUE_BODY_MAX (256u * 1024u)
@@ -118,8 +119,8 @@ static void error_from_response(const struct hg_http_response *resp, struct hg_a
 {
     char code[HG_AWS_ERR_CODE_MAX] = "", msg[HG_AWS_ERR_MSG_MAX] = "", ebuf[64];
     yajl_val root = NULL;
-    if (resp->body.data && resp->body.len)
-        root = yajl_tree_parse(resp->body.data, ebuf, sizeof ebuf);
+    if (resp->body.data && resp->body.len)   /* depth-limited: the answer is outside input */
+        root = hg_json_parse(resp->body.data, resp->body.len, ebuf, sizeof ebuf);
     if (root && YAJL_IS_OBJECT(root)) {
         const char *pt[] = { "__type", NULL }, *pm[] = { "message", NULL },
                    *pM[] = { "Message", NULL };
@@ -297,7 +298,7 @@ int hg_glue_start_job_run(struct hg_glue *g, const char *job_name,
     }
     if (glue_call(g, "StartJobRun", body.data, body.len, false, HG_GLUE_RESPONSE_MAX, &resp, err) != 0)
         goto out;
-    root = resp.body.data ? yajl_tree_parse(resp.body.data, ebuf, sizeof ebuf) : NULL;
+    root = resp.body.data ? hg_json_parse(resp.body.data, resp.body.len, ebuf, sizeof ebuf) : NULL;
     const char *pj[] = { "JobRunId", NULL };
     yajl_val id = root ? yajl_tree_get(root, pj, yajl_t_string) : NULL;
     if (!id || !*jstr(id) || strlen(jstr(id)) >= run_id_size) {

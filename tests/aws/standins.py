@@ -193,6 +193,9 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             return True
+        if kind == "body":      # this status with exactly this body (a malformed answer)
+            self.send(f["status"], f["body"], f.get("ctype", "application/x-amz-json-1.1"))
+            return True
         hdrs = {}
         if "retry_after" in f:
             hdrs["Retry-After"] = str(f["retry_after"])

@@ -113,3 +113,23 @@ def test_generic_call(probe, glue):
     assert doc["rc"] == -1 and doc["error"]["code"] == "InvalidInputException"
     doc, _ = run_probe(probe, ["glue-call", "GetJobRuns", '{"JobName":"x"}'], genv(glue))
     assert doc["rc"] == -1 and doc["error"]["code"] == "UnknownOperationException"
+
+
+def test_deeply_nested_answers_are_refused(probe, glue):
+    # An answer nested far deeper than any Glue answer, but under the
+    # response cap (1 MiB), is refused by the parser's depth limit (64) — an
+    # unbounded tree parse and free used to run out of stack and kill the
+    # process (the worker then died on every retry of the record).
+    deep = b"[" * 400000 + b"]" * 400000
+    glue.faults.append({"op": "GetJob", "kind": "body", "status": 400,
+                        "body": b'{"__type":"ValidationException","x":' + deep + b"}"})
+    doc, err = run_probe(probe, ["glue-get", "hg-load"], genv(glue))
+    assert doc is not None, "the probe died: " + err[-300:]
+    assert doc["rc"] == -1, doc
+    assert doc["error"]["status"] == 400 and doc["error"]["class"] == "permanent", doc
+    glue.faults.append({"op": "StartJobRun", "kind": "body", "status": 200,
+                        "body": b'{"JobRunId":"jr_1","x":' + deep + b"}"})
+    doc, err = run_probe(probe, ["glue-start", "hg-load"], genv(glue))
+    assert doc is not None, "the probe died: " + err[-300:]
+    assert doc["rc"] == -1, doc
+    assert doc["error"]["code"] == "BadResponse", doc
