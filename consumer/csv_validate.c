@@ -1080,6 +1080,8 @@ static void heap_sort(uint64_t *a, size_t n)
  * larger. No memory beyond tmp. */
 static void sort_in_place(uint64_t *a, size_t n, uint64_t *tmp, size_t tmp_n)
 {
+    if (n < 2)
+        return;   /* a may be NULL (no values yet) */
     size_t count[256] = { 0 }, start[257], next[256];
     for (size_t i = 0; i < n; i++)
         count[a[i] >> 56]++;
