@@ -6,6 +6,7 @@
  * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-data-retrieval.html
  * https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html */
 #include "common/aws/creds.h"
+#include "common/json.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -359,19 +360,13 @@ static const char *jstr(yajl_val v)
 int hg_aws_creds_parse_json(const char *doc, size_t len, struct hg_aws_creds *out,
                             char *err, size_t errn)
 {
-    char ebuf[128];
+    char ebuf[128] = "";
     int rc = -1;
-    char *copy = malloc(len + 1);
-    yajl_val root = NULL;
-    if (!copy) {
-        snprintf(err, errn, "out of memory");
-        return -1;
-    }
-    memcpy(copy, doc, len);
-    copy[len] = '\0';
-    root = yajl_tree_parse(copy, ebuf, sizeof ebuf);
+    /* hg_json_parse: its depth limit keeps a deeply nested answer from
+     * exhausting the stack; its errors give offsets, never the bytes. */
+    yajl_val root = hg_json_parse(doc, len, ebuf, sizeof ebuf);
     if (!root || !YAJL_IS_OBJECT(root)) {
-        snprintf(err, errn, "response is not a JSON object");
+        snprintf(err, errn, "response is not a JSON object%s%s", root ? "" : ": ", root ? "" : ebuf);
         goto out;
     }
     const char *pa[] = { "AccessKeyId", NULL }, *ps[] = { "SecretAccessKey", NULL },
@@ -410,8 +405,6 @@ int hg_aws_creds_parse_json(const char *doc, size_t len, struct hg_aws_creds *ou
     rc = 0;
 out:
     yajl_tree_free(root);
-    OPENSSL_cleanse(copy, len);
-    free(copy);
     return rc;
 }
 

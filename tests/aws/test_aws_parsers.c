@@ -336,6 +336,22 @@ static void test_creds_json(void)
     memcpy(big + n + HG_AWS_SECRET_MAX, "\"}", 3);
     CHECK_INT(hg_aws_creds_parse_json(big, strlen(big), &c, err, sizeof err), -1);
     CHECK(strstr(err, "too long") != NULL);
+    /* Nesting within the document cap: refused at the JSON depth limit, with
+     * where it happened, not parsed into a tree 30,000 levels deep. */
+    size_t depth = HG_AWS_CREDS_DOC_MAX / 2 - 64;
+    char *deep = malloc(2 * depth + 64);
+    CHECK(deep != NULL);
+    if (deep) {
+        int k = snprintf(deep, 64, "{\"AccessKeyId\":\"A\",\"x\":");
+        memset(deep + k, '[', depth);
+        memset(deep + k + depth, ']', depth);
+        memcpy(deep + k + 2 * depth, "}", 2);
+        err[0] = '\0';
+        CHECK_INT(hg_aws_creds_parse_json(deep, strlen(deep), &c, err, sizeof err), -1);
+        CHECK(strstr(err, "not a JSON object: offset") != NULL);
+        CHECK(strstr(err, "deep") != NULL);
+        free(deep);
+    }
 }
 
 static void test_creds_files(void)
