@@ -309,12 +309,13 @@ static void after_reply(struct gw_conn *c)
 /* The status line and headers of an answer into head (size bytes).
  * Returns the length, or -1 when they do not fit. */
 static int format_head(char *head, size_t size, int status, const char *content_type, size_t len,
-                       bool close, int retry_after)
+                       bool close, bool keep_alive_10, int retry_after)
 {
     int n = snprintf(head, size, "HTTP/1.1 %d %s\r\nContent-Length: %zu\r\n%s%s%s%s",
                      status, status_text(status), len,
                      content_type ? "Content-Type: " : "", content_type ? content_type : "",
-                     content_type ? "\r\n" : "", close ? "Connection: close\r\n" : "");
+                     content_type ? "\r\n" : "",
+                     close ? "Connection: close\r\n" : keep_alive_10 ? "Connection: keep-alive\r\n" : "");
     if (n > 0 && retry_after > 0 && (size_t)n < size)
         n += snprintf(head + n, size - (size_t)n, "Retry-After: %d\r\n", retry_after);
     if (n > 0 && (size_t)n < size - 2)
@@ -334,13 +335,19 @@ void gw_conn_reply(struct gw_conn *c, int status, const char *content_type,
     if (!c->keepalive)
         c->close_after_write = true;
     gw_metrics_request(&c->t->app->metrics, (int)c->req.route, status);
+    /* An HTTP/1.0 client that asked for keep-alive learns that it got it
+     * only from the answer (RFC 7230 A.1.2); without the header it waits
+     * for the close that never comes (ab -k: until the idle timeout). */
+    bool keep_alive_10 = c->parser.http_major == 1 && c->parser.http_minor == 0;
     static const char ok_empty[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
-    if (status == 200 && len == 0 && !content_type && !c->close_after_write && retry_after <= 0) {
+    if (status == 200 && len == 0 && !content_type && !c->close_after_write && retry_after <= 0 &&
+        !keep_alive_10) {
         /* the answer to nearly every request: no formatting */
         memcpy(head, ok_empty, sizeof ok_empty - 1);
         n = (int)(sizeof ok_empty - 1);
     } else {
-        n = format_head(head, sizeof head, status, content_type, len, c->close_after_write, retry_after);
+        n = format_head(head, sizeof head, status, content_type, len, c->close_after_write, keep_alive_10,
+                        retry_after);
     }
     if (n < 0) {
         gw_conn_close(c);

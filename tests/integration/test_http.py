@@ -460,3 +460,24 @@ def test_idle_keepalive_connections_do_not_keep_their_bodies(cluster):
         for s in socks:
             s.close()
         assert gw.stop() == 0, gw.stderr()
+
+
+def test_http10_keep_alive_is_confirmed_in_the_answer(gateway, reader):
+    # an HTTP/1.0 client keeps a connection only when the answer says
+    # "Connection: keep-alive"; without it, it waits for the server to close
+    # (until the idle timeout). Without keep-alive, 1.0 gets close + EOF.
+    s = socket.create_connection(("127.0.0.1", gateway.port))
+    doc = event_callback()
+    for req in (b"GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+                raw_event(doc, b"Connection: keep-alive\r\n").replace(b"HTTP/1.1", b"HTTP/1.0", 1)):
+        s.sendall(req)
+        (status, headers, _), = read_responses(s, 1)[0]
+        assert status == 200 and headers.get("connection", "").lower() == "keep-alive", headers
+    s.close()
+    assert len(reader.by_id(doc["event_id"])) == 1
+    s = socket.create_connection(("127.0.0.1", gateway.port))
+    s.sendall(b"GET /healthz HTTP/1.0\r\n\r\n")
+    (status, headers, _), = read_responses(s, 1)[0]
+    assert status == 200 and headers.get("connection", "").lower() == "close", headers
+    assert closed_by_peer(s, 2)
+    s.close()
