@@ -155,8 +155,10 @@ static int check_guarantees(rd_kafka_conf_t *conf, const struct gw_config *cfg, 
         return -1;
     }
     n = sizeof v;
+    long long mto;
+    /* 0 is librdkafka's "no timeout": over any deadline */
     if (warn && rd_kafka_conf_get(conf, "message.timeout.ms", v, &n) == RD_KAFKA_CONF_OK &&
-        strtoll(v, NULL, 10) >= cfg->s.ack_timeout_ms)
+        ((mto = strtoll(v, NULL, 10)) == 0 || mto >= cfg->s.ack_timeout_ms))
         hg_log_warn("kafka_timeout_over_deadline", "message.timeout.ms", v,
                     "warning", "records answered 503 after --ack-timeout-ms may still land on the topic");
     return 0;

@@ -319,11 +319,12 @@ def test_record_over_the_kafka_message_limit_is_413_not_503(cluster, reader):
         assert gw.stop() == 0
 
 
-def test_message_timeout_over_the_ack_deadline_is_warned(cluster):
-    gw = Gateway(gateway_args(cluster.bootstrap, "--kafka", "delivery.timeout.ms=20000"))
+@pytest.mark.parametrize("value", ["20000", "0"])   # 0 is librdkafka's "no timeout"
+def test_message_timeout_over_the_ack_deadline_is_warned(cluster, value):
+    gw = Gateway(gateway_args(cluster.bootstrap, "--kafka", f"delivery.timeout.ms={value}"))
     try:
         ev = [e for e in gw.log_events() if e.get("event") == "kafka_timeout_over_deadline"]
-        assert ev and ev[0]["message.timeout.ms"] == "20000", gw.stderr()
+        assert ev and ev[0]["message.timeout.ms"] == value, gw.stderr()
     finally:
         assert gw.stop() == 0
 
