@@ -40,6 +40,7 @@ struct gw_batch {
 };
 
 #define GW_PRODUCER_RESTART_FLUSH_MS 1000   /* serve the purged records' reports */
+#define GW_REFUSED_LOG_EVERY_US (10 * 1000000)   /* kafka_produce_refused: a line a thread at most */
 
 static void answer_503(struct gw_conn *c, const char *code, const char *message)
 {
@@ -376,6 +377,26 @@ int gw_acks_stop(struct gw_thread *t, int timeout_ms)
     return left;
 }
 
+/* A record refused at queue time for another reason than a full queue (the
+ * topic does not exist on the cluster, ...): every request gets 503 and
+ * nothing else would say why. Counted, and logged at most every 10 s a
+ * thread with the number of refusals since the last line. */
+static void note_refused(struct gw_thread *t, rd_kafka_resp_err_t err)
+{
+    hg_counter_add(t->app->metrics.produce_refused, 1);
+    t->refused_unlogged++;
+    int64_t now = hg_clock_mono_us();
+    if (t->refused_logged_us && now - t->refused_logged_us < GW_REFUSED_LOG_EVERY_US)
+        return;
+    char idx[16], num[24];
+    snprintf(idx, sizeof idx, "%u", t->idx);
+    snprintf(num, sizeof num, "%lu", t->refused_unlogged);
+    hg_log_warn("kafka_produce_refused", "thread", idx, "error", rd_kafka_err2str(err),
+                "records", num, "topic", t->app->cfg->s.topic);
+    t->refused_logged_us = now;
+    t->refused_unlogged = 0;
+}
+
 /* Produce the batch. A record librdkafka refuses is answered here (and
  * its pending entry dropped); the rest answer with their delivery report.
  * Produced without RD_KAFKA_MSG_F_FREE: the payloads stay ours and are
@@ -402,6 +423,8 @@ static void batch_flush(struct gw_thread *t)
         event_del(&p->ev_deadline);
         t->inflight--;
         hg_gauge_add(mx->inflight, -1);
+        if (t->rk && m->err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            note_refused(t, m->err);
         if (c) {
             gw_acks_detach(p);
             if (!t->rk)

@@ -87,6 +87,8 @@ struct gw_thread {
     struct gw_batch    *batch;        /* records of this loop pass, not yet produced */
     atomic_int          kafka_state;  /* enum gw_kafka_state, from librdkafka's statistics */
     unsigned            restarts;
+    int64_t             refused_logged_us; /* last kafka_produce_refused line (0: none yet) */
+    unsigned long       refused_unlogged;  /* refusals since it */
 
     const struct timeval *tv_request; /* common timeouts */
     const struct timeval *tv_keepalive;

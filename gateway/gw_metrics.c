@@ -52,6 +52,9 @@ int gw_metrics_init(struct gw_metrics *m)
         "Records acknowledged after their request was answered 503 (consumers dedupe by id).", NULL);
     m->queue_full = hg_metrics_counter(m->reg, "hookgate_queue_full_total",
         "Requests answered 503 at once because the producer queue or in-flight limit was full.", NULL);
+    m->produce_refused = hg_metrics_counter(m->reg, "hookgate_produce_refused_total",
+        "Records librdkafka refused when they were queued, other than for a full queue "
+        "(e.g. the topic does not exist on the cluster); logged as kafka_produce_refused.", NULL);
     m->handshakes = hg_metrics_counter(m->reg, "hookgate_handshakes_total",
         "url_verification and ssl_check requests answered without a record.", NULL);
     m->conn_rejected = hg_metrics_counter(m->reg, "hookgate_connections_rejected_total",
@@ -71,7 +74,7 @@ int gw_metrics_init(struct gw_metrics *m)
         "Time from a request's first byte to Kafka's delivery report.", NULL,
         latency_bounds, sizeof latency_bounds / sizeof latency_bounds[0]);
     if (!m->duplicates || !m->records || !m->delivery_failures || !m->ack_timeouts ||
-        !m->late_acks || !m->queue_full || !m->handshakes || !m->conn_rejected || !m->accept_paused || !m->producer_restarts ||
+        !m->late_acks || !m->queue_full || !m->produce_refused || !m->handshakes || !m->conn_rejected || !m->accept_paused || !m->producer_restarts ||
         !m->inflight || !m->connections || !m->kafka_down || !m->ack_latency)
         return -1;
     return 0;

@@ -18,6 +18,7 @@ struct gw_metrics {
     struct hg_counter   *ack_timeouts;
     struct hg_counter   *late_acks;           /* delivered after we answered 503 */
     struct hg_counter   *queue_full;
+    struct hg_counter   *produce_refused;     /* refused when queued, for another reason */
     struct hg_counter   *handshakes;
     struct hg_counter   *conn_rejected;
     struct hg_counter   *accept_paused;

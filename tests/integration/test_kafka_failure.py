@@ -374,7 +374,16 @@ def test_topic_missing_on_the_cluster_is_503_not_a_crash():
         assert "Unknown topic" in r.json()["message"], r.body
         assert gw.proc.poll() is None, gw.stderr()[-2000:]
         assert request(gw.port, "GET", "/healthz").status == 200
+        # counted, and said in the log: once for the burst (at most a line
+        # every 10 s a thread), with the error and the topic
+        refused = codes.count("kafka_queue_failed")
+        assert metric(gw.port, "hookgate_produce_refused_total") == refused
     finally:
         rc = gw.stop()
         mc.stop()
     assert rc == 0, gw.stderr()[-2000:]
+    lines = [json.loads(l) for l in gw.stderr().splitlines()
+             if l.startswith("{") and '"kafka_produce_refused"' in l]
+    assert len(lines) == 1, lines
+    assert lines[0]["error"].startswith("Local: Unknown topic"), lines
+    assert lines[0]["topic"] == topic and lines[0]["records"] == "1", lines
