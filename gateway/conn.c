@@ -91,6 +91,7 @@ static int cb_message_begin(http_parser *p)
     c->in_value = false;
     c->hcur = -1;
     c->header_bytes = 0;
+    c->nheaders = 0;
     c->body_seen = 0;
     c->state = GW_CONN_READING;
     event_add(&c->ev_timer, c->t->tv_request);
@@ -115,6 +116,8 @@ static int cb_header_field(http_parser *p, const char *at, size_t len)
     struct gw_conn *c = p->data;
     if (count_header_bytes(c, len))
         return -1;
+    if ((c->in_value || c->nheaders == 0) && ++c->nheaders > HG_HTTP_MAX_HEADERS)
+        return fail(c, 431, "too_many_headers");   /* a new field begins */
     if (c->in_value) {
         c->in_value = false;
         c->hname_len = 0;
@@ -445,6 +448,8 @@ static void parse_failed(struct gw_conn *c)
     if (status == 413)
         snprintf(msg, sizeof msg, "request body is larger than the %zu-byte limit for this route",
                  c->req.body.max);
+    else if (status == 431 && code && strcmp(code, "too_many_headers") == 0)
+        snprintf(msg, sizeof msg, "more than %u header fields", HG_HTTP_MAX_HEADERS);
     else if (status == 431)
         snprintf(msg, sizeof msg, "request line and headers exceed %u bytes", HG_HTTP_MAX_HEADER_BYTES);
     else if (status == 414)

@@ -153,6 +153,7 @@ struct gw_conn {
     int                hcur;          /* enum gw_hdr being filled, or -1 */
     bool               in_value;
     size_t             header_bytes;
+    unsigned           nheaders;     /* header fields so far (HG_HTTP_MAX_HEADERS) */
     size_t             body_seen;
     int                fail_status;   /* set by a parser callback to abort */
     const char        *fail_code;

@@ -328,6 +328,26 @@ def test_431_huge_headers(gateway):
     assert status == 431
 
 
+def test_431_too_many_header_fields(gateway):
+    # tiny fields, far under the byte limit: at most 64 of them (Host included)
+    def get_with(n_extra):
+        s = socket.create_connection(("127.0.0.1", gateway.port))
+        extra = b"".join(b"X-%d: v\r\n" % i for i in range(n_extra))
+        try:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + extra + b"\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        out = read_response(s)
+        s.close()
+        return out
+    assert get_with(63)[0] == 200
+    for n in (64, 1500):
+        status, _, body, _ = get_with(n)
+        assert status == 431, (n, status)
+        d = json.loads(body)
+        assert d == {"error": "too_many_headers", "message": "more than 64 header fields"}, d
+
+
 def test_request_smuggling_shapes_are_400(gateway):
     # Content-Length together with Transfer-Encoding, and two different
     # Content-Lengths, are refused rather than guessed at
