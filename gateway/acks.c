@@ -40,6 +40,9 @@ struct gw_batch {
 };
 
 #define GW_PRODUCER_RESTART_FLUSH_MS 1000   /* serve the purged records' reports */
+/* librdkafka scans for timed-out messages about once a second: the margin
+ * message.timeout.ms keeps under the ack deadline. */
+#define GW_KAFKA_TIMEOUT_SCAN_MS 1000
 #define GW_REFUSED_LOG_EVERY_US (10 * 1000000)   /* kafka_produce_refused: a line a thread at most */
 
 static void answer_503(struct gw_conn *c, const char *code, const char *message)
@@ -158,10 +161,21 @@ static int check_guarantees(rd_kafka_conf_t *conf, const struct gw_config *cfg, 
     n = sizeof v;
     long long mto;
     /* 0 is librdkafka's "no timeout": over any deadline */
-    if (warn && rd_kafka_conf_get(conf, "message.timeout.ms", v, &n) == RD_KAFKA_CONF_OK &&
-        ((mto = strtoll(v, NULL, 10)) == 0 || mto >= cfg->s.ack_timeout_ms))
+    if (!warn || rd_kafka_conf_get(conf, "message.timeout.ms", v, &n) != RD_KAFKA_CONF_OK)
+        return 0;
+    mto = strtoll(v, NULL, 10);
+    if (mto == 0 || mto >= cfg->s.ack_timeout_ms) {
         hg_log_warn("kafka_timeout_over_deadline", "message.timeout.ms", v,
                     "warning", "records answered 503 after --ack-timeout-ms may still land on the topic");
+    } else if (mto + GW_KAFKA_TIMEOUT_SCAN_MS > cfg->s.ack_timeout_ms) {
+        /* e.g. --ack-timeout-ms under 1100: message.timeout.ms is held at 100 */
+        char ack[24];
+        snprintf(ack, sizeof ack, "%lld", cfg->s.ack_timeout_ms);
+        hg_log_warn("kafka_timeout_margin_short", "message.timeout.ms", v, "ack_timeout_ms", ack,
+                    "warning", "librdkafka checks message timeouts about once a second: with less than "
+                    "that between message.timeout.ms and --ack-timeout-ms, records answered 503 may "
+                    "still land on the topic");
+    }
     return 0;
 }
 
@@ -180,7 +194,7 @@ static int producer_open(struct gw_thread *t, char *errstr, size_t errstr_size)
      * record does not turn up later (librdkafka checks timeouts about once a
      * second, hence the margin). In-flight records may still land
      * ("possibly persisted"): consumers dedupe by id. */
-    long long mto = cfg->s.ack_timeout_ms - 1000;
+    long long mto = cfg->s.ack_timeout_ms - GW_KAFKA_TIMEOUT_SCAN_MS;
     if (mto < 100)
         mto = 100;
     snprintf(client_id, sizeof client_id, "hookgate-%u", t->idx);

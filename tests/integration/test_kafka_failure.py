@@ -329,6 +329,23 @@ def test_message_timeout_over_the_ack_deadline_is_warned(cluster, value):
         assert gw.stop() == 0
 
 
+@pytest.mark.parametrize("ack_ms,warned", [(500, True), (1099, True), (ACK_TIMEOUT_MS, False)])
+def test_short_ack_deadline_is_warned(cluster, ack_ms, warned):
+    # message.timeout.ms is held a second under the deadline (librdkafka
+    # scans for timed-out records about once a second), at least 100 ms:
+    # below 1100 ms there is less than that second, so a 503'd record may
+    # still be sent later. Said at start, not silently.
+    gw = Gateway(gateway_args(cluster.bootstrap, ack_timeout_ms=ack_ms))
+    try:
+        ev = [e for e in gw.log_events() if e.get("event") == "kafka_timeout_margin_short"]
+        assert bool(ev) == warned, gw.stderr()
+        if warned:
+            assert ev[0]["ack_timeout_ms"] == str(ack_ms) and ev[0]["message.timeout.ms"] == "100", ev
+        assert not [e for e in gw.log_events() if e.get("event") == "kafka_timeout_over_deadline"]
+    finally:
+        assert gw.stop() == 0
+
+
 def test_fatal_producer_error_replaces_the_producer(cluster, reader):
     # 45 = OUT_OF_ORDER_SEQUENCE_NUMBER: the idempotent producer's fatal
     # error. That request gets 503; the producer is replaced, so the next
