@@ -49,7 +49,7 @@ int gw_metrics_init(struct gw_metrics *m)
     m->ack_timeouts = hg_metrics_counter(m->reg, "hookgate_ack_timeouts_total",
         "Requests answered 503 because no delivery report came within the deadline.", NULL);
     m->late_acks = hg_metrics_counter(m->reg, "hookgate_late_acks_total",
-        "Records acknowledged after their request was answered 503 (consumers dedupe by id).", NULL);
+        "Records acknowledged after their request was answered 503 or its client went away (consumers dedupe by id).", NULL);
     m->queue_full = hg_metrics_counter(m->reg, "hookgate_queue_full_total",
         "Requests answered 503 at once because the producer queue or in-flight limit was full.", NULL);
     m->produce_refused = hg_metrics_counter(m->reg, "hookgate_produce_refused_total",

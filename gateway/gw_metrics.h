@@ -16,7 +16,7 @@ struct gw_metrics {
     struct hg_counter   *records;             /* acknowledged by Kafka */
     struct hg_counter   *delivery_failures;
     struct hg_counter   *ack_timeouts;
-    struct hg_counter   *late_acks;           /* delivered after we answered 503 */
+    struct hg_counter   *late_acks;           /* delivered after we answered 503 or the client left */
     struct hg_counter   *queue_full;
     struct hg_counter   *produce_refused;     /* refused when queued, for another reason */
     struct hg_counter   *handshakes;
