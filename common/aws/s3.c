@@ -295,6 +295,8 @@ struct s3_call {
     size_t body_len;
     struct getbuf *sink;                 /* response body target, NULL = resp->body */
     size_t max_response;
+    const char *final_code;              /* an error code returned at once, not retried
+                                            here (its class is kept), or NULL */
 };
 
 /* Perform one S3 call with retries, re-signing each attempt. Returns 0 on a
@@ -396,7 +398,8 @@ static int s3_call(struct hg_s3 *s3, const struct s3_target *t, const struct s3_
         }
         /* A streamed download that already handed out bytes can't restart. */
         bool restartable = !(c->sink && c->sink->user_fn && c->sink->delivered);
-        if (err->cls != HG_AWS_RETRYABLE || attempt >= max || !restartable)
+        bool final = c->final_code && strcmp(err->code, c->final_code) == 0;
+        if (err->cls != HG_AWS_RETRYABLE || attempt >= max || !restartable || final)
             goto out;
         long delay = hg_retry_backoff_ms(&s3->retry, attempt, retry_after);
         hg_aws_log_retry("s3", c->method, err, attempt, delay);
@@ -634,10 +637,15 @@ static int put_multipart(struct hg_s3 *s3, const struct s3_target *t, char *buf,
         hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "OutOfMemory", "complete body too large");
         goto out;
     }
+    /* A 409 ConditionalRequestConflict (a conflicting write raced the
+     * conditional Complete) is not retried with this upload id: S3 says to
+     * start the multipart upload again, so it returns (retryable) to the
+     * caller, which re-sends the whole stream; this upload is aborted. */
     struct hg_http_header ch[2] = { { "Content-Type", "application/xml" }, { "If-None-Match", "*" } };
     struct s3_call cc = { .method = "POST", .query = q.data, .headers = ch,
                           .nheaders = o && o->if_none_match ? 2 : 1,
-                          .body = body.data, .body_len = body.len };
+                          .body = body.data, .body_len = body.len,
+                          .final_code = "ConditionalRequestConflict" };
     int max = s3->retry.max_attempts > 0 ? s3->retry.max_attempts : 4;
     for (int attempt = 1;; attempt++) {
         if (s3_call(s3, t, &cc, &resp, err) != 0) {
@@ -677,7 +685,8 @@ static int put_multipart(struct hg_s3 *s3, const struct s3_target *t, char *buf,
             rc = 0;
             goto out;
         }
-        if (err->cls != HG_AWS_RETRYABLE || attempt >= max)
+        if (err->cls != HG_AWS_RETRYABLE || attempt >= max ||
+            strcmp(err->code, cc.final_code) == 0)
             goto out;
         hg_sleep_ms(hg_retry_backoff_ms(&s3->retry, attempt, 0));
     }

@@ -316,6 +316,39 @@ def test_multipart_complete_200_error_classified_by_code(probe, s3, tmp_path):
     assert s3.sig_failures == 0
 
 
+
+def test_multipart_complete_409_conflict_restarts_not_retried(probe, s3, tmp_path):
+    """409 ConditionalRequestConflict on a conditional CompleteMultipartUpload
+    (a racing write): S3 says to start the multipart upload again, so the
+    Complete is not re-sent with the same upload id; the upload is aborted
+    and the error is retryable, for the caller to send the stream again.
+    Also when the 409's code comes in a 200's <Error> body. A PutObject's
+    409 is still retried in place (that is what S3 says for it)."""
+    part = 5 * 1024 * 1024
+    f = tmp_path / "big"
+    f.write_bytes(os.urandom(part + 10))
+    env = s3env(s3, HG_PROBE_PART_SIZE=str(part))
+    for fault in ({"op": "complete", "status": 409, "code": "ConditionalRequestConflict"},
+                  {"op": "complete-200-error", "code": "ConditionalRequestConflict"}):
+        del s3.log[:]
+        s3.faults.append(fault)
+        doc, _ = run_probe(probe, ["s3-put", BUCKET, "mp/conflict.bin", str(f), "--if-none-match"], env)
+        assert doc["rc"] == -1, (fault, doc)
+        assert doc["error"]["code"] == "ConditionalRequestConflict", doc
+        assert doc["error"]["class"] == "retryable", doc
+        assert len([p for m, p, h in s3.log if m == "POST" and "uploadId=" in p]) == 1, (fault, s3.log)
+        assert any(m == "DELETE" and "uploadId=" in p for m, p, h in s3.log), fault
+    assert not s3.faults
+    del s3.log[:]
+    small = tmp_path / "small"
+    small.write_bytes(b"x")
+    s3.faults.append({"op": "put", "status": 409, "code": "ConditionalRequestConflict"})
+    doc, _ = run_probe(probe, ["s3-put", BUCKET, "mp/conflict-small", str(small), "--if-none-match"],
+                       s3env(s3))
+    assert doc["rc"] == 0, doc
+    assert len([1 for m, p, h in s3.log if m == "PUT"]) == 2
+    assert s3.sig_failures == 0
+
 def test_invalid_token_mid_run_retried_once(probe, s3, tmp_path):
     """S3 answers InvalidToken for the container's first credentials (the
     session token was revoked): the client drops them, fetches fresh ones
