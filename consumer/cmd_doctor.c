@@ -1,7 +1,8 @@
 /* cmd_doctor.c — `hookgate-consumer doctor`: check every dependency with
  * the configured settings and print what is wrong: Kafka reachable (topic
- * and DLQ topic), Slack auth.test, an S3 probe object written, read back
- * and deleted, each table config (in a directory or under an s3:// prefix)
+ * and DLQ topic), Slack auth.test, an S3 probe object written, read back,
+ * deleted and read again (a missing key must read as missing, not as
+ * AccessDenied), each table config (in a directory or under an s3:// prefix)
  * valid and its Glue job present, the result channels' history readable.
  * Exit 0 when everything is fine, 1 otherwise. */
 #include <dirent.h>
@@ -94,6 +95,22 @@ static int check_s3(const struct hgc_settings *s, struct hgc_services *svc)
     hg_buf_cleanup(&got);
     r = hg_s3_delete(svc->s3, s->s3_bucket, key, &ae);
     bad |= report(r == 0, "s3 delete", r ? ae.code : NULL);
+    if (r != 0)
+        return bad;
+    /* The probe is gone: reading it must say "no such key". S3 answers a
+     * role without s3:ListBucket on the bucket 403 AccessDenied instead,
+     * and the worker looks its markers up by GET, so every file would end
+     * in ERROR while the checks above pass. */
+    hg_buf_init(&got, 4096);
+    r = hg_s3_get(svc->s3, s->s3_bucket, key, &got, NULL, &ae);
+    hg_buf_cleanup(&got);
+    bad |= report(r == 1, "s3 read of a missing key",
+                  r == 1 ? NULL
+                  : r == 0 ? "the deleted probe object is still there"
+                  : !strcmp(ae.code, "AccessDenied")
+                      ? "AccessDenied instead of NoSuchKey: grant s3:ListBucket on the bucket "
+                        "(markers are looked up by GET; without it every file ends in ERROR)"
+                      : ae.code);
     return bad;
 }
 

@@ -5,6 +5,8 @@ an S3 error (e.g. PUT of a data key → 403 AccessDenied or 503 SlowDown, HEAD
 → 404). s3rver ignores `If-None-Match: *` on PUT, so the proxy implements
 S3's conditional create (412 PreconditionFailed when the key exists,
 https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
+deny_missing makes a GET of a missing key 403 AccessDenied, as S3 answers a
+role without s3:ListBucket.
 Every request is recorded (method, path, headers)."""
 import http.client
 import threading
@@ -23,6 +25,7 @@ class S3Proxy(StandinBase):
         self.up_host, self.up_port = u.hostname, u.port
         self.rules = []          # [method, substring, status, code, remaining(-1 = forever)]
         self.create_lock = threading.Lock()
+        self.deny_missing = False   # GET of a missing key → 403 AccessDenied (no s3:ListBucket)
         super().__init__(self._handler())
 
     def fault(self, method, substring, status, code, times=-1):
@@ -82,6 +85,11 @@ class S3Proxy(StandinBase):
                           headers=hdrs)
                 resp = c.getresponse()
                 data = resp.read()
+                if proxy.deny_missing and self.command == "GET" and resp.status == 404:
+                    # What S3 answers a role without s3:ListBucket on the bucket
+                    # (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html).
+                    c.close()
+                    return self._error(403, "AccessDenied", "Access Denied")
                 self.send_response(resp.status, resp.reason)
                 for k, v in resp.getheaders():
                     if k.lower() not in HOP and k.lower() != "content-length":
@@ -96,6 +104,16 @@ class S3Proxy(StandinBase):
                     self.wfile.write(data)
                 c.close()
 
+            def _error(self, status, code, message):
+                """Answer as S3 does: an <Error> document."""
+                xml = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>%s</Code>"
+                       "<Message>%s</Message></Error>" % (code, message)).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/xml")
+                self.send_header("Content-Length", str(len(xml)))
+                self.end_headers()
+                self.wfile.write(xml)
+
             def _create_once(self, c, hdrs, body):
                 # HEAD is signed differently; ask s3rver's store through an
                 # unsigned-safe route: s3rver accepts any HEAD without auth
@@ -105,15 +123,8 @@ class S3Proxy(StandinBase):
                 exists = h.getresponse().status == 200
                 h.close()
                 if exists:
-                    xml = (b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>PreconditionFailed"
-                           b"</Code><Message>At least one of the pre-conditions you specified did not "
-                           b"hold</Message></Error>")
-                    self.send_response(412)
-                    self.send_header("Content-Type", "application/xml")
-                    self.send_header("Content-Length", str(len(xml)))
-                    self.end_headers()
-                    self.wfile.write(xml)
-                    return
+                    return self._error(412, "PreconditionFailed",
+                                       "At least one of the pre-conditions you specified did not hold")
                 c.request("PUT", self.path, body=body, headers=hdrs)
                 resp = c.getresponse()
                 data = resp.read()

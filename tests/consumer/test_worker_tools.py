@@ -306,3 +306,23 @@ def test_invalid_settings_refused_naming_the_setting(env, over, names):
     for n in names:
         assert n in res.stderr, f"{n!r} not named: {res.stderr}"
     assert TOKEN not in res.stderr
+
+
+def test_doctor_fails_when_a_missing_key_reads_as_access_denied(env, tmp_path):
+    # A role without s3:ListBucket gets 403 AccessDenied, not 404, for a
+    # key that is not there. The worker looks its markers up by GET, so
+    # every file would end in ERROR ("marker_get: ... AccessDenied"), while
+    # writing, reading back and deleting the probe object all work.
+    good = tmp_path / "good_tables"
+    good.mkdir()
+    shutil.copy(os.path.join(str(env.tables), "campaign_tags.json"), good / "campaign_tags.json")
+    env.s3proxy.deny_missing = True
+    res = env.run(cmd="doctor", HOOKGATE_TABLES=good)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "ok    s3 write" in res.stdout and "ok    s3 delete" in res.stdout
+    assert "FAIL  s3 read of a missing key: AccessDenied instead of NoSuchKey" in res.stdout
+    assert "s3:ListBucket" in res.stdout and "some checks failed" in res.stdout
+    env.s3proxy.deny_missing = False
+    res = env.run(cmd="doctor", HOOKGATE_TABLES=good)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "ok    s3 read of a missing key" in res.stdout
