@@ -496,8 +496,8 @@ static int from_web_identity(struct hg_aws_creds_provider *p, struct hg_aws_cred
     char code[HG_AWS_ERR_CODE_MAX], msg[HG_AWS_ERR_MSG_MAX], xerr[128];
     if (resp.status != 200) {
         struct hg_xml_field ef[] = {
-            { "ErrorResponse/Error/Code", code, sizeof code, false },
-            { "ErrorResponse/Error/Message", msg, sizeof msg, false },
+            { "ErrorResponse/Error/Code", code, sizeof code, false, false },
+            { "ErrorResponse/Error/Message", msg, sizeof msg, false, true },
         };
         if (hg_xml_extract(resp.body.data ? resp.body.data : "", resp.body.len, NULL, 0, ef, 2,
                            xerr, sizeof xerr) == 0 && ef[0].found)
@@ -510,10 +510,10 @@ static int from_web_identity(struct hg_aws_creds_provider *p, struct hg_aws_cred
     char exp[64];
 #define WIR "AssumeRoleWithWebIdentityResponse/AssumeRoleWithWebIdentityResult/Credentials/"
     struct hg_xml_field f[] = {
-        { WIR "AccessKeyId", out->access_key_id, sizeof out->access_key_id, false },
-        { WIR "SecretAccessKey", out->secret_access_key, sizeof out->secret_access_key, false },
-        { WIR "SessionToken", out->session_token, sizeof out->session_token, false },
-        { WIR "Expiration", exp, sizeof exp, false },
+        { WIR "AccessKeyId", out->access_key_id, sizeof out->access_key_id, false, false },
+        { WIR "SecretAccessKey", out->secret_access_key, sizeof out->secret_access_key, false, false },
+        { WIR "SessionToken", out->session_token, sizeof out->session_token, false, false },
+        { WIR "Expiration", exp, sizeof exp, false, false },
     };
 #undef WIR
     if (hg_xml_extract(resp.body.data ? resp.body.data : "", resp.body.len, NULL, 0, f, 4,

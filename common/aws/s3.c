@@ -220,8 +220,8 @@ static void error_from_response(const struct hg_http_response *resp, struct hg_a
 {
     char code[HG_AWS_ERR_CODE_MAX], msg[HG_AWS_ERR_MSG_MAX], root[64], xerr[128];
     struct hg_xml_field f[] = {
-        { "Error/Code", code, sizeof code, false },
-        { "Error/Message", msg, sizeof msg, false },
+        { "Error/Code", code, sizeof code, false, false },
+        { "Error/Message", msg, sizeof msg, false, true },
     };
     bool parsed = resp->body.len &&
                   hg_xml_extract(resp->body.data, resp->body.len, root, sizeof root, f, 2,
@@ -561,7 +561,7 @@ static int put_multipart(struct hg_s3 *s3, const struct s3_target *t, char *buf,
     if (s3_call(s3, t, &ci, &resp, err) != 0)
         goto out;
     struct hg_xml_field f[] = { { "InitiateMultipartUploadResult/UploadId", upload_id,
-                                  sizeof upload_id, false } };
+                                  sizeof upload_id, false, false } };
     if (hg_xml_extract(resp.body.data ? resp.body.data : "", resp.body.len, NULL, 0, f, 1,
                        xerr, sizeof xerr) != 0 || !f[0].found || !upload_id[0]) {
         hg_aws_error_set(err, HG_AWS_RETRYABLE, resp.status, "BadResponse",
@@ -657,9 +657,9 @@ static int put_multipart(struct hg_s3 *s3, const struct s3_target *t, char *buf,
          * sending whitespace to keep the connection alive). */
         char etag[HG_S3_ETAG_MAX], code[HG_AWS_ERR_CODE_MAX], msg[HG_AWS_ERR_MSG_MAX];
         struct hg_xml_field cf[] = {
-            { "CompleteMultipartUploadResult/ETag", etag, sizeof etag, false },
-            { "Error/Code", code, sizeof code, false },
-            { "Error/Message", msg, sizeof msg, false },
+            { "CompleteMultipartUploadResult/ETag", etag, sizeof etag, false, false },
+            { "Error/Code", code, sizeof code, false, false },
+            { "Error/Message", msg, sizeof msg, false, true },
         };
         if (hg_xml_extract(resp.body.data ? resp.body.data : "", resp.body.len, root, sizeof root,
                            cf, 3, xerr, sizeof xerr) != 0) {

@@ -22,6 +22,7 @@ struct xstate {
     long cur_depth;             /* its depth */
     char *text;                 /* w->text_max bytes */
     size_t text_len;
+    bool text_cut;              /* the current text was cut to text_max: drop the rest */
     char *root;
     size_t root_size;
     const char *fail;           /* our own reason for stopping */
@@ -71,6 +72,7 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
      * is what follows its last child. */
     s->cur = -1;
     s->text_len = 0;
+    s->text_cut = false;
     for (size_t i = 0; i < s->w->npaths; i++) {
         if (strcmp(s->w->paths[i], s->path) == 0 &&
             (!s->w->want || s->w->want(s->w->ud, i))) {
@@ -106,6 +108,7 @@ static void XMLCALL on_end(void *ud, const XML_Char *name)
     }
     s->cur = -1;
     s->text_len = 0;
+    s->text_cut = false;
     s->depth--;
     s->plen = s->lens[s->depth];
     s->path[s->plen] = '\0';
@@ -114,11 +117,19 @@ static void XMLCALL on_end(void *ud, const XML_Char *name)
 static void XMLCALL on_text(void *ud, const XML_Char *t, int len)
 {
     struct xstate *s = ud;
-    if (s->fail || s->cur < 0 || len <= 0)
+    if (s->fail || s->cur < 0 || len <= 0 || s->text_cut)
         return;
     if (s->text_len + (size_t)len + 1 > s->w->text_max) {
-        stop(s, "field text too long");
-        return;
+        if (!s->w->cut || !s->w->cut(s->w->ud, (size_t)s->cur)) {
+            stop(s, "field text too long");
+            return;
+        }
+        /* Keep what fits, in whole UTF-8 characters. */
+        size_t n = s->w->text_max - 1 - s->text_len;
+        while (n > 0 && ((unsigned char)t[n] & 0xC0) == 0x80)
+            n--;
+        len = (int)n;
+        s->text_cut = true;
     }
     memcpy(s->text + s->text_len, t, (size_t)len);
     s->text_len += (size_t)len;
@@ -210,11 +221,22 @@ static bool extract_want(void *ud, size_t idx)
     return !x->fields[idx].found;
 }
 
+static bool extract_cut(void *ud, size_t idx)
+{
+    struct extract *x = ud;
+    return x->fields[idx].cut;
+}
+
 static const char *extract_field(void *ud, size_t idx, const char *text, size_t len)
 {
     struct hg_xml_field *f = &((struct extract *)ud)->fields[idx];
-    if (len + 1 > f->out_size)
-        return "field text too long";
+    if (len + 1 > f->out_size) {
+        if (!f->cut || f->out_size == 0)
+            return "field text too long";
+        len = f->out_size - 1;
+        while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80)
+            len--;
+    }
     memcpy(f->out, text, len);
     f->out[len] = '\0';
     f->found = true;
@@ -241,6 +263,7 @@ int hg_xml_extract(const char *doc, size_t len, char *root, size_t root_size,
             text_max = fields[i].out_size;
     }
     struct hg_xml_walk w = { .paths = paths, .npaths = nfields, .text_max = text_max,
-                             .want = extract_want, .fn = extract_field, .ud = &x };
+                             .want = extract_want, .cut = extract_cut, .fn = extract_field,
+                             .ud = &x };
     return hg_xml_walk(doc, len, &w, root, root_size, errstr, errstr_size);
 }

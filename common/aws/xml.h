@@ -24,6 +24,8 @@ struct hg_xml_walk {
     size_t      max_doc;     /* 0 = HG_AWS_XML_MAX */
     size_t      text_max;    /* bytes of a wanted element's text, incl. NUL; more fails */
     bool      (*want)(void *ud, size_t idx);
+    bool      (*cut)(void *ud, size_t idx);   /* may be NULL: whether a wanted element's
+                                                 longer text is cut to text_max instead */
     hg_xml_element_fn fn;
     void       *ud;
 };
@@ -39,18 +41,22 @@ int hg_xml_walk(const char *doc, size_t len, const struct hg_xml_walk *w,
 
 /* One wanted element, by its path of local names from the root
  * ("Error/Code"; namespaces ignored). The text of the first match is copied
- * into out (NUL-terminated); found says whether it was seen. */
+ * into out (NUL-terminated); found says whether it was seen. With cut, a
+ * text that does not fit is cut to the whole UTF-8 characters that do (for
+ * messages shown to people, never for values used as they are). */
 struct hg_xml_field {
     const char *path;
     char       *out;
     size_t      out_size;
     bool        found;
+    bool        cut;
 };
 
 /* Parse doc[0..len) (leading whitespace skipped: S3 pads long operations
  * with spaces), at most HG_XML_MAX_FIELDS fields. Rejects documents over HG_AWS_XML_MAX bytes, deeper than
  * HG_AWS_XML_MAX_DEPTH, with a DOCTYPE (no entities, no external anything),
- * malformed XML, or a wanted field whose text does not fit its out. root
+ * malformed XML, or a wanted field whose text does not fit its out (unless
+ * the field says cut). root
  * (may be NULL) receives the root element's local name. Returns 0, or -1
  * with a short reason in errstr (no document text echoed). */
 int hg_xml_extract(const char *doc, size_t len, char *root, size_t root_size,

@@ -18,8 +18,8 @@ static void test_xml(void)
 {
     char code[32], msg[64], root[32], err[128];
     struct hg_xml_field f[] = {
-        { "Error/Code", code, sizeof code, false },
-        { "Error/Message", msg, sizeof msg, false },
+        { "Error/Code", code, sizeof code, false, false },
+        { "Error/Message", msg, sizeof msg, false, true },
     };
     const char *ok = "  \n <?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                      "<Error><Code>SlowDown</Code><Message>Please &amp; reduce</Message></Error>";
@@ -47,6 +47,35 @@ static void test_xml(void)
         CHECK_INT(hg_xml_extract(bad[i], strlen(bad[i]), root, sizeof root, f, 2, err, sizeof err), -1);
         CHECK(strncmp(err, "xml: ", 5) == 0);
     }
+    /* A message longer than its buffer is cut, in whole UTF-8 characters
+     * (S3's AccessDenied messages name principal, resource and policy); a
+     * code that does not fit still fails (above). Cut where the walk's text
+     * buffer ends (msg is the largest field), across expat's chunks ("&amp;"
+     * comes as one of its own), and where a smaller field's own buffer ends. */
+    char longmsg[512], want[64];
+    const char *who = "User: arn:aws:sts::123456789012:assumed-role/r/s is not authorized";
+    snprintf(longmsg, sizeof longmsg, "<Error><Code>AccessDenied</Code><Message>%.40s &amp; %.20s"
+             "\xc3\xa9\xc3\xa9 and more after it</Message></Error>", who, "01234567890123456789");
+    /* 40 + 3 + 20 = 63 bytes, then "é" (2 bytes): 63 fit in msg[64]. */
+    snprintf(want, sizeof want, "%.40s & %.20s", who, "01234567890123456789");
+    CHECK_INT(hg_xml_extract(longmsg, strlen(longmsg), root, sizeof root, f, 2, err, sizeof err), 0);
+    CHECK(f[0].found && f[1].found);
+    CHECK_STR(code, "AccessDenied");
+    CHECK_STR(msg, want);
+    snprintf(longmsg, sizeof longmsg, "<Error><Code>AccessDenied</Code><Message>%.62s\xc3\xa9 x"
+             "</Message></Error>", "01234567890123456789012345678901234567890123456789012345678901");
+    CHECK_INT(hg_xml_extract(longmsg, strlen(longmsg), root, sizeof root, f, 2, err, sizeof err), 0);
+    CHECK_INT((long long)strlen(msg), 62);   /* the "é" at 62-63 would not fit whole */
+    char small[8], wide[64];
+    struct hg_xml_field g[] = {
+        { "Error/Message", small, sizeof small, false, true },
+        { "Error/Code", wide, sizeof wide, false, false },
+    };
+    const char *sm = "<Error><Message>abcdef\xc3\xa9" "gh</Message><Code>AccessDenied</Code></Error>";
+    CHECK_INT(hg_xml_extract(sm, strlen(sm), root, sizeof root, g, 2, err, sizeof err), 0);
+    CHECK_STR(small, "abcdef");   /* 6 + "é" is one byte over small[8] */
+    CHECK_STR(wide, "AccessDenied");
+
     /* Depth cap. */
     char deep[2048];
     size_t dl = 0;

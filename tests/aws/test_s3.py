@@ -188,6 +188,30 @@ def test_no_such_bucket_and_connect_error(probe, s3, tmp_path):
     assert doc["error"]["class"] == "retryable"
 
 
+
+def test_long_error_message_keeps_the_code(probe, s3, tmp_path):
+    """S3's AccessDenied messages name the principal, the resource (bucket
+    and key) and the policy that denied, and can run past the 512-byte
+    message buffer: the message is cut (whole UTF-8 characters) and the code
+    is still S3's, not the status's "Forbidden"."""
+    import standins
+    f = tmp_path / "x"
+    f.write_bytes(b"data")
+    key = "exports/project/schema/table/dt=2026-11-22/" + "F" * 300 + ".csv"
+    message = ("User: arn:aws:sts::123456789012:assumed-role/hookgate-consumer/i-0123456789abcdef0 "
+               "is not authorized to perform: s3:PutObject on resource: \"arn:aws:s3:::%s/%s\" "
+               "with an explicit deny in a service control policy: arn:aws:organizations::"
+               "123456789012:policy/o-abcdefghij/service_control_policy/p-abcdefgh \u00e9\u00e9"
+               % (BUCKET, key))
+    assert len(message.encode()) > 600
+    s3.faults.append({"op": "put", "kind": "body", "status": 403, "ctype": "application/xml",
+                      "body": standins.s3_error("AccessDenied", message)})
+    doc, _ = run_probe(probe, ["s3-put", BUCKET, key, str(f)], s3env(s3))
+    assert doc["rc"] == -1, doc
+    assert doc["error"]["code"] == "AccessDenied" and doc["error"]["class"] == "permanent", doc
+    got = doc["error"]["message"]
+    assert got and message.startswith(got) and len(got.encode()) < 512, got
+
 def put_with_container_creds(probe, s3, tmp_path, fault, key):
     """PUT key with credentials from a container endpoint, while S3 answers
     the first set with fault ("expire" or "revoke"). Returns (doc, stderr,
