@@ -3,8 +3,8 @@
  * and DLQ topic), Slack auth.test, an S3 probe object written, read back,
  * deleted and read again (a missing key must read as missing, not as
  * AccessDenied), each table config (in a directory or under an s3:// prefix)
- * valid and its Glue job present, the result channels' history readable.
- * Exit 0 when everything is fine, 1 otherwise. */
+ * valid and its Glue job present with its runs readable, the result
+ * channels' history readable. Exit 0 when everything is fine, 1 otherwise. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,13 +161,29 @@ static int check_table(const struct hgc_settings *s, struct hgc_services *svc,
         snprintf(job, sizeof job, "%s-%s-load", t->project, t->name);
     hg_aws_error_clear(&ae);
     int r = hg_glue_get_job(svc->glue, job, &ae);
-    char detail[HG_TABLE_IDENT_MAX + 32 + HG_AWS_ERR_CODE_MAX + HG_AWS_ERR_MSG_MAX + 64];
-    if (r == 0)
-        snprintf(detail, sizeof detail, "valid; Glue job %s exists", job);
-    else if (r == 1)
+    char detail[HG_TABLE_IDENT_MAX + 32 + HG_AWS_ERR_CODE_MAX + HG_AWS_ERR_MSG_MAX + 160];
+    if (r == 0) {
+        /* The worker calls GetJobRuns before every StartJobRun (a run started
+         * just before a crash is found, not started again): a role allowed
+         * GetJob but not GetJobRuns would fail every file of the table. */
+        struct hg_buf q;
+        hg_buf_init(&q, 512);
+        hg_aws_error_clear(&ae);
+        if (hg_buf_append_str(&q, "{\"JobName\":\"") || hg_buf_append_json_str(&q, job, strlen(job)) ||
+            hg_buf_append_str(&q, "\",\"MaxResults\":1}") ||
+            hg_glue_call(svc->glue, "GetJobRuns", q.data, q.len, NULL, &ae) != 0) {
+            r = -1;
+            snprintf(detail, sizeof detail, "Glue job %s exists, but GetJobRuns failed (the worker "
+                     "needs it before every StartJobRun): %s %s", job, ae.code, ae.message);
+        } else {
+            snprintf(detail, sizeof detail, "valid; Glue job %s exists, its runs readable", job);
+        }
+        hg_buf_cleanup(&q);
+    } else if (r == 1) {
         snprintf(detail, sizeof detail, "Glue job %s does not exist", job);
-    else
+    } else {
         snprintf(detail, sizeof detail, "Glue job %s: %s %s", job, ae.code, ae.message);
+    }
     hgc_table_destroy(t);
     return report(r == 0, what, detail);
 }

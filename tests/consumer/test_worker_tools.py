@@ -326,3 +326,23 @@ def test_doctor_fails_when_a_missing_key_reads_as_access_denied(env, tmp_path):
     res = env.run(cmd="doctor", HOOKGATE_TABLES=good)
     assert res.returncode == 0, res.stdout + res.stderr
     assert "ok    s3 read of a missing key" in res.stdout
+
+
+def test_doctor_checks_that_the_glue_job_runs_can_be_read(env, tmp_path):
+    # The worker calls GetJobRuns before every StartJobRun. A role allowed
+    # glue:GetJob but not glue:GetJobRuns passed doctor, and then every file
+    # of the table ended in ERROR (its upload deleted again).
+    good = tmp_path / "good_tables"
+    good.mkdir()
+    shutil.copy(os.path.join(str(env.tables), "campaign_tags.json"), good / "campaign_tags.json")
+    env.glue.fault("GetJobRuns", "always:AccessDeniedException")
+    res = env.run(cmd="doctor", HOOKGATE_TABLES=good)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "FAIL  table campaign_tags: Glue job mkt-campaign_tags-load exists, but GetJobRuns " \
+           "failed" in res.stdout
+    assert "AccessDeniedException" in res.stdout and "some checks failed" in res.stdout
+    env.glue.clear_faults()
+    res = env.run(cmd="doctor", HOOKGATE_TABLES=good)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "ok    table campaign_tags: valid; Glue job mkt-campaign_tags-load exists, its runs " \
+           "readable" in res.stdout
