@@ -16,7 +16,7 @@ const struct hg_setting gw_settings_table[] = {
     { "listen", "HOOKGATE_LISTEN", HG_SETTING_STR, S(listen), "0.0.0.0:8080", 0, 0, 0,
       "Address and port to serve HTTP on (HOST:PORT; port 0 picks a free one)." },
     { "brokers", "HOOKGATE_KAFKA_BROKERS", HG_SETTING_STR, S(brokers), NULL, 0, 0, 0,
-      "Kafka bootstrap servers (host:port,...). Empty: start the embedded in-process mock cluster (nothing is persisted)." },
+      "Kafka bootstrap servers (host:port,...). Empty: start the embedded in-process mock cluster (nothing is persisted, and it keeps only the newest ~5 MiB of each partition, dropping older records)." },
     { "topic", "HOOKGATE_TOPIC", HG_SETTING_STR, S(topic), "slack.events", 0, 0, 0,
       "Kafka topic the records are written to." },
     { "signing-secret", "HOOKGATE_SIGNING_SECRETS", HG_SETTING_STR, S(signing_secrets), NULL, 0, 0,

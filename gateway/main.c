@@ -57,7 +57,8 @@ int main(int argc, char **argv)
         }
         hg_log_warn("embedded_kafka",
                     "warning", "NO BROKERS CONFIGURED: using the embedded in-process mock Kafka cluster. "
-                               "NOTHING IS PERSISTED; records vanish when hookgate exits. "
+                               "NOTHING IS PERSISTED; records vanish when hookgate exits, and each "
+                               "partition keeps only its newest ~5 MiB. "
                                "Set --brokers / HOOKGATE_KAFKA_BROKERS for production.",
                     "bootstrap", hg_kafka_mock_bootstraps(mock));
         if (cfg.s.bootstrap_file &&
