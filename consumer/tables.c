@@ -871,6 +871,13 @@ struct hgc_table *hgc_tables_load_s3(struct hg_s3 *s3, const char *uri, const ch
         seterr(errstr, errstr_size, "no table config %s.json in %s", name, uri);
         goto out;
     }
+    if (r < 0 && !strcmp(ae->code, "ResponseTooLarge")) {
+        /* Over b's cap: the config's fault, not S3's; said as for a file. */
+        hg_aws_error_clear(ae);
+        seterr(errstr, errstr_size, "table config %s.json is larger than %u bytes", name,
+               HG_TABLE_CONFIG_MAX_BYTES);
+        goto out;
+    }
     if (r < 0) {
         seterr(errstr, errstr_size, "reading %s.json: %s %s", name, ae->code, ae->message);
         goto out;

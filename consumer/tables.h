@@ -98,8 +98,9 @@ struct hgc_table *hgc_tables_load_file(const char *dir, const char *csv_name,
 /* The same from uri ("s3://bucket/prefix/", HOOKGATE_TABLES): the object
  * <prefix>/<table>.json, at most HG_TABLE_CONFIG_MAX_BYTES. A missing
  * object is HGC_TABLE_NOT_FOUND; an S3 failure is HGC_TABLE_IO with ae
- * filled (classified; ae->code is "" for every other outcome). s3 is
- * borrowed. */
+ * filled (classified; ae->code is "" for every other outcome, among them
+ * an object over the cap: HGC_TABLE_IO, errstr as hgc_tables_load_file's).
+ * s3 is borrowed. */
 struct hgc_table *hgc_tables_load_s3(struct hg_s3 *s3, const char *uri, const char *csv_name,
                                      enum hgc_table_error *err, struct hg_aws_error *ae,
                                      char *errstr, size_t errstr_size);

@@ -273,3 +273,23 @@ def test_unparseable_record_is_dead_lettered_and_token_never_logged(env):
     assert len(env.slack.messages) == 1            # the good record still went through
     env.stop(p)
     assert "xoxb-test-token" not in env.log(p)
+
+
+def test_error_config_in_s3_over_the_size_cap(env):
+    # A config over the 1 MiB cap is refused in the words a directory's is
+    # ("is larger than 1048576 bytes"), not as an S3 failure.
+    with open(env.tables / "campaign_tags.json") as f:
+        cfg = json.load(f)
+    big = (json.dumps(cfg) + " " * (1024 * 1024)).encode()     # valid JSON, over the cap
+    env.s3.put("configs/%s/campaign_tags.json" % env.uid, big)
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    _, rec = env.file_shared("F1")
+    env.start(HOOKGATE_TABLES="s3://%s/configs/%s/" % (BUCKET, env.uid))
+    env.produce(rec)
+    msgs = wait_messages(env, 1)
+    wait_committed(env, 1)
+    text = msgs[0]["text"]
+    assert text.startswith(":x: ERROR: The table config campaign_tags.json could not be read"), text
+    assert "campaign_tags.json is larger than 1048576 bytes" in text, text
+    assert "ResponseTooLarge" not in text and "buffer" not in text, text
+    assert env.data_keys() == [] and env.glue.runs == []
