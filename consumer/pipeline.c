@@ -241,6 +241,16 @@ static int step_download_validate(struct job *j)
     struct dl_sink sink = { j, NULL };
     step_begin(j, HGC_STEP_DOWNLOAD);
     hgc_err_clear(&j->res->err);
+    /* files.info already says how big it is: no download to find out (the
+     * streamed cap below still holds when that size was wrong). */
+    if (j->file.size > j->p->settings->max_file_bytes) {
+        hgc_err_set(&j->res->err, HGC_PERMANENT, "file_too_large",
+                    "files.info size %" PRId64 " is over %" PRId64 " bytes", j->file.size,
+                    (int64_t)j->p->settings->max_file_bytes);
+        reason_set(j, "\"%s\" is larger than the %" PRId64 " bytes hookgate accepts.",
+                   file_label(j), (int64_t)j->p->settings->max_file_bytes);
+        goto out;
+    }
     if (!j->p->dry_run && spool_open(j))
         goto out;
     if (j->p->dry_run)

@@ -25,11 +25,13 @@ class SlackStandin(StandinBase):
         super().__init__(self._handler())
 
     # --- test controls -------------------------------------------------
-    def add_file(self, file_id, name, content, filetype=None, channel="C0TEST"):
+    def add_file(self, file_id, name, content, filetype=None, channel="C0TEST", size=None):
+        """size: what files.info reports (default: the content's length)."""
         if filetype is None:
             filetype = "csv" if name.lower().endswith(".csv") else "text"
         self.files[file_id] = dict(name=name, filetype=filetype, content=content,
-                                   channel=channel, deleted=False)
+                                   channel=channel, deleted=False,
+                                   size=len(content) if size is None else size)
 
     # Faults (see StandinBase.fault) per API: "files.info", "download",
     # "chat.postMessage", "chat.update", "conversations.history", "auth.test", or
@@ -152,7 +154,7 @@ class SlackStandin(StandinBase):
                 return self._reply(200, {"ok": True, "file": {
                     "id": fid, "name": f["name"], "title": f["name"],
                     "filetype": f["filetype"], "mimetype": "text/csv",
-                    "size": len(f["content"]),
+                    "size": f["size"],
                     "url_private": "%s/files/%s/%s" % (standin.url, fid, f["name"]),
                     "url_private_download": "%s/files/%s/download/%s" % (standin.url, fid, f["name"]),
                 }})

@@ -91,10 +91,11 @@ def test_not_csv_is_ignored(env):
     assert env.slack.messages == [] and env.glue.runs == [] and env.data_keys() == []
 
 
-def _error_case(env, expect_words, file_id="F1"):
-    """Run one record, expect exactly one ERROR message and no side effects."""
+def _error_case(env, expect_words, file_id="F1", **settings):
+    """Run one record, expect exactly one ERROR message and no side effects.
+    settings: HOOKGATE_* variables for the worker."""
     _, rec = env.file_shared(file_id)
-    p = env.start()
+    p = env.start(**settings)
     env.produce(rec)
     msgs = wait_messages(env, 1)
     wait_committed(env, 1)
@@ -163,6 +164,23 @@ def test_error_file_deleted_before_processing(env):
 
 def test_error_file_not_found(env):
     _error_case(env, ["deleted from Slack"], file_id="F404")
+
+
+def test_error_file_over_the_size_cap_is_not_downloaded(env):
+    # files.info says it is over HOOKGATE_MAX_FILE_BYTES: ERROR, no download
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV, size=10**9)
+    _error_case(env, ["campaign_tags.csv", "larger than the 1000000 bytes"],
+                HOOKGATE_MAX_FILE_BYTES="1000000")
+    assert env.slack.calls("download") == []
+
+
+def test_error_file_over_the_size_cap_while_downloading(env):
+    # files.info under-reports; the streamed download still stops at the cap
+    big = GOOD_CSV + b"".join(b"%d,tag%d\r\n" % (i, i) for i in range(10, 3000))
+    env.slack.add_file("F1", "campaign_tags.csv", big, size=100)
+    _error_case(env, ["campaign_tags.csv", "larger than the 20000 bytes"],
+                HOOKGATE_MAX_FILE_BYTES="20000")
+    assert len(env.slack.calls("download")) == 1
 
 
 def test_error_s3_upload_fails_for_good(env):
