@@ -21,6 +21,7 @@
 #include <openssl/crypto.h>
 #include <yajl/yajl_tree.h>
 
+#include "common/aws/clock.h"
 #include "common/aws/sigv4.h"
 #include "common/aws/xml.h"
 #include "common/buf.h"
@@ -848,7 +849,7 @@ static int run_chain(struct hg_aws_creds_provider *p, struct hg_aws_creds *out, 
         err[0] = '\0';
         int r = chain[i].fn(p, out, err, sizeof err);
         if (r == 0) {
-            if (out->expiration && !fresh(out, (int64_t)time(NULL), 0)) {
+            if (out->expiration && !fresh(out, hg_aws_clock_now(), 0)) {
                 snprintf(err, sizeof err, "credentials already expired");
                 r = -1;
             } else {
@@ -877,7 +878,7 @@ int hg_aws_creds_get(struct hg_aws_creds_provider *p, struct hg_aws_creds *out,
     int rc = -1;
 
     pthread_mutex_lock(&p->mu);
-    int64_t now = (int64_t)time(NULL);
+    int64_t now = hg_aws_clock_now();   /* expirations are AWS's clock */
     if (p->have && (p->is_static || fresh(&p->cached, now, HG_AWS_CREDS_REFRESH_S))) {
         *out = p->cached;
         rc = 0;
@@ -896,7 +897,7 @@ int hg_aws_creds_get(struct hg_aws_creds_provider *p, struct hg_aws_creds *out,
         uint64_t gen = p->refresh_gen;
         while (p->refreshing && p->refresh_gen == gen)
             pthread_cond_wait(&p->refreshed, &p->mu);
-        if (p->have && fresh(&p->cached, (int64_t)time(NULL), 0)) {
+        if (p->have && fresh(&p->cached, hg_aws_clock_now(), 0)) {
             *out = p->cached;
             rc = 0;
         } else {
@@ -928,7 +929,7 @@ int hg_aws_creds_get(struct hg_aws_creds_provider *p, struct hg_aws_creds *out,
     }
     pthread_cond_broadcast(&p->refreshed);
     /* Still-valid cached credentials beat an error during an early refresh. */
-    if (p->have && (r == 0 || fresh(&p->cached, (int64_t)time(NULL), 0))) {
+    if (p->have && (r == 0 || fresh(&p->cached, hg_aws_clock_now(), 0))) {
         *out = p->cached;
         rc = 0;
         goto out;

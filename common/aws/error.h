@@ -35,8 +35,9 @@ const char *hg_aws_err_class_str(enum hg_aws_err_class c);
 
 /* Classify an S3 error (protocols.md §7): retryable for 5xx, 408, 429,
  * RequestTimeout, SlowDown, ServiceUnavailable, InternalError,
- * ExpiredToken/TokenRefreshRequired/RequestTimeTooSkewed (re-signed with
- * fresh credentials), ConditionalRequestConflict (409); permanent otherwise.
+ * ExpiredToken/TokenRefreshRequired (re-signed with fresh credentials),
+ * RequestTimeTooSkewed (re-signed on AWS's clock, common/aws/clock.h),
+ * ConditionalRequestConflict (409); permanent otherwise.
  * code may be NULL (HEAD responses have no body). A 2xx status (a 200
  * whose body is an <Error>, as CompleteMultipartUpload can send) classifies
  * by the code alone: retryable only for a retryable code. */

@@ -12,6 +12,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "common/aws/call.h"
+#include "common/aws/clock.h"
 #include "common/aws/sigv4.h"
 #include "common/buf.h"
 #include "common/json.h"
@@ -153,7 +154,8 @@ static bool glue_surely_not_done(enum hg_http_result hr, const struct hg_aws_err
 {
     static const char *const codes[] = {
         "ThrottlingException", "ConcurrentRunsExceededException", "ExpiredTokenException",
-        "ExpiredToken", "UnrecognizedClientException", "Credentials", NULL,
+        "ExpiredToken", "UnrecognizedClientException", "Credentials",
+        "InvalidSignatureException", "RequestExpired", "RequestTimeTooSkewed", NULL,
     };
     if (hr == HG_HTTP_ERR_CONNECT)
         return true;
@@ -198,7 +200,7 @@ static int glue_call(struct hg_glue *g, const char *target, const char *body, si
         struct hg_sigv4_request sr = {
             .method = "POST", .host = g->host, .path = g->path, .headers = sh, .nheaders = 2,
             .body = body, .body_len = body_len, .region = g->region, .service = "glue",
-            .now = (int64_t)time(NULL),
+            .now = hg_aws_clock_now(),
         };
         struct hg_sigv4_signed sig;
         if (hg_sigv4_sign(cr, &sr, &sig, NULL, cerr, sizeof cerr) != 0) {
@@ -226,6 +228,8 @@ static int glue_call(struct hg_glue *g, const char *target, const char *body, si
         }
         if (hr == HG_HTTP_OK) {
             error_from_response(resp, err);
+            /* A clock-skew error: the retry signs on the server's clock. */
+            hg_aws_clock_observe_response(resp, err->code);
             if (strcmp(err->code, "ExpiredTokenException") == 0 ||
                 strcmp(err->code, "ExpiredToken") == 0 ||
                 strcmp(err->code, "UnrecognizedClientException") == 0)

@@ -14,6 +14,7 @@
 
 #include <openssl/crypto.h>
 
+#include "common/aws/clock.h"
 #include "common/aws/sigv4.h"
 #include "common/b64.h"
 #include "common/buf.h"
@@ -128,12 +129,16 @@ static void refresh_cb(rd_kafka_t *rk, const char *oauthbearer_config, void *opa
         rd_kafka_oauthbearer_set_token_failure(rk, "msk-iam: handle destroyed");
         return;
     }
-    if (hg_msk_iam_token(creds, region, NULL, (int64_t)time(NULL), &token, &lifetime_ms,
+    /* Signed on AWS's clock (hg_aws_clock); librdkafka reads the lifetime
+     * on the local one. */
+    int64_t skew = hg_aws_clock_skew();
+    if (hg_msk_iam_token(creds, region, NULL, (int64_t)time(NULL) + skew, &token, &lifetime_ms,
                          errstr, sizeof errstr) != 0) {
         hg_log_warn("msk_iam_token_failed", "error", errstr);
         rd_kafka_oauthbearer_set_token_failure(rk, errstr);
         return;
     }
+    lifetime_ms -= skew * 1000;
     if (rd_kafka_oauthbearer_set_token(rk, token, lifetime_ms, "hookgate", NULL, 0,
                                        errstr, sizeof errstr) != RD_KAFKA_RESP_ERR_NO_ERROR) {
         hg_log_warn("msk_iam_token_rejected", "error", errstr);

@@ -17,6 +17,7 @@
 #include <openssl/crypto.h>
 
 #include "common/aws/call.h"
+#include "common/aws/clock.h"
 #include "common/aws/sigv4.h"
 #include "common/aws/xml.h"
 #include "common/log.h"
@@ -339,7 +340,7 @@ static int s3_call(struct hg_s3 *s3, const struct s3_target *t, const struct s3_
         struct hg_sigv4_request sr = {
             .method = c->method, .host = t->host, .path = t->path.data, .query = c->query,
             .headers = c->headers, .nheaders = c->nheaders, .payload_hash = payload,
-            .region = s3->region, .service = "s3", .now = (int64_t)time(NULL),
+            .region = s3->region, .service = "s3", .now = hg_aws_clock_now(),
             .flags = HG_SIGV4_S3 | HG_SIGV4_CONTENT_SHA256,
         };
         struct hg_sigv4_signed sig;
@@ -379,6 +380,8 @@ static int s3_call(struct hg_s3 *s3, const struct s3_target *t, const struct s3_
         }
         if (hr == HG_HTTP_OK) {
             error_from_response(resp, err);
+            /* A clock-skew error: the retry signs on the server's clock. */
+            hg_aws_clock_observe_response(resp, err->code);
             if (creds_error_code(err->code))
                 hg_aws_creds_invalidate(s3->creds);
             /* Once: the session token may have been rotated or revoked

@@ -102,14 +102,19 @@ def base_env(**extra):
     return env
 
 
-def retry_lines(err):
-    """The aws_retry log lines of a probe run's stderr, in order."""
+def log_lines(err, event):
+    """The log lines of event in a probe run's stderr, in order."""
     out = []
     for line in err.splitlines():
         try:
             d = json.loads(line)
         except ValueError:
             continue
-        if isinstance(d, dict) and d.get("event") == "aws_retry":
+        if isinstance(d, dict) and d.get("event") == event:
             out.append(d)
     return out
+
+
+def retry_lines(err):
+    """The aws_retry log lines of a probe run's stderr, in order."""
+    return log_lines(err, "aws_retry")

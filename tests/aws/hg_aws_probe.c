@@ -27,6 +27,7 @@
 #include <openssl/evp.h>
 #include <yajl/yajl_tree.h>
 
+#include "common/aws/clock.h"
 #include "common/aws/creds.h"
 #include "common/aws/glue.h"
 #include "common/aws/msk_iam.h"
@@ -415,6 +416,28 @@ static int cmd_s3(int argc, char **argv)
         rc = hg_s3_put_stream(s3, argv[2], argv[3], file_read, f, &po, &info, &e);
         jstr("etag", info.etag);
         jint("size", info.size);
+    } else if (strcmp(op, "s3-put-get") == 0) {
+        /* One process, two requests: the GET signs with whatever clock
+         * skew the PUT learned. */
+        if (argc < 5) {
+            jstr("usage", "s3-put-get BUCKET KEY FILE");
+            goto out;
+        }
+        f = fopen(argv[4], "rb");
+        if (!f) {
+            jstr("setup_error", "cannot open the file");
+            goto out;
+        }
+        rc = hg_s3_put_stream(s3, argv[2], argv[3], file_read, f, &po, &info, &e);
+        jint("put_rc", rc);
+        jint("skew_after_put", hg_aws_clock_skew());
+        if (rc == 0) {
+            rc = hg_s3_get(s3, argv[2], argv[3], &body, &info, &e);
+            char sh[65];
+            hg_sigv4_sha256_hex(body.data, body.len, sh);
+            jstr("sha256", sh);
+        }
+        jint("skew", hg_aws_clock_skew());
     } else if (strcmp(op, "s3-head") == 0) {
         rc = hg_s3_head(s3, argv[2], argv[3], &info, &e);
         jstr("etag", info.etag);
@@ -513,6 +536,7 @@ static int cmd_glue(int argc, char **argv)
     } else {
         rc = hg_glue_get_job(g, argv[2], &e);
     }
+    jint("skew", hg_aws_clock_skew());
 out:
     if (rc != 0)
         jerr(&e);

@@ -6,6 +6,7 @@ endpoint. Each server can be told to inject faults (HTTP errors, timeouts,
 truncated bodies, expired credentials)."""
 
 import datetime
+import email.utils
 import hashlib
 import hmac
 import http.client
@@ -62,8 +63,10 @@ class SigError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-def verify_sigv4(method, raw_path, headers, body, keyring, service, s3):
-    """Recompute the request's signature with botocore; raise SigError."""
+def verify_sigv4(method, raw_path, headers, body, keyring, service, s3, now=None):
+    """Recompute the request's signature with botocore; raise SigError.
+    now is the server's clock (default: this host's)."""
+    now = time.time() if now is None else now
     auth = headers.get("Authorization")
     if not auth:
         raise SigError(403, "MissingAuthenticationToken", "no Authorization header")
@@ -81,8 +84,14 @@ def verify_sigv4(method, raw_path, headers, body, keyring, service, s3):
     if not amz_date.startswith(date8):
         raise SigError(403, "SignatureDoesNotMatch", "scope date differs from X-Amz-Date")
     t = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
-    if abs(t.timestamp() - time.time()) > 900:
-        raise SigError(403, "RequestTimeTooSkewed", "X-Amz-Date too far from now")
+    if abs(t.timestamp() - now) > 900:
+        if s3:
+            raise SigError(403, "RequestTimeTooSkewed",
+                           "The difference between the request time and the current time is too large.")
+        raise SigError(403, "InvalidSignatureException",
+                       "Signature expired: %s is now earlier than %s (%s - 5 min.)" % (
+                           amz_date, time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now - 300)),
+                           time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))))
     if token is not None and headers.get("X-Amz-Security-Token") != token:
         raise SigError(403, "InvalidToken", "missing or wrong session token")
     if expires is not None and time.time() >= expires:
@@ -127,6 +136,7 @@ class Server(ThreadingHTTPServer):
         self.faults = []          # consumed in order: dicts, see Handler.fault
         self.log = []             # (method, path, headers-dict) of every request
         self.connections = 0
+        self.clock_offset = 0     # seconds this server's clock is ahead of the host's
         self.lock = threading.Lock()
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
         self.thread.start()
@@ -158,6 +168,14 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, fmt, *args):
         pass
+
+    def clock(self):
+        """This server's clock: the host's + clock_offset."""
+        return time.time() + self.server.clock_offset
+
+    def date_time_string(self, timestamp=None):
+        """The Date header of every answer tells this server's clock."""
+        return email.utils.formatdate(self.clock() if timestamp is None else timestamp, usegmt=True)
 
     def body(self):
         n = int(self.headers.get("Content-Length") or 0)
@@ -256,7 +274,8 @@ class S3Proxy(Handler):
         op = self.op()
         self.apply_expiry(op)
         try:
-            verify_sigv4(self.command, self.path, self.headers, body, self.server.keyring, "s3", True)
+            verify_sigv4(self.command, self.path, self.headers, body, self.server.keyring, "s3", True,
+                         now=self.clock())
         except SigError as e:
             self.server.sig_failures += 1
             return self.send(e.status, s3_error(e.code, e.message))
@@ -317,7 +336,8 @@ class Glue(Handler):
         body = self.body()
         self.apply_expiry(self.headers.get("X-Amz-Target", "").split(".")[-1])
         try:
-            verify_sigv4("POST", self.path, self.headers, body, self.server.keyring, "glue", False)
+            verify_sigv4("POST", self.path, self.headers, body, self.server.keyring, "glue", False,
+                         now=self.clock())
         except SigError as e:
             self.server.sig_failures += 1
             return self.send(e.status, glue_error(e.code, e.message), "application/x-amz-json-1.1")

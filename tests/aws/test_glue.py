@@ -133,3 +133,15 @@ def test_deeply_nested_answers_are_refused(probe, glue):
     assert doc is not None, "the probe died: " + err[-300:]
     assert doc["rc"] == -1, doc
     assert doc["error"]["code"] == "BadResponse", doc
+
+
+def test_clock_skew_corrected_start_job_run_retried(probe, glue):
+    """Glue's clock 20 min ahead: 403 InvalidSignatureException "Signature
+    expired" proves no run started, so StartJobRun is retried, signed on the
+    server's clock (taken from the answer's Date), and starts one run."""
+    glue.clock_offset = 20 * 60
+    doc, err = run_probe(probe, ["glue-start", "hg-load"], genv(glue))
+    assert doc["rc"] == 0, doc
+    assert abs(doc["skew"] - 1200) <= 2, doc
+    assert len(glue.log) == 2 and glue.sig_failures == 1 and len(glue.runs) == 1
+    assert [r["code"] for r in retry_lines(err)] == ["InvalidSignatureException"]

@@ -2,11 +2,13 @@
 verifies every signature with botocore (S3SigV4Auth): put/head/get/delete,
 create-once, multipart, error parsing and classification, faults."""
 
+import datetime
 import hashlib
 import json
 import os
+import time
 
-from conftest import BUCKET, base_env, retry_lines, run_probe
+from conftest import BUCKET, base_env, log_lines, retry_lines, run_probe
 
 
 def s3env(s3, **extra):
@@ -442,3 +444,51 @@ def test_list_objects_v2_errors(probe, s3, tmp_path):
     doc, _ = run_probe(probe, ["s3-list", "no-such-bucket-hg", "x/"], s3env(s3))
     assert doc["rc"] == -1 and doc["error"]["code"] == "NoSuchBucket", doc
     assert doc["error"]["class"] == "permanent"
+
+
+def test_clock_skew_corrected_from_date_header(probe, s3, tmp_path):
+    """A server whose clock is 20 min ahead answers 403 RequestTimeTooSkewed
+    (with its clock in Date) while x-amz-date is more than 15 min off: the
+    client keeps the offset, the retry signs on the server's clock and goes
+    through, and the next request of the process is right at once."""
+    s3.clock_offset = 20 * 60
+    data = b"id\n1\n"
+    f = tmp_path / "x"
+    f.write_bytes(data)
+    doc, err = run_probe(probe, ["s3-put-get", BUCKET, "skew/x.csv", str(f)], s3env(s3))
+    assert doc["rc"] == 0, doc
+    assert doc["put_rc"] == 0
+    assert doc["sha256"] == hashlib.sha256(data).hexdigest()
+    assert abs(doc["skew_after_put"] - 1200) <= 2, doc
+    puts = [h for m, p, h in s3.log if m == "PUT"]
+    gets = [h for m, p, h in s3.log if m == "GET"]
+    assert len(puts) == 2 and len(gets) == 1, [(m, p) for m, p, h in s3.log]
+    assert s3.sig_failures == 1                       # only the first PUT
+    assert [r["code"] for r in retry_lines(err)] == ["RequestTimeTooSkewed"]
+    sk = log_lines(err, "aws_clock_skew")
+    assert len(sk) == 1 and abs(int(sk[0]["skew_s"]) - 1200) <= 2, sk
+    # Both signed requests after the 403 carry the server's time.
+    for h in (puts[1], gets[0]):
+        d = {k.lower(): v for k, v in h.items()}["x-amz-date"]
+        t = datetime.datetime.strptime(d, "%Y%m%dT%H%M%SZ").replace(
+            tzinfo=datetime.timezone.utc).timestamp()
+        assert abs(t - s3.clock_offset - time.time()) < 60, d
+
+
+def test_clock_skew_behind_and_garbage_date(probe, s3, tmp_path):
+    """A server 20 min behind is corrected too; a skew error whose Date
+    cannot be believed changes nothing (the retries fail as before)."""
+    f = tmp_path / "x"
+    f.write_bytes(b"x")
+    s3.clock_offset = -20 * 60
+    doc, err = run_probe(probe, ["s3-put-get", BUCKET, "skew/behind", str(f)], s3env(s3))
+    assert doc["rc"] == 0, doc
+    assert abs(doc["skew"] + 1200) <= 2, doc
+    # Over the 24 h cap: not believed.
+    s3.clock_offset = 3 * 86400
+    n = len(s3.log)
+    doc, err = run_probe(probe, ["s3-put", BUCKET, "skew/far", str(f)],
+                         s3env(s3, HG_PROBE_ATTEMPTS="2"))
+    assert doc["rc"] == -1 and doc["error"]["code"] == "RequestTimeTooSkewed", doc
+    assert doc["error"]["class"] == "retryable"
+    assert len(s3.log) == n + 2 and log_lines(err, "aws_clock_skew") == []
