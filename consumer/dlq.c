@@ -1,5 +1,5 @@
 /* dlq.c — the dead-letter producer: produce with headers, wait for the
- * delivery report. */
+ * delivery report; a producer that hit a fatal error is replaced. */
 #include "consumer/dlq.h"
 
 #include <inttypes.h>
@@ -9,10 +9,13 @@
 
 #include "common/clock.h"
 #include "common/kafka.h"
+#include "common/log.h"
 
 struct hgc_dlq {
-    rd_kafka_t *rk;
+    rd_kafka_t *rk;                       /* NULL after a failed replacement */
     char *topic;
+    const char *brokers;                  /* borrowed: outlive d */
+    const struct hg_kafka_props *props;   /* borrowed: outlive d */
 };
 
 /* Per-message delivery state, pointed to by the message opaque. */
@@ -30,8 +33,8 @@ static void dlq_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     }
 }
 
-struct hgc_dlq *hgc_dlq_create(const char *brokers, const struct hg_kafka_props *props,
-                               const char *topic, char *errstr, size_t errstr_size)
+/* A new producer for d, or NULL with errstr. */
+static rd_kafka_t *dlq_producer_new(const struct hgc_dlq *d, char *errstr, size_t errstr_size)
 {
     static const char *const defaults[] = {
         "enable.idempotence", "true",
@@ -40,26 +43,50 @@ struct hgc_dlq *hgc_dlq_create(const char *brokers, const struct hg_kafka_props 
         "message.timeout.ms", "30000",
         NULL,
     };
+    rd_kafka_conf_t *conf = hg_kafka_conf_new(d->brokers, defaults, d->props, errstr, errstr_size);
+    if (!conf)
+        return NULL;
+    rd_kafka_conf_set_dr_msg_cb(conf, dlq_dr_cb);
+    return hg_kafka_new(RD_KAFKA_PRODUCER, conf, d->props, errstr, errstr_size);   /* takes conf */
+}
+
+struct hgc_dlq *hgc_dlq_create(const char *brokers, const struct hg_kafka_props *props,
+                               const char *topic, char *errstr, size_t errstr_size)
+{
     struct hgc_dlq *d = calloc(1, sizeof *d);
-    rd_kafka_conf_t *conf = NULL;
     if (!d || !(d->topic = strdup(topic))) {
         snprintf(errstr, errstr_size, "out of memory");
         goto fail;
     }
-    conf = hg_kafka_conf_new(brokers, defaults, props, errstr, errstr_size);
-    if (!conf)
-        goto fail;
-    rd_kafka_conf_set_dr_msg_cb(conf, dlq_dr_cb);
-    d->rk = hg_kafka_new(RD_KAFKA_PRODUCER, conf, props, errstr, errstr_size);
-    conf = NULL;   /* taken by hg_kafka_new */
-    if (!d->rk)
+    d->brokers = brokers;
+    d->props = props;
+    if (!(d->rk = dlq_producer_new(d, errstr, errstr_size)))
         goto fail;
     return d;
 fail:
-    if (conf)
-        rd_kafka_conf_destroy(conf);
     hgc_dlq_destroy(d);
     return NULL;
+}
+
+/* After a fatal error (the idempotent producer's guarantee broken, e.g. an
+ * out-of-order sequence) a producer takes nothing more: every later record
+ * would fail, so replace it (as the gateway does). A replacement that fails
+ * leaves d->rk NULL and is tried again by the next send. */
+static void dlq_producer_check(struct hgc_dlq *d)
+{
+    char why[256], errstr[256];
+    if (d->rk) {
+        rd_kafka_resp_err_t e = rd_kafka_fatal_error(d->rk, why, sizeof why);
+        if (!e)
+            return;
+        hg_log_error("dlq_producer_fatal", "error", rd_kafka_err2name(e), "reason", why);
+        rd_kafka_destroy(d->rk);   /* a fatal producer has nothing more to deliver */
+        d->rk = NULL;
+    }
+    if ((d->rk = dlq_producer_new(d, errstr, sizeof errstr)))
+        hg_log_warn("dlq_producer_replaced", "topic", d->topic);
+    else
+        hg_log_error("dlq_producer_replace_failed", "reason", errstr);
 }
 
 void hgc_dlq_destroy(struct hgc_dlq *d)
@@ -79,6 +106,12 @@ int hgc_dlq_produce_sync(struct hgc_dlq *d, const char *topic, const void *key, 
                          int timeout_ms, char *errstr, size_t errstr_size)
 {
     struct dlq_wait w = { 0, RD_KAFKA_RESP_ERR_NO_ERROR };
+    dlq_producer_check(d);
+    if (!d->rk) {
+        snprintf(errstr, errstr_size, "no producer for %s (it is being replaced after a fatal error)",
+                 topic ? topic : d->topic);
+        return -1;
+    }
     rd_kafka_headers_t *h = hdrs ? rd_kafka_headers_copy(hdrs) : rd_kafka_headers_new(0);
     if (!h) {
         snprintf(errstr, errstr_size, "out of memory");

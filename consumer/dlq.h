@@ -23,8 +23,10 @@
 struct hgc_dlq;
 
 /* A producer (acks=all, idempotent) for topic on brokers with the user's
- * pass-through props. Returns the object (free with hgc_dlq_destroy) or NULL
- * with errstr. */
+ * pass-through props. brokers and props are borrowed and must outlive the
+ * object: a producer that hits a fatal error is rebuilt from them at the
+ * next send (logged dlq_producer_fatal, dlq_producer_replaced). Returns the
+ * object (free with hgc_dlq_destroy) or NULL with errstr. */
 struct hgc_dlq *hgc_dlq_create(const char *brokers, const struct hg_kafka_props *props,
                                const char *topic, char *errstr, size_t errstr_size);
 void hgc_dlq_destroy(struct hgc_dlq *d);

@@ -250,3 +250,27 @@ def test_partition_revoked_and_given_back_during_backoff_is_resumed(env):
         wait_committed(env, 1, timeout=30)
     finally:
         other.close()
+
+
+def test_dead_letter_producer_is_replaced_after_a_fatal_error(env):
+    # The dead-letter producer's first produce request gets 45
+    # (OUT_OF_ORDER_SEQUENCE_NUMBER): a fatal error for an idempotent
+    # producer, which then takes nothing more. It used to stay so: every
+    # dead-letter failed and the record was retried for ever. Now it is
+    # replaced and the next attempt dead-letters the record.
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    env.glue.fault("StartJobRun", "always:ThrottlingException")
+    _, rec = env.file_shared("F1")
+    env.produce(rec)
+    try:
+        assert env.kafka.command("produce-errors 1 45") == "ok"
+        p = env.start(HOOKGATE_RETRY_MAX_ATTEMPTS=2)
+        wait_committed(env, 1, timeout=60)
+    finally:
+        env.kafka.command("clear-produce-errors")
+    dl = env.read_topic(env.topic + ".dlq", 1)
+    assert len(dl) == 1 and dl[0].value() == rec
+    env.stop(p)
+    p.logfile.seek(0)
+    events = [json.loads(line).get("event") for line in p.logfile if line.startswith("{")]
+    assert "dlq_producer_fatal" in events and "dlq_producer_replaced" in events, events
