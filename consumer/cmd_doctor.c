@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "consumer/commands.h"
 #include "consumer/consumer_config.h"
+#include "consumer/glue_runs.h"
 #include "consumer/services.h"
 #include "consumer/tables.h"
 
@@ -163,22 +164,21 @@ static int check_table(const struct hgc_settings *s, struct hgc_services *svc,
     int r = hg_glue_get_job(svc->glue, job, &ae);
     char detail[HG_TABLE_IDENT_MAX + 32 + HG_AWS_ERR_CODE_MAX + HG_AWS_ERR_MSG_MAX + 160];
     if (r == 0) {
-        /* The worker calls GetJobRuns before every StartJobRun (a run started
-         * just before a crash is found, not started again): a role allowed
-         * GetJob but not GetJobRuns would fail every file of the table. */
-        struct hg_buf q;
-        hg_buf_init(&q, 512);
-        hg_aws_error_clear(&ae);
-        if (hg_buf_append_str(&q, "{\"JobName\":\"") || hg_buf_append_json_str(&q, job, strlen(job)) ||
-            hg_buf_append_str(&q, "\",\"MaxResults\":1}") ||
-            hg_glue_call(svc->glue, "GetJobRuns", q.data, q.len, NULL, &ae) != 0) {
+        /* The worker looks through the job's runs before every StartJobRun
+         * (a run started just before a crash is found, not started again):
+         * a role allowed GetJob but not GetJobRuns would fail every file of
+         * the table. The same look-up, for a file id no run carries. */
+        struct hgc_err re;
+        char run_id[256];
+        hgc_err_clear(&re);
+        if (hgc_glue_runs_find(svc->glue, job, "--hookgate_file_id", "doctor-probe", run_id,
+                               sizeof run_id, &re) < 0) {
             r = -1;
             snprintf(detail, sizeof detail, "Glue job %s exists, but GetJobRuns failed (the worker "
-                     "needs it before every StartJobRun): %s %s", job, ae.code, ae.message);
+                     "needs it before every StartJobRun): %s %s", job, re.code, re.detail);
         } else {
             snprintf(detail, sizeof detail, "valid; Glue job %s exists, its runs readable", job);
         }
-        hg_buf_cleanup(&q);
     } else if (r == 1) {
         snprintf(detail, sizeof detail, "Glue job %s does not exist", job);
     } else {
