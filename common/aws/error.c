@@ -68,10 +68,16 @@ enum hg_aws_err_class hg_aws_s3_classify(long status, const char *code)
     return HG_AWS_PERMANENT;
 }
 
+/* ResourceNumberLimitExceededException (400) is one of StartJobRun's
+ * modeled errors (https://docs.aws.amazon.com/glue/latest/webapi/API_StartJobRun.html):
+ * there it means an account limit on concurrent job runs or DPUs was
+ * reached, which clears when other runs finish — retried, then
+ * dead-lettered, not reported as a problem with the upload. */
 enum hg_aws_err_class hg_aws_json_classify(long status, const char *code)
 {
     static const char *const retry[] = {
-        "ConcurrentRunsExceededException", "InternalServiceException",
+        "ConcurrentRunsExceededException", "ResourceNumberLimitExceededException",
+        "InternalServiceException",
         "OperationTimeoutException", "ThrottlingException", "Throttling",
         "TooManyRequestsException", "ServiceUnavailable", "ServiceUnavailableException",
         "RequestTimeout", "RequestTimeoutException", "InternalFailure", NULL,

@@ -148,12 +148,14 @@ static void error_from_response(const struct hg_http_response *resp, struct hg_a
 }
 
 /* Did this failure prove that Glue did not act on the request? A refused
- * connection, throttling, the concurrency limit or a rejected token say so;
- * a timeout, a cut-off answer or a 5xx leave it open. */
+ * connection, throttling, the job's or the account's concurrency limit
+ * (ResourceNumberLimitExceededException) or a rejected token say so; a
+ * timeout, a cut-off answer or a 5xx leave it open. */
 static bool glue_surely_not_done(enum hg_http_result hr, const struct hg_aws_error *err)
 {
     static const char *const codes[] = {
-        "ThrottlingException", "ConcurrentRunsExceededException", "ExpiredTokenException",
+        "ThrottlingException", "ConcurrentRunsExceededException",
+        "ResourceNumberLimitExceededException", "ExpiredTokenException",
         "ExpiredToken", "UnrecognizedClientException", "Credentials",
         "InvalidSignatureException", "RequestExpired", "RequestTimeTooSkewed", NULL,
     };

@@ -226,6 +226,8 @@ static void test_classify(void)
     CHECK_INT(hg_aws_s3_classify(429, NULL), HG_AWS_RETRYABLE);
     CHECK_INT(hg_aws_json_classify(400, "ConcurrentRunsExceededException"), HG_AWS_RETRYABLE);
     CHECK_INT(hg_aws_json_classify(400, "ThrottlingException"), HG_AWS_RETRYABLE);
+    /* StartJobRun's account limit on concurrent runs/DPUs: clears by itself. */
+    CHECK_INT(hg_aws_json_classify(400, "ResourceNumberLimitExceededException"), HG_AWS_RETRYABLE);
     CHECK_INT(hg_aws_json_classify(500, "InternalServiceException"), HG_AWS_RETRYABLE);
     CHECK_INT(hg_aws_json_classify(400, "EntityNotFoundException"), HG_AWS_PERMANENT);
     CHECK_INT(hg_aws_json_classify(400, "InvalidInputException"), HG_AWS_PERMANENT);

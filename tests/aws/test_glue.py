@@ -70,6 +70,29 @@ def test_errors_classified(probe, glue):
     assert retries[1] == ("ThrottlingException", "2", "1000"), retries
 
 
+def test_resource_limit_is_retried_in_the_client(probe, glue):
+    # StartJobRun's ResourceNumberLimitExceededException (the account's
+    # limit on concurrent runs or DPUs) proves no run started and clears
+    # when other runs finish: retryable, and retried inside the client like
+    # ConcurrentRunsExceededException. It used to be permanent (rc -1 after
+    # one request).
+    glue.faults.append({"op": "StartJobRun", "status": 400,
+                        "code": "ResourceNumberLimitExceededException"})
+    doc, err = run_probe(probe, ["glue-start", "hg-load"], genv(glue))
+    assert doc["rc"] == 0, doc
+    assert doc["run_id"] == "jr_0001"
+    assert [d["code"] for d in retry_lines(err)] == ["ResourceNumberLimitExceededException"]
+    assert len(glue.log) == 2 and len(glue.runs) == 1
+    # When it never clears, the caller gets it as retryable (to back off
+    # and at last dead-letter), not as a problem with the request.
+    glue.faults += [{"op": "StartJobRun", "status": 400,
+                     "code": "ResourceNumberLimitExceededException"}] * 2
+    doc, _ = run_probe(probe, ["glue-start", "hg-load"], genv(glue, HG_PROBE_ATTEMPTS="2"))
+    assert doc["rc"] == -1, doc
+    assert doc["error"]["code"] == "ResourceNumberLimitExceededException"
+    assert doc["error"]["class"] == "retryable"
+
+
 def test_bad_signature_rejected(probe, glue):
     doc, _ = run_probe(probe, ["glue-get", "hg-load"], genv(glue, AWS_SECRET_ACCESS_KEY="nope"))
     assert doc["rc"] == -1

@@ -35,6 +35,36 @@ def test_transient_faults_clear(env):
     assert not [e for e in events if e.get("event") == "partitions_revoked"]
 
 
+def test_glue_resource_limit_is_retried_not_reported(env):
+    # StartJobRun answers ResourceNumberLimitExceededException (400) when the
+    # account's limit on concurrent runs or DPUs is reached; it clears when
+    # other runs finish. It used to be permanent: the owner was told their
+    # upload had failed. Now the Glue client retries it in place (it proves
+    # no run started), so the file passes with one run, one object and one
+    # message, and the worker never had to look for an earlier run again.
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    env.glue.fault("StartJobRun", "ResourceNumberLimitExceededException")
+    _, rec = env.file_shared("F1")
+    p = env.start()
+    env.produce(rec)
+    msgs = wait_messages(env, 1, timeout=60)
+    wait_committed(env, 1, timeout=60)
+    assert len(msgs) == 1 and msgs[0]["text"].startswith(":white_check_mark: PASS"), msgs
+    assert len(env.glue.runs) == 1 and env.glue.runs[0]["JobRunId"] in msgs[0]["text"]
+    assert env.data_keys() == [data_key(env)]
+    assert len([r for r in env.glue.requests if r["op"] == "StartJobRun"]) == 2
+    assert len([r for r in env.glue.requests if r["op"] == "GetJobRuns"]) == 1
+    assert len(env.slack.messages) == 1
+    assert env.read_topic(env.topic + ".dlq", 1, timeout=2) == []
+    assert not [e for e in env.log_events(p) if e.get("event") == "retry_scheduled"]
+
+
+def test_glue_resource_limit_that_never_clears_is_dead_lettered(env):
+    # It never clears: dead-lettered (set aside for a redrive once other runs
+    # have finished), not a permanent ERROR with a done marker.
+    dead_letter_glue_start(env, "ResourceNumberLimitExceededException", 2)
+
+
 def test_backoff_pauses_only_its_partition(env):
     env.use_topic(2)
     env.slack.add_file("FA", "campaign_tags.csv", GOOD_CSV)
@@ -69,31 +99,42 @@ def test_backoff_pauses_only_its_partition(env):
     assert not [e for e in events if e.get("event") == "partitions_revoked"]
 
 
-def test_exhausted_retries_go_to_dead_letter_topic(env):
+def dead_letter_glue_start(env, code, attempts):
+    """Share F1 with StartJobRun always answering code, with
+    HOOKGATE_RETRY_MAX_ATTEMPTS=attempts; check that the record ends in the
+    dead-letter topic from the glue_start step, with one set-aside notice,
+    no run and no done marker. Returns the dead-lettered message and its
+    headers."""
     env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
-    env.glue.fault("StartJobRun", "always:ThrottlingException")
-    event_id, rec = env.file_shared("F1")
-    env.start(HOOKGATE_RETRY_MAX_ATTEMPTS=3)
+    env.glue.fault("StartJobRun", "always:" + code)
+    _, rec = env.file_shared("F1")
+    env.start(HOOKGATE_RETRY_MAX_ATTEMPTS=attempts)
     env.produce(rec)
     wait_committed(env, 1, timeout=90)
     dl = env.read_topic(env.topic + ".dlq", 1)
     assert len(dl) == 1
     m = dl[0]
     assert m.value() == rec
-    assert m.key() == b"T0TEST:C0TEST"
     h = {k: v.decode() for k, v in m.headers()}
     assert h["hookgate-dlq-step"] == "glue_start"
-    assert "ThrottlingException" in h["hookgate-dlq-reason"]
-    assert h["hookgate-dlq-attempts"] == "3"
-    assert h["hookgate-dlq-source-topic"] == env.topic
-    assert h["hookgate-dlq-source-partition"] == "0"
-    assert h["hookgate-dlq-source-offset"] == "0"
+    assert code in h["hookgate-dlq-reason"]
+    assert h["hookgate-dlq-attempts"] == str(attempts)
     # The channel heard once that the file is stuck; no Glue run happened.
     msgs = wait_messages(env, 1)
-    assert len(msgs) == 1 and msgs[0]["text"].startswith(":x: ERROR") and "3 attempts" in msgs[0]["text"]
+    assert len(msgs) == 1 and msgs[0]["text"].startswith(":x: ERROR") and \
+        "%d attempts" % attempts in msgs[0]["text"] and "set aside" in msgs[0]["text"], msgs
     assert env.glue.runs == []
     # No done marker: a redrive may still finish the job.
     assert not [k for k in env.s3.keys(env.prefix + "/_hookgate/done/")]
+    return m, h
+
+
+def test_exhausted_retries_go_to_dead_letter_topic(env):
+    m, h = dead_letter_glue_start(env, "ThrottlingException", 3)
+    assert m.key() == b"T0TEST:C0TEST"
+    assert h["hookgate-dlq-source-topic"] == env.topic
+    assert h["hookgate-dlq-source-partition"] == "0"
+    assert h["hookgate-dlq-source-offset"] == "0"
 
 
 def test_admin_metrics_and_healthz(env):
