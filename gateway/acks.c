@@ -15,6 +15,7 @@
 #include "common/kafka.h"
 #include "common/limits.h"
 #include "common/log.h"
+#include "gateway/budget.h"
 #include "gateway/conn.h"
 #include "gateway/dedup.h"
 
@@ -24,6 +25,7 @@ struct gw_pending {
     struct gw_conn   *conn;      /* NULL once answered or closed */
     struct gw_thread *t;
     char             *record;    /* owned; librdkafka only points at it (no F_FREE) */
+    size_t            len;       /* its bytes, taken from the budget */
     struct event      ev_deadline;
     int64_t           start_us;
     uint64_t          id_hash;
@@ -86,6 +88,13 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
     answer_503(c, "kafka_ack_timeout", "Kafka did not acknowledge the record in time; retry later");
 }
 
+static void pending_free(struct gw_pending *p)
+{
+    gw_budget_give(p->t->app, p->len);
+    free(p->record);
+    free(p);
+}
+
 /* Runs inside rd_kafka_poll() on the loop thread. */
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
@@ -97,6 +106,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     event_del(&p->ev_deadline);
     t->inflight--;
     hg_gauge_add(mx->inflight, -1);
+    gw_budget_give(t->app, p->len);   /* before the answer: the client's next request may need it */
+    p->len = 0;
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         hg_counter_add(mx->records, 1);
         hg_histogram_observe(mx->ack_latency, (double)(hg_clock_mono_us() - p->start_us) / 1e6);
@@ -117,8 +128,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
             answer_refused(c, m->err, true);
         }
     }
-    free(p->record);
-    free(p);
+    pending_free(p);
 }
 
 static void on_dr_pipe(evutil_socket_t fd, short what, void *arg)
@@ -449,8 +459,7 @@ static void batch_flush(struct gw_thread *t)
                 answer_refused(c, m->err, false);
             }
         }
-        free(p->record);
-        free(p);
+        pending_free(p);
     }
 }
 
@@ -465,6 +474,7 @@ void gw_acks_produce(struct gw_conn *c, char *record, size_t len,
     struct gw_thread *t = c->t;
     struct gw_metrics *mx = &t->app->metrics;
     struct gw_batch *b = t->batch;
+    gw_conn_body_done(c);   /* the record holds what is needed now */
     if (!t->rk) {
         free(record);
         answer_503(c, "kafka_restarting", "the Kafka producer is being replaced after a fatal error; retry later");
@@ -476,8 +486,16 @@ void gw_acks_produce(struct gw_conn *c, char *record, size_t len,
         answer_503(c, "overloaded", "too many records waiting for Kafka; retry later");
         return;
     }
+    if (!gw_budget_take(t->app, len)) {
+        free(record);
+        hg_counter_add(mx->buffer_full, 1);
+        answer_503(c, "buffer_full", "the gateway holds as many bytes waiting for Kafka as it may "
+                   "(--max-buffered-bytes); retry later");
+        return;
+    }
     struct gw_pending *p = calloc(1, sizeof *p);
     if (!p) {
+        gw_budget_give(t->app, len);
         free(record);
         answer_503(c, "overloaded", "out of memory; retry later");
         return;
@@ -485,6 +503,7 @@ void gw_acks_produce(struct gw_conn *c, char *record, size_t len,
     p->t = t;
     p->conn = c;
     p->record = record;
+    p->len = len;
     p->start_us = c->req.start_us;
     p->id_hash = id_hash;
     if (key_len > sizeof p->key)

@@ -19,6 +19,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "gateway/acks.h"
+#include "gateway/budget.h"
 #include "gateway/routes.h"
 
 #define GW_OUT_MAX (HG_HTTP_MAX_BODY_CEILING + 4096)
@@ -67,6 +68,40 @@ static int fail(struct gw_conn *c, int status, const char *code)
     return -1;
 }
 
+/* The request's body leaves the budget (answered, or the connection closes). */
+static void body_release(struct gw_conn *c)
+{
+    gw_budget_give(c->t->app, c->body_reserved);
+    c->body_reserved = 0;
+}
+
+/* Routes whose body is kept (and so counts against the budget). */
+static bool route_keeps_body(enum gw_route route)
+{
+    return route == GW_ROUTE_EVENTS || route == GW_ROUTE_INTERACTIVE ||
+           route == GW_ROUTE_COMMANDS || route == GW_ROUTE_AWS;
+}
+
+/* Take n more bytes of body from the budget, or fail the request with 503. */
+static int body_reserve(struct gw_conn *c, size_t n)
+{
+    if (!gw_budget_take(c->t->app, n)) {
+        hg_counter_add(c->t->app->metrics.buffer_full, 1);
+        return fail(c, 503, "buffer_full");
+    }
+    c->body_reserved += n;
+    return 0;
+}
+
+void gw_conn_body_done(struct gw_conn *c)
+{
+    body_release(c);
+    if (c->req.body.cap > GW_CONN_IDLE_KEEP)
+        hg_buf_cleanup(&c->req.body);
+    else
+        hg_buf_reset(&c->req.body);
+}
+
 static int count_header_bytes(struct gw_conn *c, size_t len)
 {
     c->header_bytes += len;
@@ -93,6 +128,7 @@ static int cb_message_begin(http_parser *p)
     c->header_bytes = 0;
     c->nheaders = 0;
     c->body_seen = 0;
+    body_release(c);
     c->state = GW_CONN_READING;
     event_add(&c->ev_timer, c->t->tv_request);
     return 0;
@@ -178,6 +214,11 @@ static int cb_headers_complete(http_parser *p)
     r->body.max = cap;
     if (!(p->flags & F_CHUNKED) && p->content_length != ULLONG_MAX && p->content_length > cap)
         return fail(c, 413, "body_too_large");
+    /* A declared length is taken whole, before any of it is read, so slow
+     * senders cannot all pass the check and then go over together. */
+    if (route_keeps_body(r->route) && !(p->flags & F_CHUNKED) && p->content_length != ULLONG_MAX &&
+        p->content_length > 0 && body_reserve(c, (size_t)p->content_length))
+        return -1;
     if (r->hv_set[GW_HDR_EXPECT] && !strcasecmp(r->hv[GW_HDR_EXPECT], "100-continue")) {
         static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
         /* best effort: a client that cannot take 6 bytes now will send anyway */
@@ -194,10 +235,13 @@ static int cb_body(http_parser *p, const char *at, size_t len)
     c->body_seen += len;
     if (c->body_seen > r->body.max)
         return fail(c, 413, "body_too_large");
-    if (r->route == GW_ROUTE_EVENTS || r->route == GW_ROUTE_INTERACTIVE ||
-        r->route == GW_ROUTE_COMMANDS || r->route == GW_ROUTE_AWS)
+    if (route_keeps_body(r->route)) {
+        /* chunked (or more than declared): taken as it comes */
+        if (c->body_seen > c->body_reserved && body_reserve(c, c->body_seen - c->body_reserved))
+            return -1;
         if (hg_buf_append(&r->body, at, len) != 0)
             return fail(c, 413, "body_too_large");
+    }
     return 0;
 }
 
@@ -264,6 +308,7 @@ void gw_conn_close(struct gw_conn *c)
     event_del(&c->ev_timer);
     if (c->pending)
         gw_acks_detach(c->pending);
+    body_release(c);
     close(c->fd);
     if (c->prev)
         c->prev->next = c->next;
@@ -333,6 +378,7 @@ void gw_conn_reply(struct gw_conn *c, int status, const char *content_type,
 {
     char head[384];
     int n;
+    body_release(c);   /* the request is done with: its body is not needed again */
     if (c->t->closing)
         c->close_after_write = true;
     if (!c->keepalive)
@@ -454,12 +500,15 @@ static void parse_failed(struct gw_conn *c)
         snprintf(msg, sizeof msg, "request line and headers exceed %u bytes", HG_HTTP_MAX_HEADER_BYTES);
     else if (status == 414)
         snprintf(msg, sizeof msg, "URL longer than %u bytes", HG_HTTP_MAX_URL);
+    else if (status == 503)
+        snprintf(msg, sizeof msg, "the gateway holds as many request bytes as it may "
+                 "(--max-buffered-bytes %lld); retry later", c->t->app->cfg->s.max_buffered);
     else
         snprintf(msg, sizeof msg, "malformed HTTP request: %s", http_errno_description(e));
     c->close_after_write = true;
     c->keepalive = false;
     event_del(&c->ev_read);
-    gw_conn_reply_error(c, status, code, msg, 0);
+    gw_conn_reply_error(c, status, code, msg, status == 503 ? (int)c->t->app->cfg->s.retry_after_s : 0);
 }
 
 /* Parse what is buffered; dispatch a complete request. Returns after the

@@ -20,6 +20,11 @@ void gw_conn_reply(struct gw_conn *c, int status, const char *content_type,
 void gw_conn_reply_error(struct gw_conn *c, int status, const char *code, const char *message,
                          int retry_after);
 
+/* The request's body has been turned into its record: give its bytes back
+ * to the budget (budget.h) and free a large buffer now rather than after
+ * the answer. */
+void gw_conn_body_done(struct gw_conn *c);
+
 /* Close now; a pending record stays with its delivery report. */
 void gw_conn_close(struct gw_conn *c);
 

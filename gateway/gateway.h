@@ -55,6 +55,7 @@ struct gw_app {
     struct gw_dedup        *dedup;
     struct gw_metrics       metrics;
     atomic_bool             draining;   /* SIGTERM seen: /readyz says 503 */
+    _Atomic int64_t         buffered;   /* bytes taken from --max-buffered-bytes (budget.h) */
     struct gw_thread       *threads;
     unsigned                nthreads;
     char                   *bootstraps; /* what the producers connect to */
@@ -155,6 +156,7 @@ struct gw_conn {
     size_t             header_bytes;
     unsigned           nheaders;     /* header fields so far (HG_HTTP_MAX_HEADERS) */
     size_t             body_seen;
+    size_t             body_reserved; /* of the current body, taken from the budget */
     int                fail_status;   /* set by a parser callback to abort */
     const char        *fail_code;
     bool               keepalive;

@@ -46,6 +46,9 @@ const struct hg_setting gw_settings_table[] = {
       "Open client connections per thread; further connections are closed at once." },
     { "max-inflight", "HOOKGATE_MAX_INFLIGHT", HG_SETTING_INT, S(max_inflight), "10000", 1, 1000000, 0,
       "Records per thread waiting for Kafka; above it requests get 503 at once (bounds memory)." },
+    { "max-buffered-bytes", "HOOKGATE_MAX_BUFFERED_BYTES", HG_SETTING_INT, S(max_buffered), "268435456",
+      65536, 1LL << 40, 0,
+      "Bytes the whole process may hold in request bodies being received and records waiting for Kafka; a request that would go over gets 503 with Retry-After (at least 8 x --max-body)." },
     { "dedup-size", "HOOKGATE_DEDUP_SIZE", HG_SETTING_INT, S(dedup_size), "100000", 0, 10000000, 0,
       "Recently acknowledged Slack event ids remembered to answer retries without a second record (0 disables)." },
     { "shutdown-grace-ms", "HOOKGATE_SHUTDOWN_GRACE_MS", HG_SETTING_INT, S(shutdown_grace_ms), "0", 0,
@@ -130,6 +133,15 @@ int gw_config_load(struct gw_config *c, int argc, char **argv, char **envp,
         snprintf(errstr, errstr_size,
                  "setting --topic / HOOKGATE_TOPIC: must be 1-249 letters, digits, '.', '_' or '-' "
                  "(a name Kafka accepts)");
+        return -1;
+    }
+    /* The largest request must fit with its record: an envelope is 4/3 of
+     * its body, a record at most 6 times it (escaped form fields). */
+    if (c->s.max_buffered < 8 * c->s.max_body) {
+        snprintf(errstr, errstr_size,
+                 "setting --max-buffered-bytes / HOOKGATE_MAX_BUFFERED_BYTES: must be at least 8 x "
+                 "--max-body (%lld), so that the largest request and its record fit",
+                 8 * c->s.max_body);
         return -1;
     }
     if (!strcmp(c->s.kafka_auth, "msk-iam"))

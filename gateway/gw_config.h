@@ -22,6 +22,7 @@ struct gw_settings {
     long long keepalive_timeout_s;
     long long max_connections;
     long long max_inflight;
+    long long max_buffered;        /* bytes: bodies being read + records waiting for Kafka */
     long long dedup_size;
     long long shutdown_grace_ms;
     long long retry_after_s;

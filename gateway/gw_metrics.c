@@ -61,6 +61,8 @@ int gw_metrics_init(struct gw_metrics *m)
         "Connections closed at accept because of --max-connections.", NULL);
     m->producer_restarts = hg_metrics_counter(m->reg, "hookgate_producer_restarts_total",
         "Kafka producers replaced after a fatal error (e.g. an out-of-order sequence at the broker).", NULL);
+    m->buffer_full = hg_metrics_counter(m->reg, "hookgate_buffer_full_total",
+        "Requests answered 503 because the bodies and records held reached --max-buffered-bytes.", NULL);
     m->accept_paused = hg_metrics_counter(m->reg, "hookgate_accept_paused_total",
         "Times a listener stopped accepting for 100 ms because the process ran out of descriptors.", NULL);
     m->inflight = hg_metrics_gauge(m->reg, "hookgate_inflight_records",
@@ -70,11 +72,14 @@ int gw_metrics_init(struct gw_metrics *m)
     m->kafka_down = hg_metrics_gauge(m->reg, "hookgate_kafka_producers_down",
         "Producers (one a thread) with no broker connection up in their last statistics; "
         "/readyz answers 503 while there is one.", NULL);
+    m->buffered = hg_metrics_gauge(m->reg, "hookgate_buffered_bytes",
+        "Bytes held in request bodies being received and records waiting for Kafka "
+        "(of --max-buffered-bytes).", NULL);
     m->ack_latency = hg_metrics_histogram(m->reg, "hookgate_ack_latency_seconds",
         "Time from a request's first byte to Kafka's delivery report.", NULL,
         latency_bounds, sizeof latency_bounds / sizeof latency_bounds[0]);
     if (!m->duplicates || !m->records || !m->delivery_failures || !m->ack_timeouts ||
-        !m->late_acks || !m->queue_full || !m->produce_refused || !m->handshakes || !m->conn_rejected || !m->accept_paused || !m->producer_restarts ||
+        !m->late_acks || !m->queue_full || !m->produce_refused || !m->handshakes || !m->conn_rejected || !m->accept_paused || !m->producer_restarts || !m->buffer_full || !m->buffered ||
         !m->inflight || !m->connections || !m->kafka_down || !m->ack_latency)
         return -1;
     return 0;

@@ -23,6 +23,8 @@ struct gw_metrics {
     struct hg_counter   *conn_rejected;
     struct hg_counter   *accept_paused;
     struct hg_counter   *producer_restarts;
+    struct hg_counter   *buffer_full;         /* 503: --max-buffered-bytes reached */
+    struct hg_gauge     *buffered;            /* bytes taken from it, set when /metrics is read */
     struct hg_gauge     *inflight;
     struct hg_gauge     *connections;
     struct hg_gauge     *kafka_down;

@@ -155,6 +155,8 @@ static void dispatch_envelope(struct gw_conn *c)
 static void serve_metrics(struct gw_conn *c)
 {
     struct hg_buf out;
+    const struct gw_app *app = c->t->app;
+    hg_gauge_set(app->metrics.buffered, atomic_load_explicit(&app->buffered, memory_order_relaxed));
     hg_buf_init(&out, 4 * 1024 * 1024);
     if (hg_metrics_render(c->t->app->metrics.reg, &out) != 0)
         gw_conn_reply_error(c, 500, "internal", "metrics too large to render", 0);

@@ -115,6 +115,14 @@ def request(port, method, path, body=b"", headers=None, timeout=10, conn=None):
             conn.close()
 
 
+def metric(port, name):
+    """The value of an unlabelled metric on /metrics."""
+    for line in request(port, "GET", "/metrics").body.decode().splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"{name} not in /metrics")
+
+
 def post_signed(port, path, body: bytes, content_type, extra=None, ts=None, secret=SECRET, conn=None):
     h = {"Content-Type": content_type}
     h.update(sign(body, ts=ts, secret=secret))

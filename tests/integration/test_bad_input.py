@@ -9,7 +9,8 @@ import socket
 import time
 import urllib.parse
 
-from conftest import (SECRET, assert_error, b64, event_callback, post_event, post_signed, request,
+from conftest import (SECRET, Gateway, TopicReader, assert_error, b64, event_callback, gateway_args,
+                      metric, post_event, post_signed, request, run_refused,
                       sign, uid)
 
 FORM = "application/x-www-form-urlencoded"
@@ -287,6 +288,112 @@ def test_413_envelope_inner_body_over_limit(gateway):
     h.update(sign(inner))
     r = post_env(gateway.port, env_v1(b64(inner), True, h))
     assert_error(r, 413, "body_too_large")
+
+
+# ---- 503: --max-buffered-bytes --------------------------------------------------------
+
+def padded_event(size):
+    """A signed-able event_callback body of exactly size bytes."""
+    doc = event_callback(event_id=uid("EvBUF"))
+    doc["event"]["text"] = ""
+    body = json.dumps(doc).encode()
+    doc["event"]["text"] = "x" * (size - len(body))
+    body = json.dumps(doc).encode()
+    assert len(body) == size
+    return doc, body
+
+
+def post_head(body, content_length=True):
+    h = sign(body)
+    head = ("POST /slack/events HTTP/1.1\r\nHost: it\r\nContent-Type: application/json\r\n"
+            f"X-Slack-Request-Timestamp: {h['X-Slack-Request-Timestamp']}\r\n"
+            f"X-Slack-Signature: {h['X-Slack-Signature']}\r\n")
+    head += f"Content-Length: {len(body)}\r\n\r\n" if content_length else "Transfer-Encoding: chunked\r\n\r\n"
+    return head.encode()
+
+
+def test_503_buffered_bytes_limit(cluster):
+    # One process-wide budget for bodies being received and records waiting for
+    # Kafka: 8 x 64 KiB. A declared length is taken whole from the headers.
+    size, budget = 60000, 8 * 65536
+    gw = Gateway(gateway_args(cluster.bootstrap, "--max-body", "65536",
+                              "--max-buffered-bytes", str(budget)))
+    rd = TopicReader(cluster.bootstrap)
+    held = []
+    try:
+        for _ in range(8):                     # 480,000 bytes declared, half of each sent
+            doc, body = padded_event(size)
+            s = socket.create_connection(("127.0.0.1", gw.port))
+            s.sendall(post_head(body) + body[:size // 2])
+            held.append((s, doc, body))
+        deadline = time.monotonic() + 5
+        while metric(gw.port, "hookgate_buffered_bytes") != 8 * size and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert metric(gw.port, "hookgate_buffered_bytes") == 8 * size
+
+        # a ninth is answered from its headers alone: 503, Retry-After, closed
+        doc9, body9 = padded_event(size)
+        s = socket.create_connection(("127.0.0.1", gw.port))
+        s.sendall(post_head(body9))
+        status, headers, body, _ = read_response(s)
+        s.close()
+        assert status == 503, body
+        d = json.loads(body)
+        assert d["error"] == "buffer_full" and str(budget) in d["message"], d
+        assert headers.get("retry-after") == "1" and headers.get("connection", "").lower() == "close"
+
+        # a chunked body is counted as it comes: over the 44,288 bytes left → 503
+        s = socket.create_connection(("127.0.0.1", gw.port))
+        s.sendall(post_head(body9, content_length=False))
+        chunk = b"1000\r\n" + b" " * 4096 + b"\r\n"
+        for _ in range(15):                    # 61,440 bytes at most (under --max-body)
+            try:
+                s.sendall(chunk)
+            except (BrokenPipeError, ConnectionResetError):
+                break
+            if select.select([s], [], [], 0.02)[0]:
+                break
+        status, headers, body, _ = read_response(s)
+        s.close()
+        assert status == 503 and json.loads(body)["error"] == "buffer_full", body
+        assert metric(gw.port, "hookgate_buffer_full_total") == 2
+        assert metric(gw.port, "hookgate_buffered_bytes") == 8 * size
+
+        # finishing one request gives its bytes back (after its 200): the retry of the ninth passes
+        s0, doc0, body0 = held.pop(0)
+        s0.sendall(body0[size // 2:])
+        status, _, body, _ = read_response(s0)
+        assert status == 200, body
+        r = post_signed(gw.port, "/slack/events", body9, "application/json")
+        assert r.status == 200, r
+
+        # clients that go away mid-body give theirs back
+        for s, _, _ in held:
+            s.close()
+        deadline = time.monotonic() + 5
+        while metric(gw.port, "hookgate_buffered_bytes") != 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert metric(gw.port, "hookgate_buffered_bytes") == 0
+        s0.close()
+
+        # what was answered 200 is on the topic once; what was refused or cut off is not
+        for doc in (doc0, doc9):
+            assert len(rd.wait_for(lambda x, i=doc["event_id"]: x["id"] == i)) == 1
+        rd.poll(1)
+        for _, doc, _ in held:
+            assert rd.find(lambda x, i=doc["event_id"]: x["id"] == i) == []
+    finally:
+        for s, _, _ in held:
+            s.close()
+        rd.close()
+        assert gw.stop() == 0, gw.stderr()
+
+
+def test_max_buffered_bytes_must_hold_the_largest_request():
+    rc, err = run_refused(["--signing-secret", SECRET, "--max-body", "1048576",
+                           "--max-buffered-bytes", "4194304"])
+    assert rc != 0 and "--max-buffered-bytes" in err and "8388608" in err, err
+
 
 
 # ---- 415, 431 ---------------------------------------------------------------------------

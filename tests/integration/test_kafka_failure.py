@@ -12,7 +12,7 @@ import time
 import pytest
 
 from conftest import (ACK_TIMEOUT_MS, TOPIC, Gateway, MockCluster, TopicReader, assert_error,
-                      event_callback, gateway_args, post_event, request)
+                      event_callback, gateway_args, metric, post_event, request)
 
 DEADLINE_S = ACK_TIMEOUT_MS / 1000 + 0.5
 # reconnect quickly after "up all" so recovery is measured in seconds
@@ -81,13 +81,6 @@ def test_brokers_down_503_then_same_request_succeeds(faulty):
     assert len(rd.find(lambda x: x["id"] == a["event_id"])) == 1
     assert rd.find(lambda x: x["id"] == b["event_id"]) == []
     assert rd.find(lambda x: x["id"] == warm["event_id"])[0][1]["data"] == warm
-
-
-def metric(port, name):
-    for line in request(port, "GET", "/metrics").body.decode().splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    raise AssertionError(f"{name} not in /metrics")
 
 
 def wait_readyz(port, status, timeout=15):
