@@ -18,6 +18,7 @@
 #include "gateway/budget.h"
 #include "gateway/conn.h"
 #include "gateway/dedup.h"
+#include "gateway/producer_defaults.h"
 
 #define GW_PRODUCE_BATCH_MAX 256            /* records produced in one call, at most */
 
@@ -212,22 +213,9 @@ static int producer_open(struct gw_thread *t, char *errstr, size_t errstr_size)
     snprintf(maxmsg, sizeof maxmsg, "%lld", cfg->s.max_inflight);
     const char *defaults[] = {
         "client.id", client_id,
-        "enable.idempotence", "true",
-        "acks", "all",
-        /* One produce request in flight per broker, a short linger:
-         * records queue up while a request is out and leave together when
-         * its answer arrives, so batches grow with load and a lone record
-         * is not held long. Measured on the gateway benchmark against the
-         * previous defaults (5 in flight, linger 1 ms) and linger 0-2 ms:
-         * README "Benchmark results". */
-        "linger.ms", "0.5",
-        "max.in.flight.requests.per.connection", "1",
         "message.timeout.ms", timeout,
         "queue.buffering.max.messages", maxmsg,
-        "queue.buffering.max.kbytes", "262144",
-        "socket.keepalive.enable", "true",
-        "statistics.interval.ms", "1000",   /* broker states for /readyz */
-        "partitioner", "murmur2_random",
+        GW_PRODUCER_DEFAULTS,
         NULL,
     };
     rd_kafka_conf_t *conf = hg_kafka_conf_new(t->app->bootstraps, defaults, &cfg->kafka, errstr, errstr_size);

@@ -8,15 +8,23 @@
 # gateway acknowledged match the 2xx answers. Prints both results, the
 # ratio, the gateway's peak RSS, and each server's CPU time per request
 # (user + system, all threads and processes, from /proc: steadier than the
-# throughput on a shared host).
-#   tests/bench/gateway_bench.sh [-d SECONDS] [-c CONNECTIONS] [-b BUILD_DIR]
+# throughput on a shared host). Then librdkafka alone on the same core and
+# cluster (hookgate-produce-loop: the gateway's producer settings, as many
+# records in flight as there are connections, driven like the gateway),
+# and what the core would allow a gateway whose HTTP side cost no more than
+# nginx's whole request: 1 / (nginx's CPU a request + librdkafka's a
+# record), as a ratio to nginx. An estimate, not a bound: it shows how much
+# of hookgate's CPU a request is neither HTTP nor librdkafka.
+#   tests/bench/gateway_bench.sh [-d SECONDS] [-c CONNECTIONS] [-b BUILD_DIR] [-k PROP=VALUE]...
+# (-k: a librdkafka property for the gateway's producer, as --kafka gives it)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
-D=10; C=64; B=$here/build-bench
-while getopts "d:c:b:" o; do case $o in d) D=$OPTARG;; c) C=$OPTARG;; b) B=$OPTARG;; *) exit 2;; esac; done
+D=10; C=64; B=$here/build-bench; KAFKA=()
+while getopts "d:c:b:k:" o; do case $o in d) D=$OPTARG;; c) C=$OPTARG;; b) B=$OPTARG;; k) KAFKA+=(--kafka "$OPTARG");;
+  *) exit 2;; esac; done
 "$here/deploy/install-deps.sh" --bench >/dev/null
 [ -f "$B/build.ninja" ] || meson setup "$B" "$here" --buildtype=release >/dev/null
-ninja -C "$B" gateway/hookgate tests/tools/hookgate-mockcluster >/dev/null
+ninja -C "$B" gateway/hookgate tests/tools/hookgate-mockcluster tests/tools/hookgate-produce-loop >/dev/null
 
 W=$(mktemp -d); PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$W"; }
@@ -50,7 +58,8 @@ ng_t1=$(cpu_ticks $NG); kill $NG; wait $NG 2>/dev/null || true
 echo "nginx-static-200: $ng"
 
 taskset -c 0 "$B/gateway/hookgate" --listen 127.0.0.1:18483 --brokers "$BROKERS" \
-  --signing-secret test-secret --threads 1 --dedup-size 0 --log-level warn >"$W/gw.log" 2>&1 & GW=$!; PIDS+=($GW)
+  --signing-secret test-secret --threads 1 --dedup-size 0 --log-level warn ${KAFKA[@]+"${KAFKA[@]}"} \
+  >"$W/gw.log" 2>&1 & GW=$!; PIDS+=($GW)
 wait_port 18483; sleep 0.5
 before=$(curl -s http://127.0.0.1:18483/metrics | awk '$1 == "hookgate_records_total" {print $2}')
 # how busy each core is in the middle of the load: the gateway's (0), and
@@ -68,9 +77,13 @@ rss=$(awk '/VmHWM/ {print $2}' /proc/$GW/status)
 kill -TERM $GW; wait $GW 2>/dev/null || true
 echo "hookgate (1 core, 1 thread): $gw peak_rss_kb=$rss records_written=$((${after%.*} - ${before%.*}))"
 echo "during the gateway's load: $(cat "$W/cpu")"
+PROPS=(); for ((i = 1; i < ${#KAFKA[@]}; i += 2)); do PROPS+=("${KAFKA[i]}"); done
+kl=$(taskset -c 0 "$B/tests/tools/hookgate-produce-loop" "$BROKERS" slack.events "$D" "$C" 750 \
+  ${PROPS[@]+"${PROPS[@]}"} | grep RESULT)
+echo "librdkafka alone (the gateway's producer settings, $C records in flight, CPU 0): $kl"
 
 /usr/bin/python3 - "$ng" "$gw" "$rss" "$((${after%.*} - ${before%.*}))" \
-  "$((ng_t1 - ng_t0))" "$((gw_t1 - gw_t0))" "$(getconf CLK_TCK)" <<'PY'
+  "$((ng_t1 - ng_t0))" "$((gw_t1 - gw_t0))" "$(getconf CLK_TCK)" "$kl" <<'PY'
 import re, sys
 def rps(s): return float(re.search(r"rps=(\d+)", s).group(1))
 def p99(s): return float(re.search(r"p99_ms=([\d.]+)", s).group(1))
@@ -84,6 +97,14 @@ def us_per_req(ticks, s): return ticks * 1e6 / hz / max(num(s, "requests"), 1)
 ng_us, gw_us = us_per_req(ng_ticks, ng), us_per_req(gw_ticks, gw)
 print(f"CPU per request: hookgate {gw_us:.1f} us, nginx {ng_us:.1f} us "
       f"(nginx/hookgate = {ng_us / gw_us if gw_us else 0:.2f}: the ratio the pinned core allows when both are CPU-bound)")
+kl = sys.argv[8]
+kl_rate = float(re.search(r"records_per_s=(\d+)", kl).group(1))
+kl_us = float(re.search(r"cpu_us_per_record=([\d.]+)", kl).group(1))
+est = 1e6 / (kl_us + ng_us) if kl_us + ng_us > 0 else 0
+print(f"librdkafka alone: {kl_rate:.0f} records/s, {kl_us:.1f} us of CPU a record; nginx's "
+      f"{ng_us:.1f} us + that = {kl_us + ng_us:.1f} us would allow ~{est:.0f} req/s = "
+      f"{est / rps(ng):.2f} x nginx; the other {max(gw_us - kl_us - ng_us, 0):.1f} us of hookgate's "
+      f"{gw_us:.1f} are its own work")
 r = rps(gw) / rps(ng)
 print(f"RATIO hookgate/nginx = {r:.2f} (target >= 0.60); hookgate p99 = {p99(gw):.2f} ms (target <= 10); "
       f"peak RSS = {rss/1024:.1f} MB (target <= 50)")
