@@ -18,7 +18,8 @@ struct slot {
     int32_t partition;
     int64_t offset;
     int attempts;          /* failed attempts so far */
-    int64_t next_ms;       /* monotonic ms of the next attempt */
+    int64_t next_ms;       /* monotonic ms of the next attempt; 0: resumed, waiting for it */
+    char event_id[HGC_SLACK_ID_MAX + 1];   /* for the log if the record is lost */
 };
 
 struct hgc_worker {
@@ -63,14 +64,16 @@ int hgc_worker_metrics_init(struct hgc_worker_metrics *m, struct hg_metrics *reg
                                           "Records sent to the dead-letter topic.", NULL);
     m->commit_failures = hg_metrics_counter(reg, "hookgate_consumer_commit_failures_total",
                                             "Offset commits that failed (the record may come again).", NULL);
+    m->records_lost = hg_metrics_counter(reg, "hookgate_consumer_records_lost_total",
+                                         "Records deleted by retention while they backed off.", NULL);
     m->lag = hg_metrics_gauge(reg, "hookgate_consumer_lag",
                               "Records behind the high watermark over the assigned partitions.", NULL);
     m->paused = hg_metrics_gauge(reg, "hookgate_consumer_paused_partitions",
                                  "Partitions paused while a record backs off.", NULL);
     m->last_poll = hg_metrics_gauge(reg, "hookgate_consumer_last_poll_timestamp_seconds",
                                     "When the worker last polled Kafka.", NULL);
-    return m->retries && m->dead_lettered && m->commit_failures && m->lag && m->paused &&
-           m->last_poll ? 0 : -1;
+    return m->retries && m->dead_lettered && m->commit_failures && m->records_lost && m->lag &&
+           m->paused && m->last_poll ? 0 : -1;
 }
 
 void hgc_worker_log_result(const rd_kafka_message_t *msg, const struct hgc_pipeline_result *r,
@@ -248,13 +251,13 @@ static int commit_offset(struct hgc_worker *w, const rd_kafka_message_t *msg)
     return 0;
 }
 
-/* Pause msg's partition and rewind it to msg, so the record is fetched
+/* Pause the partition and rewind it to offset, so that record is fetched
  * again when the partition resumes. */
-static void pause_and_rewind(struct hgc_worker *w, const rd_kafka_message_t *msg)
+static void pause_and_rewind_to(struct hgc_worker *w, const char *topic, int32_t partition,
+                                int64_t offset)
 {
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(l, rd_kafka_topic_name(msg->rkt), msg->partition)->offset =
-        msg->offset;
+    rd_kafka_topic_partition_list_add(l, topic, partition)->offset = offset;
     rd_kafka_pause_partitions(w->rk, l);
     rd_kafka_error_t *e = rd_kafka_seek_partitions(w->rk, l, 5000);
     if (e) {
@@ -262,6 +265,46 @@ static void pause_and_rewind(struct hgc_worker *w, const rd_kafka_message_t *msg
         rd_kafka_error_destroy(e);
     }
     rd_kafka_topic_partition_list_destroy(l);
+}
+
+static void pause_and_rewind(struct hgc_worker *w, const rd_kafka_message_t *msg)
+{
+    pause_and_rewind_to(w, rd_kafka_topic_name(msg->rkt), msg->partition, msg->offset);
+}
+
+/* msg came after the record slot s waits for, which should have come first.
+ * Either retention deleted that record (the partition's low watermark is
+ * past it; the fetch was reset to the earliest offset): it is lost, logged
+ * and counted, the slot freed, and 0 returned so msg is processed. Or the
+ * rewind did not take effect (a failed seek): rewind again, retry in 1 s,
+ * and return -1 so msg is not processed; it comes again after the record.
+ * When the watermark cannot be read, the record is assumed to be there. */
+static int slot_passed(struct hgc_worker *w, struct slot *s, const rd_kafka_message_t *msg)
+{
+    const char *topic = rd_kafka_topic_name(msg->rkt);
+    char part[16], off[24], got[24], lo_s[24], att[16];
+    int64_t lo = -1, hi = -1;
+    rd_kafka_resp_err_t e =
+        rd_kafka_query_watermark_offsets(w->rk, topic, msg->partition, &lo, &hi, 2000);
+    snprintf(part, sizeof part, "%" PRId32, msg->partition);
+    snprintf(off, sizeof off, "%" PRId64, s->offset);
+    snprintf(got, sizeof got, "%" PRId64, msg->offset);
+    snprintf(lo_s, sizeof lo_s, "%" PRId64, lo);
+    if (!e && lo > s->offset) {
+        snprintf(att, sizeof att, "%d", s->attempts);
+        hg_log_error("record_lost_to_retention", "partition", part, "offset", off,
+                     "low_watermark", lo_s, "attempts", att, "event_id", s->event_id);
+        if (w->m)
+            hg_counter_add(w->m->records_lost, 1);
+        s->used = false;
+        paused_gauge(w);
+        return 0;
+    }
+    hg_log_warn("rewind_again", "partition", part, "offset", off, "fetched", got,
+                "low_watermark", lo_s, "error", e ? rd_kafka_err2str(e) : "");
+    pause_and_rewind_to(w, topic, msg->partition, s->offset);
+    s->next_ms = mono_ms() + 1000;
+    return -1;
 }
 
 static void resume_due(struct hgc_worker *w, int64_t now)
@@ -340,14 +383,24 @@ static void handle_message(struct hgc_worker *w, rd_kafka_message_t *msg)
         hg_log_error("out_of_memory", "where", "handle_message");
         pause_and_rewind(w, msg);
         struct slot *n = slot_get(w, msg->partition);
+        if (n && n != s)
+            n->offset = msg->offset;   /* a new slot waits for this record */
         if (n)
             n->next_ms = mono_ms() + 1000;
         return;
     }
     if (s && s->next_ms) {
-        /* Fetched before the pause took effect: it will come again. */
+        /* Fetched before the pause took effect: it will come again (after
+         * the record, or slot_passed rewinds to the record). */
         free(res);
         return;
+    }
+    if (s && msg->offset > s->offset) {
+        if (slot_passed(w, s, msg) != 0) {
+            free(res);
+            return;
+        }
+        s = NULL;
     }
     int failed = s && s->offset == msg->offset ? s->attempts : 0;
     int attempt = failed + 1;
@@ -367,6 +420,7 @@ static void handle_message(struct hgc_worker *w, rd_kafka_message_t *msg)
             n->offset = msg->offset;
             n->attempts = attempt < w->policy.max_attempts ? attempt : w->policy.max_attempts - 1;
             n->next_ms = mono_ms() + delay;
+            snprintf(n->event_id, sizeof n->event_id, "%s", res->event_id);
         }
         char d[24];
         snprintf(d, sizeof d, "%ld", delay);
@@ -380,8 +434,8 @@ static void handle_message(struct hgc_worker *w, rd_kafka_message_t *msg)
         return;
     }
     count(w->m, res->outcome);
-    if (s)
-        s->used = false;
+    if (s && msg->offset == s->offset)
+        s->used = false;   /* a record before it (a refetch) leaves it waiting */
     paused_gauge(w);
     commit_offset(w, msg);
     free(res);

@@ -23,6 +23,7 @@ struct hgc_worker_metrics {
     struct hg_counter *retries;                 /* hookgate_consumer_retries_total */
     struct hg_counter *dead_lettered;           /* hookgate_consumer_dead_lettered_total */
     struct hg_counter *commit_failures;         /* hookgate_consumer_commit_failures_total */
+    struct hg_counter *records_lost;            /* hookgate_consumer_records_lost_total */
     struct hg_gauge *lag;                       /* hookgate_consumer_lag (records behind) */
     struct hg_gauge *paused;                    /* hookgate_consumer_paused_partitions */
     struct hg_gauge *last_poll;                 /* hookgate_consumer_last_poll_timestamp_seconds */

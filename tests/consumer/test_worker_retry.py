@@ -137,6 +137,14 @@ def test_exhausted_retries_go_to_dead_letter_topic(env):
     assert h["hookgate-dlq-source-offset"] == "0"
 
 
+def metric(text, name):
+    """The value of metric name (with its labels) in a /metrics text, or None."""
+    for line in text.splitlines():
+        if line.split(" ")[0] == name:
+            return float(line.split()[-1])
+    return None
+
+
 def test_admin_metrics_and_healthz(env):
     import urllib.request
     env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
@@ -149,11 +157,6 @@ def test_admin_metrics_and_healthz(env):
     env.produce(env.record("com.slack.command", "cmd-1", {"command": "/x"}))
     wait_committed(env, 2, timeout=30)
 
-    def metric(text, name):
-        for line in text.splitlines():
-            if line.split(" ")[0] == name:
-                return float(line.split()[-1])
-        return None
     text = wait_for(lambda: (lambda t: t if metric(t, 'hookgate_consumer_records_total{outcome="pass"}') == 1
                              else None)(env.metrics(port)), 10, what="metrics")
     assert metric(text, 'hookgate_consumer_records_total{outcome="skipped"}') == 1
@@ -315,3 +318,59 @@ def test_dead_letter_producer_is_replaced_after_a_fatal_error(env):
     p.logfile.seek(0)
     events = [json.loads(line).get("event") for line in p.logfile if line.startswith("{")]
     assert "dlq_producer_fatal" in events and "dlq_producer_replaced" in events, events
+
+
+def test_record_deleted_by_retention_while_backing_off_is_reported(env):
+    # A file_shared record backs off (files.info keeps answering 429) with
+    # its partition paused and rewound to it. Meanwhile ~7 MiB of other
+    # records land behind it on the same partition; the mock cluster keeps
+    # only the newest ~5 MiB of a partition, so the waiting record is
+    # deleted and the resumed fetch resets to the earliest offset, past it.
+    # The worker used to take the next record for a fresh one and go on
+    # without a word about the lost one. Now it sees the low watermark past
+    # the record: record_lost_to_retention (logged and counted), the slot
+    # freed (paused gauge back to 0), and every later record processed and
+    # committed.
+    from conftest import free_port
+    port = free_port()
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    env.slack.add_file("F2", "orders.csv", b"order_id,amount,paid,day,note\n1,2.5,true,2026-01-02,x\n")
+    env.glue.jobs.add("mkt-orders-load")
+    env.slack.fault("files.info:F1", "always:429")             # Retry-After: 1
+    lost_id, lost = env.file_shared("F1")
+    p = env.start(HOOKGATE_ADMIN_LISTEN="127.0.0.1:%d" % port, HOOKGATE_RETRY_MAX_ATTEMPTS=1000,
+                  HOOKGATE_RETRY_BASE_MS=2000, HOOKGATE_RETRY_MAX_MS=2000)
+    env.produce(lost)                                          # offset 0
+    wait_for(lambda: [e for e in env.log_events(p) if e.get("event") == "retry_scheduled"],
+             30, what="the record backing off")
+    pad = "x" * (100 * 1024)
+    n_pad = 70                                                 # offsets 1..70, 7 MiB
+    for i in range(n_pad):
+        env.produce(env.record("com.slack.command", "pad-%d" % i, {"command": "/x", "pad": pad}))
+    _, later = env.file_shared("F2")
+    env.produce(later)                                         # offset 71
+    lost_ev = wait_for(lambda: [e for e in env.log_events(p)
+                                if e.get("event") == "record_lost_to_retention"],
+                       60, what="the loss reported")
+    assert len(lost_ev) == 1, lost_ev
+    ev = lost_ev[0]
+    low = int(ev["low_watermark"])
+    assert ev["partition"] == "0" and ev["offset"] == "0" and ev["event_id"] == lost_id, ev
+    assert 1 <= low <= n_pad, ev
+    msgs = wait_messages(env, 1, timeout=30)
+    wait_for(lambda: env.committed(0) == n_pad + 2, 30, what="partition 0 committed to the end")
+    assert len(msgs) == 1 and msgs[0]["text"].startswith(":white_check_mark: PASS") and \
+        "orders.csv" in msgs[0]["text"], msgs
+    assert [r["JobName"] for r in env.glue.runs] == ["mkt-orders-load"]
+
+    def settled():
+        t = env.metrics(port)
+        return t if metric(t, "hookgate_consumer_paused_partitions") == 0 else None
+    text = wait_for(settled, 10, what="paused partitions gauge back to 0")
+    assert metric(text, "hookgate_consumer_records_lost_total") == 1
+    # Every record that was still there was processed, none twice.
+    assert metric(text, 'hookgate_consumer_records_total{outcome="skipped"}') == n_pad - low + 1
+    assert metric(text, 'hookgate_consumer_records_total{outcome="pass"}') == 1
+    events = env.log_events(p)
+    assert not [e for e in events if e.get("event") == "rewind_again"], events
+    assert not [e for e in events if e.get("event") == "partitions_revoked"]
