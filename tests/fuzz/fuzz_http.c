@@ -2,6 +2,7 @@
  * limits, pipelining, replies) on arbitrary bytes over a socketpair, split
  * into chunks of a size the first byte picks. No Kafka: unsigned requests
  * never reach the producer. */
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@ static void setup(void)
     cfg.s.keepalive_timeout_s = 1;
     cfg.s.ack_timeout_ms = 1000;
     cfg.s.max_inflight = 4;
+    cfg.s.max_buffered = 8192;   /* an envelope body (cap ~70 KiB) can go over: 503 */
     cfg.s.max_connections = 4;
     cfg.s.retry_after_s = 1;
     cfg.s.signature_max_age = 300;
@@ -73,5 +75,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     while (t.conns)
         gw_conn_close(t.conns);
     close(sv[1]);
+    /* every byte taken from the budget came back */
+    if (atomic_load(&app.buffered) != 0)
+        abort();
     return 0;
 }
