@@ -48,7 +48,7 @@ const struct hg_setting gw_settings_table[] = {
       "Records per thread waiting for Kafka; above it requests get 503 at once (bounds memory)." },
     { "max-buffered-bytes", "HOOKGATE_MAX_BUFFERED_BYTES", HG_SETTING_INT, S(max_buffered), "268435456",
       65536, 1LL << 40, 0,
-      "Bytes the whole process may hold in request bodies being received and records waiting for Kafka; a request that would go over gets 503 with Retry-After (at least 8 x --max-body)." },
+      "Bytes the whole process may hold in request bodies being received and records waiting for Kafka; a request that would go over gets 503 with Retry-After (at least 8 x --max-body + 64 KiB)." },
     { "dedup-size", "HOOKGATE_DEDUP_SIZE", HG_SETTING_INT, S(dedup_size), "100000", 0, 10000000, 0,
       "Recently acknowledged Slack event ids remembered to answer retries without a second record (0 disables)." },
     { "shutdown-grace-ms", "HOOKGATE_SHUTDOWN_GRACE_MS", HG_SETTING_INT, S(shutdown_grace_ms), "0", 0,
@@ -135,13 +135,15 @@ int gw_config_load(struct gw_config *c, int argc, char **argv, char **envp,
                  "(a name Kafka accepts)");
         return -1;
     }
-    /* The largest request must fit with its record: an envelope is 4/3 of
-     * its body, a record at most 6 times it (escaped form fields). */
-    if (c->s.max_buffered < 8 * c->s.max_body) {
+    /* The largest request must fit, and then its record (the body's bytes
+     * go back before the record takes its own): an envelope is at most 4/3
+     * of its body plus 64 KiB of fields (gw_routes_body_cap), a record at
+     * most 6 times the body (escaped form fields) plus 64 KiB. */
+    long long need = 8 * c->s.max_body + 64 * 1024;
+    if (c->s.max_buffered < need) {
         snprintf(errstr, errstr_size,
                  "setting --max-buffered-bytes / HOOKGATE_MAX_BUFFERED_BYTES: must be at least 8 x "
-                 "--max-body (%lld), so that the largest request and its record fit",
-                 8 * c->s.max_body);
+                 "--max-body + 64 KiB (%lld), so that the largest request and its record fit", need);
         return -1;
     }
     if (!strcmp(c->s.kafka_auth, "msk-iam"))
