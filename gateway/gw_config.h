@@ -32,6 +32,7 @@ struct gw_settings {
     char     *kafka_auth;
     char     *aws_region;
     char     *log_level;
+    bool      sched_batch;
     bool      print_settings;
 };
 

@@ -15,13 +15,17 @@
 # nginx's whole request: 1 / (nginx's CPU a request + librdkafka's a
 # record), as a ratio to nginx. An estimate, not a bound: it shows how much
 # of hookgate's CPU a request is neither HTTP nor librdkafka.
-#   tests/bench/gateway_bench.sh [-d SECONDS] [-c CONNECTIONS] [-b BUILD_DIR] [-k PROP=VALUE]...
-# (-k: a librdkafka property for the gateway's producer, as --kafka gives it)
+#   tests/bench/gateway_bench.sh [-d SECONDS] [-c CONNECTIONS] [-b BUILD_DIR] [-k PROP=VALUE]... [-n]
+# (-k: a librdkafka property for the gateway's producer, as --kafka gives it;
+#  -n: the default scheduling policy (--sched-batch=false) instead of the
+#  gateway's default SCHED_BATCH, for librdkafka alone too)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
-D=10; C=64; B=$here/build-bench; KAFKA=()
-while getopts "d:c:b:k:" o; do case $o in d) D=$OPTARG;; c) C=$OPTARG;; b) B=$OPTARG;; k) KAFKA+=(--kafka "$OPTARG");;
-  *) exit 2;; esac; done
+D=10; C=64; B=$here/build-bench; KAFKA=(); SCHED=true
+while getopts "d:c:b:k:n" o; do case $o in d) D=$OPTARG;; c) C=$OPTARG;; b) B=$OPTARG;; k) KAFKA+=(--kafka "$OPTARG");;
+  n) SCHED=false;; *) exit 2;; esac; done
+# librdkafka alone runs under the policy the gateway gives its threads
+ALONE=(); [ "$SCHED" = true ] && ALONE=(chrt -b 0)
 "$here/deploy/install-deps.sh" --bench >/dev/null
 [ -f "$B/build.ninja" ] || meson setup "$B" "$here" --buildtype=release >/dev/null
 ninja -C "$B" gateway/hookgate tests/tools/hookgate-mockcluster tests/tools/hookgate-produce-loop >/dev/null
@@ -58,7 +62,8 @@ ng_t1=$(cpu_ticks $NG); kill $NG; wait $NG 2>/dev/null || true
 echo "nginx-static-200: $ng"
 
 taskset -c 0 "$B/gateway/hookgate" --listen 127.0.0.1:18483 --brokers "$BROKERS" \
-  --signing-secret test-secret --threads 1 --dedup-size 0 --log-level warn ${KAFKA[@]+"${KAFKA[@]}"} \
+  --signing-secret test-secret --threads 1 --dedup-size 0 --log-level warn --sched-batch="$SCHED" \
+  ${KAFKA[@]+"${KAFKA[@]}"} \
   >"$W/gw.log" 2>&1 & GW=$!; PIDS+=($GW)
 wait_port 18483; sleep 0.5
 before=$(curl -s http://127.0.0.1:18483/metrics | awk '$1 == "hookgate_records_total" {print $2}')
@@ -75,12 +80,12 @@ sleep 0.5   # the last delivery reports
 after=$(curl -s http://127.0.0.1:18483/metrics | awk '$1 == "hookgate_records_total" {print $2}')
 rss=$(awk '/VmHWM/ {print $2}' /proc/$GW/status)
 kill -TERM $GW; wait $GW 2>/dev/null || true
-echo "hookgate (1 core, 1 thread): $gw peak_rss_kb=$rss records_written=$((${after%.*} - ${before%.*}))"
+echo "hookgate (1 core, 1 thread, --sched-batch $SCHED): $gw peak_rss_kb=$rss records_written=$((${after%.*} - ${before%.*}))"
 echo "during the gateway's load: $(cat "$W/cpu")"
 PROPS=(); for ((i = 1; i < ${#KAFKA[@]}; i += 2)); do PROPS+=("${KAFKA[i]}"); done
-kl=$(taskset -c 0 "$B/tests/tools/hookgate-produce-loop" "$BROKERS" slack.events "$D" "$C" 750 \
+kl=$(${ALONE[@]+"${ALONE[@]}"} taskset -c 0 "$B/tests/tools/hookgate-produce-loop" "$BROKERS" slack.events "$D" "$C" 750 \
   ${PROPS[@]+"${PROPS[@]}"} | grep RESULT)
-echo "librdkafka alone (the gateway's producer settings, $C records in flight, CPU 0): $kl"
+echo "librdkafka alone (the gateway's producer settings and scheduling policy, $C records in flight, CPU 0): $kl"
 
 /usr/bin/python3 - "$ng" "$gw" "$rss" "$((${after%.*} - ${before%.*}))" \
   "$((ng_t1 - ng_t0))" "$((gw_t1 - gw_t0))" "$(getconf CLK_TCK)" "$kl" <<'PY'

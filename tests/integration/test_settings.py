@@ -227,6 +227,42 @@ def test_embedded_default_cluster(tmp_path, brokers):
         assert gw.stop() == 0, gw.stderr()
 
 
+def thread_policies(pid):
+    """{thread name: scheduling policy} from /proc (stat field 41: 0 normal, 3 batch)."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                text = f.read()
+        except FileNotFoundError:   # a thread that just ended
+            continue
+        comm = text[text.index("(") + 1:text.rindex(")")]
+        out[f"{comm}/{tid}"] = int(text[text.rindex(")") + 2:].split()[38])
+    return out
+
+
+@pytest.mark.parametrize("setting", [None, "false"])
+def test_sched_batch_reaches_every_thread(cluster, setting):
+    # default: every thread under SCHED_BATCH, librdkafka's and the embedded
+    # cluster's included (they inherit it from main); false: all normal
+    env = {"HOOKGATE_SCHED_BATCH": setting} if setting else {}
+    args = ["--listen", "127.0.0.1:0", "--signing-secret", SECRET, "--threads", "2"]
+    if setting:
+        args += ["--brokers", cluster.bootstrap]   # default case: the embedded cluster
+    gw = Gateway(args, env=env)
+    try:
+        r = post_event(gw.port, event_callback())   # the producers are connected
+        assert r.status == 200, r
+        pols = thread_policies(gw.proc.pid)
+        assert len(pols) >= 6, pols                # main, 2 loops, librdkafka's threads
+        assert any(name.startswith("rdk:broker") for name in pols), pols
+        want = 0 if setting == "false" else 3
+        assert set(pols.values()) == {want}, pols
+        assert not [e for e in gw.log_events() if e.get("event") == "sched_batch_refused"]
+    finally:
+        assert gw.stop() == 0, gw.stderr()
+
+
 def test_defaults_every_core_and_keepalive_above_alb_idle(cluster):
     # no --threads: one loop per core; the default keep-alive outlives the
     # ALB's 60 s idle timeout (protocols.md §5, docs.aws.amazon.com/
