@@ -69,3 +69,10 @@ bool hgc_retry_again(const struct hg_retry_policy *p, int attempts)
 {
     return attempts < p->max_attempts;
 }
+
+enum hgc_passed hgc_retry_passed(bool lo_known, int64_t lo, int64_t offset, int rewinds)
+{
+    if (lo_known && lo > offset)
+        return HGC_PASSED_LOST;
+    return rewinds < HGC_RETRY_MAX_REWINDS ? HGC_PASSED_REWIND : HGC_PASSED_MISSING;
+}

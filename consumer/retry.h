@@ -5,6 +5,7 @@
 #define HGC_RETRY_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "common/http_client.h"
 
@@ -47,5 +48,19 @@ enum hgc_class hgc_retry_classify_slack(const char *error);
 
 /* True when an attempt may follow `attempts` failed ones. */
 bool hgc_retry_again(const struct hg_retry_policy *p, int attempts);
+
+/* A record backing off at `offset` was passed by the fetch: a later offset
+ * of its partition came first. What the worker does, from the partition's
+ * low watermark `lo` (lo_known false when it could not be read) and how
+ * often it has already rewound the partition to the record for this:
+ * - LOST: retention deleted it (lo is past it);
+ * - REWIND: the rewind did not take effect (a failed seek): again;
+ * - MISSING: rewound HGC_RETRY_MAX_REWINDS times and each time a later
+ *   offset came, though lo is not past it: the partition no longer holds
+ *   it (a compacted topic's gap); rewinding more would stall the partition
+ *   for good, so it is given up like a lost one. */
+enum hgc_passed { HGC_PASSED_LOST, HGC_PASSED_REWIND, HGC_PASSED_MISSING };
+#define HGC_RETRY_MAX_REWINDS 5
+enum hgc_passed hgc_retry_passed(bool lo_known, int64_t lo, int64_t offset, int rewinds);
 
 #endif

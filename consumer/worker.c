@@ -19,6 +19,7 @@ struct slot {
     int64_t offset;
     int attempts;          /* failed attempts so far */
     int64_t next_ms;       /* monotonic ms of the next attempt; 0: resumed, waiting for it */
+    int rewinds;           /* rewinds after a later offset came first (slot_passed) */
     char event_id[HGC_SLACK_ID_MAX + 1];   /* for the log if the record is lost */
 };
 
@@ -65,7 +66,7 @@ int hgc_worker_metrics_init(struct hgc_worker_metrics *m, struct hg_metrics *reg
     m->commit_failures = hg_metrics_counter(reg, "hookgate_consumer_commit_failures_total",
                                             "Offset commits that failed (the record may come again).", NULL);
     m->records_lost = hg_metrics_counter(reg, "hookgate_consumer_records_lost_total",
-                                         "Records deleted by retention while they backed off.", NULL);
+                                         "Records that backed off and were then gone from their partition (retention, compaction).", NULL);
     m->lag = hg_metrics_gauge(reg, "hookgate_consumer_lag",
                               "Records behind the high watermark over the assigned partitions.", NULL);
     m->paused = hg_metrics_gauge(reg, "hookgate_consumer_paused_partitions",
@@ -272,13 +273,12 @@ static void pause_and_rewind(struct hgc_worker *w, const rd_kafka_message_t *msg
     pause_and_rewind_to(w, rd_kafka_topic_name(msg->rkt), msg->partition, msg->offset);
 }
 
-/* msg came after the record slot s waits for, which should have come first.
- * Either retention deleted that record (the partition's low watermark is
- * past it; the fetch was reset to the earliest offset): it is lost, logged
- * and counted, the slot freed, and 0 returned so msg is processed. Or the
- * rewind did not take effect (a failed seek): rewind again, retry in 1 s,
- * and return -1 so msg is not processed; it comes again after the record.
- * When the watermark cannot be read, the record is assumed to be there. */
+/* msg came after the record slot s waits for, which should have come first
+ * (hgc_retry_passed decides). Lost to retention or missing: logged and
+ * counted, the slot freed, and 0 returned so msg is processed. Otherwise
+ * the rewind did not take effect (a failed seek): rewind again, retry in
+ * 1 s, and return -1 so msg is not processed; it comes again after the
+ * record. */
 static int slot_passed(struct hgc_worker *w, struct slot *s, const rd_kafka_message_t *msg)
 {
     const char *topic = rd_kafka_topic_name(msg->rkt);
@@ -290,21 +290,31 @@ static int slot_passed(struct hgc_worker *w, struct slot *s, const rd_kafka_mess
     snprintf(off, sizeof off, "%" PRId64, s->offset);
     snprintf(got, sizeof got, "%" PRId64, msg->offset);
     snprintf(lo_s, sizeof lo_s, "%" PRId64, lo);
-    if (!e && lo > s->offset) {
-        snprintf(att, sizeof att, "%d", s->attempts);
+    snprintf(att, sizeof att, "%d", s->attempts);
+    switch (hgc_retry_passed(!e, lo, s->offset, s->rewinds)) {
+    case HGC_PASSED_LOST:
         hg_log_error("record_lost_to_retention", "partition", part, "offset", off,
                      "low_watermark", lo_s, "attempts", att, "event_id", s->event_id);
-        if (w->m)
-            hg_counter_add(w->m->records_lost, 1);
-        s->used = false;
-        paused_gauge(w);
-        return 0;
+        break;
+    case HGC_PASSED_MISSING:
+        hg_log_error("record_missing", "partition", part, "offset", off, "fetched", got,
+                     "low_watermark", lo_s, "attempts", att, "event_id", s->event_id,
+                     "reason", "each rewind to the record fetched a later offset: the partition "
+                               "no longer holds it (a compacted topic?); given up");
+        break;
+    case HGC_PASSED_REWIND:
+        s->rewinds++;
+        hg_log_warn("rewind_again", "partition", part, "offset", off, "fetched", got,
+                    "low_watermark", lo_s, "error", e ? rd_kafka_err2str(e) : "");
+        pause_and_rewind_to(w, topic, msg->partition, s->offset);
+        s->next_ms = mono_ms() + 1000;
+        return -1;
     }
-    hg_log_warn("rewind_again", "partition", part, "offset", off, "fetched", got,
-                "low_watermark", lo_s, "error", e ? rd_kafka_err2str(e) : "");
-    pause_and_rewind_to(w, topic, msg->partition, s->offset);
-    s->next_ms = mono_ms() + 1000;
-    return -1;
+    if (w->m)
+        hg_counter_add(w->m->records_lost, 1);
+    s->used = false;
+    paused_gauge(w);
+    return 0;
 }
 
 static void resume_due(struct hgc_worker *w, int64_t now)
@@ -420,6 +430,7 @@ static void handle_message(struct hgc_worker *w, rd_kafka_message_t *msg)
             n->offset = msg->offset;
             n->attempts = attempt < w->policy.max_attempts ? attempt : w->policy.max_attempts - 1;
             n->next_ms = mono_ms() + delay;
+            n->rewinds = 0;
             snprintf(n->event_id, sizeof n->event_id, "%s", res->event_id);
         }
         char d[24];

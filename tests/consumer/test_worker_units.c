@@ -38,6 +38,14 @@ static void test_classify(void)
     CHECK(hgc_retry_again(&p, 1));
     CHECK(hgc_retry_again(&p, 2));
     CHECK(!hgc_retry_again(&p, 3));
+    /* a record passed by the fetch: lost, rewound again, or given up */
+    CHECK_INT(hgc_retry_passed(true, 11, 10, 0), HGC_PASSED_LOST);
+    CHECK_INT(hgc_retry_passed(true, 10, 10, 0), HGC_PASSED_REWIND);
+    CHECK_INT(hgc_retry_passed(false, -1, 10, 0), HGC_PASSED_REWIND);   /* watermark unknown */
+    CHECK_INT(hgc_retry_passed(true, 0, 10, HGC_RETRY_MAX_REWINDS - 1), HGC_PASSED_REWIND);
+    CHECK_INT(hgc_retry_passed(true, 0, 10, HGC_RETRY_MAX_REWINDS), HGC_PASSED_MISSING);
+    CHECK_INT(hgc_retry_passed(false, -1, 10, HGC_RETRY_MAX_REWINDS), HGC_PASSED_MISSING);
+    CHECK_INT(hgc_retry_passed(true, 11, 10, HGC_RETRY_MAX_REWINDS), HGC_PASSED_LOST);
     struct hgc_err e;
     CHECK_INT(hgc_err_set(&e, HGC_TRANSIENT, "s3_put_SlowDown", "x %d", 5), -1);
     CHECK_STR(e.code, "s3_put_SlowDown");
