@@ -3,6 +3,8 @@
 #include "common/kafka.h"
 
 #include <errno.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +65,42 @@ fail:
     return NULL;
 }
 
+static atomic_uint batch_refusals;
+
+static rd_kafka_resp_err_t batch_on_thread_start(rd_kafka_t *rk, rd_kafka_thread_type_t type,
+                                                 const char *name, void *opaque)
+{
+    (void)rk, (void)type, (void)name, (void)opaque;
+    struct sched_param sp = { .sched_priority = 0 };
+    if (sched_setscheduler(0, SCHED_BATCH, &sp) != 0)   /* this thread only (Linux) */
+        atomic_fetch_add(&batch_refusals, 1);
+    return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+static rd_kafka_resp_err_t batch_on_new(rd_kafka_t *rk, const rd_kafka_conf_t *conf, void *opaque,
+                                        char *errstr, size_t errstr_size)
+{
+    (void)conf, (void)errstr, (void)errstr_size;
+    return rd_kafka_interceptor_add_on_thread_start(rk, "hookgate-sched-batch", batch_on_thread_start,
+                                                    opaque);
+}
+
+int hg_kafka_conf_batch_threads(rd_kafka_conf_t *conf, char *errstr, size_t errstr_size)
+{
+    rd_kafka_resp_err_t e =
+        rd_kafka_conf_interceptor_add_on_new(conf, "hookgate-sched-batch", batch_on_new, NULL);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+        return 0;
+    snprintf(errstr, errstr_size, "kafka: cannot add the SCHED_BATCH thread interceptor: %s",
+             rd_kafka_err2str(e));
+    return -1;
+}
+
+unsigned hg_kafka_batch_refusals(void)
+{
+    return atomic_load(&batch_refusals);
+}
+
 rd_kafka_t *hg_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf,
                          const struct hg_kafka_props *props,
                          char *errstr, size_t errstr_size)
@@ -88,7 +126,7 @@ struct hg_kafka_mock {
     char *bootstraps;
 };
 
-struct hg_kafka_mock *hg_kafka_mock_start(int brokers, char *errstr, size_t errstr_size)
+struct hg_kafka_mock *hg_kafka_mock_start(int brokers, bool batch_threads, char *errstr, size_t errstr_size)
 {
     struct hg_kafka_mock *m = calloc(1, sizeof *m);
     rd_kafka_conf_t *conf = NULL;
@@ -105,6 +143,8 @@ struct hg_kafka_mock *hg_kafka_mock_start(int brokers, char *errstr, size_t errs
     /* the host handle never connects anywhere: silence its "no bootstrap.servers" warning */
     if (rd_kafka_conf_set(conf, "client.id", "hookgate-embedded-cluster", why, sizeof why) != RD_KAFKA_CONF_OK ||
         rd_kafka_conf_set(conf, "log_level", "3", why, sizeof why) != RD_KAFKA_CONF_OK)
+        goto conf_fail;
+    if (batch_threads && hg_kafka_conf_batch_threads(conf, why, sizeof why) != 0)
         goto conf_fail;
     m->host = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
     if (!m->host)

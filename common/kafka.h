@@ -4,6 +4,7 @@
 #ifndef HG_KAFKA_H
 #define HG_KAFKA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <librdkafka/rdkafka.h>
 
@@ -20,6 +21,17 @@ rd_kafka_conf_t *hg_kafka_conf_new(const char *brokers,
                                    const struct hg_kafka_props *props,
                                    char *errstr, size_t errstr_size);
 
+/* Make every thread the handle built from conf starts (librdkafka's main,
+ * broker and background threads) run under Linux SCHED_BATCH: woken, they
+ * do not preempt the running thread, so records a busy loop produces
+ * gather before a broker thread takes the core, while the loop itself,
+ * left at the default policy, still preempts them when a client or a
+ * delivery report wakes it. A thread the kernel refuses it stays at its
+ * policy (see hg_kafka_batch_refusals). Returns 0, or -1 with errstr. */
+int hg_kafka_conf_batch_threads(rd_kafka_conf_t *conf, char *errstr, size_t errstr_size);
+/* Threads that could not be given SCHED_BATCH so far (process-wide). */
+unsigned hg_kafka_batch_refusals(void);
+
 /* rd_kafka_new for a conf from hg_kafka_conf_new with the same props: also
  * starts what the props' authentication needs (MSK IAM token refreshes on
  * librdkafka's background thread). conf is taken in every case (destroyed
@@ -29,9 +41,10 @@ rd_kafka_t *hg_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf,
                          char *errstr, size_t errstr_size);
 
 /* The embedded cluster: librdkafka's in-process mock (a real Kafka-protocol
- * server on 127.0.0.1). Nothing is persisted. */
+ * server on 127.0.0.1). Nothing is persisted. batch_threads: its threads
+ * under SCHED_BATCH (hg_kafka_conf_batch_threads). */
 struct hg_kafka_mock;
-struct hg_kafka_mock *hg_kafka_mock_start(int brokers, char *errstr, size_t errstr_size);
+struct hg_kafka_mock *hg_kafka_mock_start(int brokers, bool batch_threads, char *errstr, size_t errstr_size);
 /* "127.0.0.1:port,..." — valid until hg_kafka_mock_stop. */
 const char *hg_kafka_mock_bootstraps(const struct hg_kafka_mock *m);
 /* The underlying cluster, for fault injection in tools and tests. */

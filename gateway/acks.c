@@ -225,6 +225,10 @@ static int producer_open(struct gw_thread *t, char *errstr, size_t errstr_size)
         rd_kafka_conf_destroy(conf);
         return -1;
     }
+    if (cfg->s.sched_batch && hg_kafka_conf_batch_threads(conf, errstr, errstr_size) != 0) {
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
     rd_kafka_conf_set_opaque(conf, t);
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_error_cb(conf, on_kafka_error);

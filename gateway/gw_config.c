@@ -69,7 +69,7 @@ const struct hg_setting gw_settings_table[] = {
     { "log-level", "HOOKGATE_LOG_LEVEL", HG_SETTING_STR, S(log_level), "info", 0, 0, 0,
       "Minimum log level: debug, info, warn or error." },
     { "sched-batch", "HOOKGATE_SCHED_BATCH", HG_SETTING_BOOL, S(sched_batch), "true", 0, 0, 0,
-      "Run every thread (HTTP loops, librdkafka's, the embedded cluster's) under Linux SCHED_BATCH: a thread woken by a delivery report or a record to send waits for the running one instead of preempting it, so threads sharing a core switch far less. false: the default policy." },
+      "Run librdkafka's threads (and the embedded cluster's) under Linux SCHED_BATCH: woken by a record to send, a broker thread waits for the busy HTTP loop instead of preempting it, while the loops keep the default policy and still preempt them. false: the default policy for all." },
     { "print-settings", "HOOKGATE_PRINT_SETTINGS", HG_SETTING_BOOL, S(print_settings), "false", 0, 0, 0,
       "Print the settings table as Markdown and exit (used to check the README)." },
 };

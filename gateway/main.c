@@ -1,7 +1,5 @@
 /* main.c — hookgate: settings, the Kafka cluster to talk to (real, or the
  * embedded mock), metrics, the dedup set, then the server until SIGTERM. */
-#include <errno.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,23 +13,6 @@
 #include "gateway/server.h"
 
 extern char **environ;
-
-/* --sched-batch: SCHED_BATCH for this thread before any other starts, so
- * that every thread (the loops, librdkafka's, the embedded cluster's)
- * inherits it. Without wake-up preemption a delivery report or a record to
- * send no longer takes the core from the thread serving HTTP; measured on
- * one shared core: half the context switches, +20-33% requests a second
- * (README "Benchmark results"). A refusal (seccomp, an odd kernel) is
- * logged and the default policy kept. */
-static void sched_apply(bool batch)
-{
-    if (!batch)
-        return;
-    struct sched_param sp = { .sched_priority = 0 };
-    if (sched_setscheduler(0, SCHED_BATCH, &sp) != 0)
-        hg_log_warn("sched_batch_refused", "reason", strerror(errno),
-                    "effect", "threads keep the default scheduling policy");
-}
 
 int main(int argc, char **argv)
 {
@@ -67,10 +48,9 @@ int main(int argc, char **argv)
         goto out;
     }
     hg_log_setup("hookgate", level);
-    sched_apply(cfg.s.sched_batch);
 
     if (!cfg.s.brokers || !*cfg.s.brokers) {
-        mock = hg_kafka_mock_start((int)cfg.s.embedded_brokers, err, sizeof err);
+        mock = hg_kafka_mock_start((int)cfg.s.embedded_brokers, cfg.s.sched_batch, err, sizeof err);
         if (!mock) {
             hg_log_error("startup_failed", "reason", err);
             goto out;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/kafka.h"
 #include "common/log.h"
 #include "gateway/acks.h"
 #include "gateway/conn.h"
@@ -337,6 +338,9 @@ int gw_server_run(struct gw_app *app)
         hg_log_warn("port_file_failed", "path", cfg->s.port_file, "error", strerror(errno));
     hg_log_info("listening", "listen", cfg->s.listen, "port", portbuf, "threads", nthreads,
                 "topic", cfg->s.topic);
+    if (cfg->s.sched_batch && hg_kafka_batch_refusals() > 0)
+        hg_log_warn("sched_batch_refused", "effect",
+                    "librdkafka's threads keep the default scheduling policy (--sched-batch)");
 
     int sig = 0;
     sigwait(&sigs, &sig);

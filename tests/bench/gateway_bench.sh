@@ -17,15 +17,13 @@
 # of hookgate's CPU a request is neither HTTP nor librdkafka.
 #   tests/bench/gateway_bench.sh [-d SECONDS] [-c CONNECTIONS] [-b BUILD_DIR] [-k PROP=VALUE]... [-n]
 # (-k: a librdkafka property for the gateway's producer, as --kafka gives it;
-#  -n: the default scheduling policy (--sched-batch=false) instead of the
-#  gateway's default SCHED_BATCH, for librdkafka alone too)
+#  -n: librdkafka's threads at the default scheduling policy
+#  (--sched-batch=false) instead of SCHED_BATCH, for librdkafka alone too)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 D=10; C=64; B=$here/build-bench; KAFKA=(); SCHED=true
 while getopts "d:c:b:k:n" o; do case $o in d) D=$OPTARG;; c) C=$OPTARG;; b) B=$OPTARG;; k) KAFKA+=(--kafka "$OPTARG");;
   n) SCHED=false;; *) exit 2;; esac; done
-# librdkafka alone runs under the policy the gateway gives its threads
-ALONE=(); [ "$SCHED" = true ] && ALONE=(chrt -b 0)
 "$here/deploy/install-deps.sh" --bench >/dev/null
 [ -f "$B/build.ninja" ] || meson setup "$B" "$here" --buildtype=release >/dev/null
 ninja -C "$B" gateway/hookgate tests/tools/hookgate-mockcluster tests/tools/hookgate-produce-loop >/dev/null
@@ -83,7 +81,7 @@ kill -TERM $GW; wait $GW 2>/dev/null || true
 echo "hookgate (1 core, 1 thread, --sched-batch $SCHED): $gw peak_rss_kb=$rss records_written=$((${after%.*} - ${before%.*}))"
 echo "during the gateway's load: $(cat "$W/cpu")"
 PROPS=(); for ((i = 1; i < ${#KAFKA[@]}; i += 2)); do PROPS+=("${KAFKA[i]}"); done
-kl=$(${ALONE[@]+"${ALONE[@]}"} taskset -c 0 "$B/tests/tools/hookgate-produce-loop" "$BROKERS" slack.events "$D" "$C" 750 \
+kl=$(HOOKGATE_SCHED_BATCH=$SCHED taskset -c 0 "$B/tests/tools/hookgate-produce-loop" "$BROKERS" slack.events "$D" "$C" 750 \
   ${PROPS[@]+"${PROPS[@]}"} | grep RESULT)
 echo "librdkafka alone (the gateway's producer settings and scheduling policy, $C records in flight, CPU 0): $kl"
 

@@ -53,7 +53,7 @@ int main(int argc, char **argv)
     }
     hg_log_setup("hookgate-mockcluster", HG_LOG_WARN);
     signal(SIGPIPE, SIG_IGN);
-    struct hg_kafka_mock *m = hg_kafka_mock_start(brokers, err, sizeof err);
+    struct hg_kafka_mock *m = hg_kafka_mock_start(brokers, false, err, sizeof err);
     if (!m) {
         fprintf(stderr, "%s\n", err);
         return 1;

@@ -13,7 +13,9 @@
  * cannot be less than that.
  *
  * Usage: hookgate-produce-loop BROKERS TOPIC SECONDS [IN_FLIGHT [RECORD_BYTES [PROP=VALUE ...]]]
- * (librdkafka properties over the gateway's defaults, as --kafka gives them). */
+ * (librdkafka properties over the gateway's defaults, as --kafka gives them).
+ * librdkafka's threads run under SCHED_BATCH as the gateway's do, unless
+ * HOOKGATE_SCHED_BATCH=false (the gateway's --sched-batch variable). */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +109,12 @@ int main(int argc, char **argv)
     rd_kafka_conf_t *conf = hg_kafka_conf_new(brokers, defaults, &props, errstr, sizeof errstr);
     if (!conf) {
         fprintf(stderr, "produce-loop: %s\n", errstr);
+        return 1;
+    }
+    const char *sb = getenv("HOOKGATE_SCHED_BATCH");
+    if (!(sb && !strcmp(sb, "false")) && hg_kafka_conf_batch_threads(conf, errstr, sizeof errstr) != 0) {
+        fprintf(stderr, "produce-loop: %s\n", errstr);
+        rd_kafka_conf_destroy(conf);
         return 1;
     }
     struct loop l = { 0, 0 };
