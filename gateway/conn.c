@@ -219,9 +219,13 @@ static int cb_headers_complete(http_parser *p)
     if (route_keeps_body(r->route) && !(p->flags & F_CHUNKED) && p->content_length != ULLONG_MAX &&
         p->content_length > 0 && body_reserve(c, (size_t)p->content_length))
         return -1;
-    if (r->hv_set[GW_HDR_EXPECT] && !strcasecmp(r->hv[GW_HDR_EXPECT], "100-continue")) {
+    /* HTTP/1.0 clients do not know 100 (Continue): the expectation is
+     * ignored (RFC 9110 §10.1.1); so is one with no body to wait for. */
+    bool http11 = p->http_major > 1 || (p->http_major == 1 && p->http_minor >= 1);
+    if (http11 && p->content_length != 0 && r->hv_set[GW_HDR_EXPECT] &&
+        !strcasecmp(r->hv[GW_HDR_EXPECT], "100-continue")) {
         static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-        /* best effort: a client that cannot take 6 bytes now will send anyway */
+        /* best effort: a client that cannot take 25 bytes now will send anyway */
         ssize_t w = write(c->fd, cont, sizeof cont - 1);
         (void)w;
     }

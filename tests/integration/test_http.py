@@ -121,6 +121,28 @@ def test_expect_100_continue(gateway, reader):
     assert len(reader.by_id(doc["event_id"])) == 1
 
 
+def test_expect_100_continue_ignored_for_http10(gateway, reader):
+    # RFC 9110 §10.1.1: an HTTP/1.0 request's 100-continue is ignored; the
+    # first thing the client reads is the final answer
+    doc = event_callback()
+    req = raw_event(doc, b"Expect: 100-continue\r\n").replace(b" HTTP/1.1\r\n", b" HTTP/1.0\r\n", 1)
+    assert b" HTTP/1.0\r\n" in req
+    head, _, body = req.partition(b"\r\n\r\n")
+    s = socket.create_connection(("127.0.0.1", gateway.port))
+    s.sendall(head + b"\r\n\r\n")
+    s.settimeout(0.5)
+    with pytest.raises(socket.timeout):
+        early = s.recv(4096)
+        raise AssertionError(f"answered before the body: {early!r}")
+    s.settimeout(5)
+    s.sendall(body)
+    first = s.recv(4096)
+    s.close()
+    assert first.startswith(b"HTTP/1.1 200 ") or first.startswith(b"HTTP/1.0 200 "), first
+    assert b" 100 " not in first.split(b"\r\n", 1)[0]
+    assert len(reader.by_id(doc["event_id"])) == 1
+
+
 def test_slow_client_cut_off(gateway):
     s = socket.create_connection(("127.0.0.1", gateway.port))
     s.sendall(b"POST /slack/events HTTP/1.1\r\nHost: it\r\nContent-Type: appl")
