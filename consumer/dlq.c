@@ -36,11 +36,17 @@ static void dlq_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 /* A new producer for d, or NULL with errstr. */
 static rd_kafka_t *dlq_producer_new(const struct hgc_dlq *d, char *errstr, size_t errstr_size)
 {
+    /* message.max.bytes: a record may already be at librdkafka's default
+     * limit (1,000,000 bytes) on the source topic, and the dead-letter
+     * headers add a few hundred: 1 MiB still fits Kafka's default broker
+     * and topic limit (1,048,588). At the default it was refused here
+     * every time, so the record was retried for ever. */
     static const char *const defaults[] = {
         "enable.idempotence", "true",
         "acks", "all",
         "linger.ms", "0",
         "message.timeout.ms", "30000",
+        "message.max.bytes", "1048576",
         NULL,
     };
     rd_kafka_conf_t *conf = hg_kafka_conf_new(d->brokers, defaults, d->props, errstr, errstr_size);

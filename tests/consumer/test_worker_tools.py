@@ -95,6 +95,35 @@ def dead_letter_then_clear(env, **start_over):
     return event_id, p, dict(notice)
 
 
+def test_record_at_the_size_limit_is_dead_lettered_and_redriven(env):
+    # A record just under librdkafka's default 1,000,000-byte limit (the
+    # gateway's own) plus the dead-letter headers is over it: the DLQ
+    # producer must still take it, or the record is retried for ever.
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    env.glue.fault("StartJobRun", "always:ThrottlingException")
+    event_id, rec = env.file_shared("F1")
+    doc = json.loads(rec)
+    doc["hgpad"] = ""
+    doc["hgpad"] = "x" * (999_800 - len(json.dumps(doc).encode()))
+    rec = json.dumps(doc).encode()
+    assert len(rec) == 999_800
+    p = env.start(HOOKGATE_RETRY_MAX_ATTEMPTS=2)
+    env.produce(rec)
+    wait_committed(env, 1, timeout=60)
+    dl = env.read_topic(env.topic + ".dlq", 1)
+    assert len(dl) == 1 and dl[0].value() == rec
+    h = dict(dl[0].headers() or [])
+    assert sum(len(k) + len(v) for k, v in h.items()) + len(rec) > 1_000_000   # over the default
+    env.glue.faults.clear()
+    res = env.run(cmd="redrive")
+    assert res.returncode == 0 and "redrove 1 record(s)" in res.stdout, res.stdout + res.stderr
+    wait_committed(env, 2, timeout=60)
+    again = env.read_topic(env.topic, 2)
+    assert len(again) == 2 and again[1].value() == rec
+    assert len(env.glue.runs) == 1
+    env.stop(p)
+
+
 def redrive_and_wait(env):
     res = env.run(cmd="redrive")
     assert res.returncode == 0 and "redrove 1 record(s)" in res.stdout, res.stdout + res.stderr
