@@ -32,7 +32,7 @@ static void cfg_err(char *errstr, size_t errstr_size, const struct cfg_src *src,
                  tail);
 }
 
-static bool parse_bool(const char *v, bool *out)
+bool hg_config_parse_bool(const char *v, bool *out)
 {
     static const char *const yes[] = { "true", "1", "yes", "on" };
     static const char *const no[] = { "false", "0", "no", "off" };
@@ -99,7 +99,7 @@ static int cfg_apply(const struct hg_setting *s, void *settings, const char *v,
     }
     case HG_SETTING_BOOL: {
         bool b;
-        if (!parse_bool(v, &b)) {
+        if (!hg_config_parse_bool(v, &b)) {
             cfg_err(errstr, errstr_size, src, "value ", secret ? NULL : v,
                     "is not a boolean (true/false/1/0/yes/no/on/off)");
             return -1;

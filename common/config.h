@@ -57,6 +57,10 @@ int hg_config_load(const struct hg_setting *table, size_t n, void *settings,
 
 /* Free the strings load allocated (also after a failed load). */
 void hg_config_cleanup(const struct hg_setting *table, size_t n, void *settings);
+
+/* A boolean setting's text (true/false/1/0/yes/no/on/off, any case) into
+ * *out. Returns false, *out untouched, for anything else. */
+bool hg_config_parse_bool(const char *v, bool *out);
 void hg_kafka_props_cleanup(struct hg_kafka_props *props);
 
 /* --help text: one block per setting (flag, variable, default, range, help). */

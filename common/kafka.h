@@ -26,8 +26,8 @@ rd_kafka_conf_t *hg_kafka_conf_new(const char *brokers,
  * do not preempt the running thread, so records a busy loop produces
  * gather before a broker thread takes the core, while the loop itself,
  * left at the default policy, still preempts them when a client or a
- * delivery report wakes it. A thread the kernel refuses it stays at its
- * policy (see hg_kafka_batch_refusals). Returns 0, or -1 with errstr. */
+ * delivery report wakes it. A thread the kernel refuses the policy to
+ * keeps its own (counted: hg_kafka_batch_refusals). Returns 0, or -1 with errstr. */
 int hg_kafka_conf_batch_threads(rd_kafka_conf_t *conf, char *errstr, size_t errstr_size);
 /* Threads that could not be given SCHED_BATCH so far (process-wide). */
 unsigned hg_kafka_batch_refusals(void);

@@ -158,7 +158,7 @@ static void serve_metrics(struct gw_conn *c)
     const struct gw_app *app = c->t->app;
     hg_gauge_set(app->metrics.buffered, atomic_load_explicit(&app->buffered, memory_order_relaxed));
     hg_buf_init(&out, 4 * 1024 * 1024);
-    if (hg_metrics_render(c->t->app->metrics.reg, &out) != 0)
+    if (hg_metrics_render(app->metrics.reg, &out) != 0)
         gw_conn_reply_error(c, 500, "internal", "metrics too large to render", 0);
     else
         gw_conn_reply(c, 200, "text/plain; version=0.0.4", out.data, out.len, 0);

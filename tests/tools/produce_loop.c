@@ -112,7 +112,13 @@ int main(int argc, char **argv)
         return 1;
     }
     const char *sb = getenv("HOOKGATE_SCHED_BATCH");
-    if (!(sb && !strcmp(sb, "false")) && hg_kafka_conf_batch_threads(conf, errstr, sizeof errstr) != 0) {
+    bool batch = true;
+    if (sb && !hg_config_parse_bool(sb, &batch)) {
+        fprintf(stderr, "produce-loop: HOOKGATE_SCHED_BATCH: not a boolean (true/false/1/0/yes/no/on/off)\n");
+        rd_kafka_conf_destroy(conf);
+        return 2;
+    }
+    if (batch && hg_kafka_conf_batch_threads(conf, errstr, sizeof errstr) != 0) {
         fprintf(stderr, "produce-loop: %s\n", errstr);
         rd_kafka_conf_destroy(conf);
         return 1;
