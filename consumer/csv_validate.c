@@ -633,13 +633,19 @@ static inline bool check_int(const char *s, size_t n, int64_t *out)
     return true;
 }
 
+/* Significant digits kept when strtod decides a borderline float: the
+ * boundary between DBL_MAX and overflow (2^1024 - 2^970) has 309, so more
+ * than that plus a sticky digit decide the rounding exactly. */
+#define HGC_FLOAT_DIGITS 320
+
 /* float: [+-] (d+ [. d*] | . d+) [(e|E) [+-] d+], finite as a double. */
 static bool check_float(const char *s, size_t n)
 {
-    size_t i = 0, intd = 0, fracd = 0, lead = 0;
+    size_t i = 0, intd = 0, fracd = 0, lead = 0, fzeros = 0;
     bool seen_nonzero = false;
     if (i < n && (s[i] == '+' || s[i] == '-'))
         i++;
+    size_t digits_at = i;
     for (; i < n && is_digit(s[i]); i++, intd++) {
         if (s[i] != '0')
             seen_nonzero = true;
@@ -647,10 +653,16 @@ static bool check_float(const char *s, size_t n)
             lead++;
     }
     if (i < n && s[i] == '.')
-        for (i++; i < n && is_digit(s[i]); i++)
+        for (i++; i < n && is_digit(s[i]); i++) {
+            if (!seen_nonzero && s[i] == '0')
+                fzeros++;
+            else
+                seen_nonzero = true;
             fracd++;
+        }
     if (intd + fracd == 0)
         return false;
+    size_t digits_end = i;
     long long ex = 0;
     if (i < n && (s[i] == 'e' || s[i] == 'E')) {
         i++;
@@ -659,26 +671,44 @@ static bool check_float(const char *s, size_t n)
             eneg = s[i++] == '-';
         if (i == n || !is_digit(s[i]))
             return false;
+        /* Clamped far beyond any cell's digit count (the cell cap), so the
+         * clamp cannot change the verdict. */
         for (; i < n && is_digit(s[i]); i++)
-            if (ex < 100000)
+            if (ex < 100000000)
                 ex = ex * 10 + (s[i] - '0');
         if (eneg)
             ex = -ex;
     }
     if (i != n)
         return false;
-    /* Decimal magnitude: the value is below 10^(lead + ex). DBL_MAX ~ 1.8e308. */
-    long long mag = (long long)lead + ex;
-    if (!seen_nonzero || mag <= 308)
-        return true;     /* zero, tiny (underflows to 0 or denormal) or in range */
+    if (!seen_nonzero)
+        return true;     /* zero, whatever the exponent */
+    /* The value is 0.d1d2... x 10^mag, d1 its first non-zero digit. */
+    long long mag = lead ? (long long)lead + ex : ex - (long long)fzeros;
+    if (mag <= 308)
+        return true;     /* in range, or tiny (underflows to 0 or a denormal) */
     if (mag > 309)
         return false;
-    /* Borderline (10^308 .. 10^309): let strtod decide. */
-    char tmp[512];
-    if (n >= sizeof tmp)
-        return false;
-    memcpy(tmp, s, n);
-    tmp[n] = '\0';
+    /* Borderline (10^308 .. 10^309): strtod decides, on the same value
+     * spelt 0.<significant digits>e<mag>, the digits cut at
+     * HGC_FLOAT_DIGITS with a 1 standing for any non-zero one cut off. */
+    char tmp[HGC_FLOAT_DIGITS + 32];
+    size_t o = 0;
+    tmp[o++] = '0';
+    tmp[o++] = '.';
+    bool started = false, cut = false;
+    for (size_t k = digits_at; k < digits_end; k++) {
+        if (s[k] == '.' || (!started && s[k] == '0'))
+            continue;
+        started = true;
+        if (o < 2 + HGC_FLOAT_DIGITS)
+            tmp[o++] = s[k];
+        else if (s[k] != '0')
+            cut = true;
+    }
+    if (cut)
+        tmp[o++] = '1';
+    snprintf(tmp + o, sizeof tmp - o, "e%lld", mag);
     return isfinite(strtod(tmp, NULL));
 }
 
@@ -1574,8 +1604,14 @@ static void process_row(struct hgc_csv_validator *v)
     bool drop = false, blanked = false;
     v->res.rows_in++;
     v->mv_kept = 0;
-    if (v->pending_kind >= 0)
+    /* A structural problem (a stray quote, CR, ...) outside the index cell
+     * leaves the index checkable: duplicates are reported for such rows too. */
+    bool index_broken = false;
+    if (v->pending_kind >= 0) {
+        index_broken = t->index_column >= 0 && v->pending_field == (size_t)t->index_column;
         report_pending(v);
+    }
+    uint64_t cell_problems_before = v->res.problem_count;
     if (!v->row_overflow && v->nfields != t->ncolumns)
         add_problem(v, HGC_CSV_COLUMN_COUNT, -1, NULL, 0, v->nfields);
     if (v->row_overflow || v->nfields != t->ncolumns) {
@@ -1633,7 +1669,7 @@ static void process_row(struct hgc_csv_validator *v)
             }
         }
         if ((int)c == t->index_column)
-            index_problems = v->res.problem_count - problems_before;
+            index_problems = index_broken ? 1 : v->res.problem_count - cell_problems_before;
         if (empty && n > 0 && !t->columns[c].required)
             blanked = true;   /* a marker (or only separators): written as "" */
         if (empty && t->columns[c].required) {

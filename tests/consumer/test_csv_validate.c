@@ -266,7 +266,7 @@ static void type_cases(const struct hgc_table *t, size_t col, const struct typec
 {
     static const char *const base[] = { "1", "tag", "1.5", "true", "2024-01-01", "2024-01-01 00:00:00", "n" };
     for (size_t i = 0; i < n; i++) {
-        char csv[512];
+        char csv[4096];
         int len = snprintf(csv, sizeof csv, HDR "\n");
         for (size_t c = 0; c < 7; c++)
             len += snprintf(csv + len, sizeof csv - (size_t)len, "%s%s", c ? "," : "",
@@ -302,6 +302,24 @@ static void test_types(const struct hgc_table *t)
         { "1e309", false }, { "1.8e308", false }, { "inf", false }, { "nan", false },
         { "Infinity", false }, { "0x1p3", false }, { ".", false }, { "e5", false }, { "1e", false },
         { "\"1,5\"", false }, { "abc", false }, { "\"1 \"", false }, { "--1", false },
+        /* no integer digits: the magnitude counts from the first non-zero fraction digit */
+        { "0.5e400", false }, { ".9e999", false }, { "0.0018e311", false }, { "0.001e311", true },
+        { "0.0001e311", true }, { "0.000e999", true }, { "-0e99999999999", true },
+        { "1e-99999999999", true }, { "0.1e-99999999999", true },
+    };
+    /* Long spellings near the overflow boundary B = 2^1024 - 2^970 (a value
+     * at or above it overflows): strtod sees a short spelling of the same
+     * value, which must give the same verdict. */
+    static const char B[] = "179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842914819860834936475292719074168444365510704342711559699508093042880177904174497792";
+    static char above[1024], e308[1024], tail[1024];
+    snprintf(above, sizeof above, "%s.%0400d1", B, 0);             /* B + 10^-401: overflows */
+    snprintf(e308, sizeof e308, "1%0308d.%0300d", 0, 0);            /* 1e308, 611 characters */
+    int k = snprintf(tail, sizeof tail, "%s.", B);   /* B - 1 + 0.99..9: finite */
+    tail[sizeof B - 2]--;                              /* B ends in 2 */
+    memset(tail + k, '9', 400);
+    tail[k + 400] = '\0';
+    const struct typecase long_floats[] = {
+        { e308, true }, { tail, true }, { above, false }, { B, false },
     };
     static const struct typecase bools[] = {
         { "true", true }, { "false", true }, { "TRUE", true }, { "False", true }, { "1", true },
@@ -325,6 +343,7 @@ static void test_types(const struct hgc_table *t)
     };
     type_cases(t, 0, ints, sizeof ints / sizeof ints[0]);
     type_cases(t, 2, floats, sizeof floats / sizeof floats[0]);
+    type_cases(t, 2, long_floats, sizeof long_floats / sizeof long_floats[0]);
     type_cases(t, 3, bools, sizeof bools / sizeof bools[0]);
     type_cases(t, 4, dates, sizeof dates / sizeof dates[0]);
     type_cases(t, 5, stamps, sizeof stamps / sizeof stamps[0]);
@@ -449,6 +468,27 @@ static void test_duplicates(const struct hgc_table *t)
     /* A dropped row's index does not count: row 7 (id 9) is fine. */
     CHECK_INT(r.res.rows_dropped, 1);
     CHECK_INT(r.res.rows_out, 3);
+    run_free(&r);
+
+    /* So it is when the other cell's problem is a structural one (text
+     * after a closing quote, a bare quote), found while splitting the row;
+     * one in the index cell itself leaves the index unchecked. */
+    run_csv(&r, t, HDR "\n7,a,1,1,2024-01-01,2024-01-01 00:00:00,\n"
+                   "7,\"a\"x,1,1,2024-01-01,2024-01-01 00:00:00,\n"
+                   "7,a,1,1,2024-01-01,2024-01-01 00:00:00,n\"\n"
+                   "\"7\"x,a,1,1,2024-01-01,2024-01-01 00:00:00,\n");
+    CHECK_INT(r.rc, 1);
+    CHECK_INT(r.res.problem_count, 6);
+    CHECK_INT(r.problems[0].kind, HGC_CSV_TEXT_AFTER_QUOTE);
+    CHECK_INT(r.problems[1].kind, HGC_CSV_DUPLICATE_INDEX);
+    CHECK_INT(r.problems[1].row, 2);
+    CHECK_INT(r.problems[2].kind, HGC_CSV_BARE_QUOTE);
+    CHECK_INT(r.problems[3].kind, HGC_CSV_DUPLICATE_INDEX);
+    CHECK_INT(r.problems[3].row, 3);
+    CHECK_INT(r.problems[4].kind, HGC_CSV_TEXT_AFTER_QUOTE);
+    CHECK_INT(r.problems[4].row, 4);
+    CHECK_INT(r.problems[5].kind, HGC_CSV_TYPE);   /* '7x' is no int */
+    CHECK_INT(r.res.rows_invalid, 3);
     run_free(&r);
 
     /* Many rows: the recent set is merged into the sorted array several times. */
