@@ -371,6 +371,29 @@ out:
 
 /* ---- messages ---------------------------------------------------------- */
 
+/* text as a JSON string's content, with Slack's three control characters
+ * escaped (& < > as &amp; &lt; &gt;,
+ * https://api.slack.com/reference/surfaces/formatting#escaping): a file
+ * name or cell value quoted in a result cannot become a mention
+ * (<!channel>), a disguised link or another control sequence. hookgate's
+ * own texts use none of them. */
+static int append_slack_text(struct hg_buf *b, const char *text)
+{
+    int x = 0;
+    const char *run = text;
+    for (const char *p = text;; p++) {
+        const char *ent = *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;" : NULL;
+        if (!ent && *p)
+            continue;
+        x |= hg_buf_append_json_str(b, run, (size_t)(p - run));
+        if (!*p)
+            break;
+        x |= hg_buf_append_str(b, ent);
+        run = p + 1;
+    }
+    return x;
+}
+
 /* The JSON body of chat.postMessage (ts NULL) or chat.update (ts set):
  * channel, text and the hookgate_result metadata. Returns 0 or -1 (over
  * the cap). */
@@ -384,7 +407,7 @@ static int result_body(struct hg_buf *b, const char *channel, const char *ts, co
         x |= hg_buf_append_json_str(b, ts, strlen(ts));
     }
     x |= hg_buf_append_str(b, "\",\"text\":\"");
-    x |= hg_buf_append_json_str(b, text, strlen(text));
+    x |= append_slack_text(b, text);
     x |= hg_buf_append_str(b, ts ? "\"," : "\",\"unfurl_links\":false,");
     x |= hg_buf_append_str(b, "\"metadata\":{\"event_type\":\"hookgate_result\","
                               "\"event_payload\":{\"file_id\":\"");

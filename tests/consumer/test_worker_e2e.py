@@ -143,6 +143,21 @@ def test_error_wrong_type(env):
     _error_case(env, ["campaign_tags.csv", "abc"])
 
 
+def test_error_quotes_values_and_names_escaped_for_slack(env):
+    # A cell or a file name is quoted in the ERROR: Slack's control
+    # characters (& < >) in it are sent as entities, so '<!channel>' is
+    # shown, not a mention of the whole channel, and no disguised link.
+    env.slack.add_file("F1", "campaign_tags.csv", b"id,tag\n<!channel>,red\n")
+    _, text = _error_case(env, ["'&lt;!channel&gt;' is not a whole number"])
+    assert "<" not in text and ">" not in text, text
+
+
+def test_error_file_name_escaped_for_slack(env):
+    env.slack.add_file("F1", "a&b <https://evil.example|x>.csv", GOOD_CSV)
+    _, text = _error_case(env, ["a&amp;b &lt;https://evil.example|x&gt;.csv"])
+    assert "<" not in text and ">" not in text, text
+
+
 def test_error_token_invalid(env):
     env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
     env.slack.fault("files.info", "invalid_auth")
