@@ -25,6 +25,13 @@ static inline bool gw_budget_take(struct gw_app *app, size_t n)
     return false;
 }
 
+/* Whether n more bytes would fit now (nothing taken). */
+static inline bool gw_budget_fits(const struct gw_app *app, size_t n)
+{
+    return atomic_load_explicit(&app->buffered, memory_order_relaxed) + (int64_t)n <=
+           app->cfg->s.max_buffered;
+}
+
 /* Give back n bytes taken by gw_budget_take. */
 static inline void gw_budget_give(struct gw_app *app, size_t n)
 {

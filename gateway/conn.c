@@ -124,6 +124,7 @@ static int cb_message_begin(http_parser *p)
     c->hname_len = 0;
     c->hname_long = false;
     c->in_value = false;
+    c->in_trailers = false;
     c->hcur = -1;
     c->header_bytes = 0;
     c->nheaders = 0;
@@ -147,11 +148,17 @@ static int cb_url(http_parser *p, const char *at, size_t len)
     return 0;
 }
 
+/* Trailer fields after a chunked body come through the header callbacks
+ * too; they are not merged into the request's headers (RFC 9110 §6.5.1):
+ * what ingest reads (content type, Slack's signature and timestamp) is only
+ * what came before the body. Their bytes still count against the cap. */
 static int cb_header_field(http_parser *p, const char *at, size_t len)
 {
     struct gw_conn *c = p->data;
     if (count_header_bytes(c, len))
         return -1;
+    if (c->in_trailers)
+        return 0;
     if ((c->in_value || c->nheaders == 0) && ++c->nheaders > HG_HTTP_MAX_HEADERS)
         return fail(c, 431, "too_many_headers");   /* a new field begins */
     if (c->in_value) {
@@ -174,6 +181,8 @@ static int cb_header_value(http_parser *p, const char *at, size_t len)
     struct gw_request *r = &c->req;
     if (count_header_bytes(c, len))
         return -1;
+    if (c->in_trailers)
+        return 0;
     if (!c->in_value) {
         c->in_value = true;
         c->hcur = -1;
@@ -207,6 +216,7 @@ static int cb_headers_complete(http_parser *p)
 {
     struct gw_conn *c = p->data;
     struct gw_request *r = &c->req;
+    c->in_trailers = true;
     size_t plen = strcspn(r->url, "?#");
     r->method = p->method;
     r->route = gw_routes_match(r->url, plen);
@@ -214,15 +224,19 @@ static int cb_headers_complete(http_parser *p)
     r->body.max = cap;
     if (!(p->flags & F_CHUNKED) && p->content_length != ULLONG_MAX && p->content_length > cap)
         return fail(c, 413, "body_too_large");
-    /* A declared length is taken whole, before any of it is read, so slow
-     * senders cannot all pass the check and then go over together. */
+    /* A declared length must fit what is free now, or the request is
+     * refused from its headers alone; but bytes are taken only as they
+     * arrive (cb_body), so headers declaring lengths they never send
+     * cannot hold the budget. */
     if (route_keeps_body(r->route) && !(p->flags & F_CHUNKED) && p->content_length != ULLONG_MAX &&
-        p->content_length > 0 && body_reserve(c, (size_t)p->content_length))
-        return -1;
+        p->content_length > 0 && !gw_budget_fits(c->t->app, (size_t)p->content_length)) {
+        hg_counter_add(c->t->app->metrics.buffer_full, 1);
+        return fail(c, 503, "buffer_full");
+    }
     /* HTTP/1.0 clients do not know 100 (Continue): the expectation is
      * ignored (RFC 9110 §10.1.1); so is one with no body to wait for. */
     bool http11 = p->http_major > 1 || (p->http_major == 1 && p->http_minor >= 1);
-    if (http11 && p->content_length != 0 && r->hv_set[GW_HDR_EXPECT] &&
+    if (http11 && p->content_length != 0 && r->hv_set[GW_HDR_EXPECT] && !r->hv_overflow[GW_HDR_EXPECT] &&
         !strcasecmp(r->hv[GW_HDR_EXPECT], "100-continue")) {
         static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
         /* best effort: a client that cannot take 25 bytes now will send anyway */
@@ -240,7 +254,7 @@ static int cb_body(http_parser *p, const char *at, size_t len)
     if (c->body_seen > r->body.max)
         return fail(c, 413, "body_too_large");
     if (route_keeps_body(r->route)) {
-        /* chunked (or more than declared): taken as it comes */
+        /* taken as it comes */
         if (c->body_seen > c->body_reserved && body_reserve(c, c->body_seen - c->body_reserved))
             return -1;
         if (hg_buf_append(&r->body, at, len) != 0)

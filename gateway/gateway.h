@@ -153,6 +153,7 @@ struct gw_conn {
     bool               hname_long;
     int                hcur;          /* enum gw_hdr being filled, or -1 */
     bool               in_value;
+    bool               in_trailers;   /* past the headers: trailer fields are counted, not read */
     size_t             header_bytes;
     unsigned           nheaders;     /* header fields so far (HG_HTTP_MAX_HEADERS) */
     size_t             body_seen;

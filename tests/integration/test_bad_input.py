@@ -314,23 +314,37 @@ def post_head(body, content_length=True):
 
 def test_503_buffered_bytes_limit(cluster):
     # One process-wide budget for bodies being received and records waiting for
-    # Kafka: its least, 8 x 64 KiB + 64 KiB. A declared length is taken whole
-    # from the headers.
+    # Kafka: its least, 8 x 64 KiB + 64 KiB. Bytes are taken as they arrive; a
+    # declared length must fit what is left.
     size, budget = 60000, 8 * 65536 + 65536
     gw = Gateway(gateway_args(cluster.bootstrap, "--max-body", "65536",
                               "--max-buffered-bytes", str(budget)))
     rd = TopicReader(cluster.bootstrap)
     held = []
     try:
-        for _ in range(9):                     # 540,000 bytes declared, half of each sent
+        # headers declaring lengths their clients do not send hold nothing
+        idle = []
+        for _ in range(20):                    # 1.2 MB declared, over the budget
             doc, body = padded_event(size)
             s = socket.create_connection(("127.0.0.1", gw.port))
-            s.sendall(post_head(body) + body[:size // 2])
+            s.sendall(post_head(body))
+            idle.append(s)
+        time.sleep(0.3)
+        assert metric(gw.port, "hookgate_buffered_bytes") == 0
+        r = post_signed(gw.port, "/slack/events", padded_event(size)[1], "application/json")
+        assert r.status == 200, r
+        for s in idle:
+            s.close()
+
+        for _ in range(9):                     # 539,991 bytes sent, all but one of each
+            doc, body = padded_event(size)
+            s = socket.create_connection(("127.0.0.1", gw.port))
+            s.sendall(post_head(body) + body[:size - 1])
             held.append((s, doc, body))
         deadline = time.monotonic() + 5
-        while metric(gw.port, "hookgate_buffered_bytes") != 9 * size and time.monotonic() < deadline:
+        while metric(gw.port, "hookgate_buffered_bytes") != 9 * (size - 1) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert metric(gw.port, "hookgate_buffered_bytes") == 9 * size
+        assert metric(gw.port, "hookgate_buffered_bytes") == 9 * (size - 1)
 
         # a tenth is answered from its headers alone: 503, Retry-After, closed
         doc9, body9 = padded_event(size)
@@ -343,7 +357,7 @@ def test_503_buffered_bytes_limit(cluster):
         assert d["error"] == "buffer_full" and str(budget) in d["message"], d
         assert headers.get("retry-after") == "1" and headers.get("connection", "").lower() == "close"
 
-        # a chunked body is counted as it comes: over the 49,824 bytes left → 503
+        # a chunked body is counted as it comes: over the 49,833 bytes left → 503
         s = socket.create_connection(("127.0.0.1", gw.port))
         s.sendall(post_head(body9, content_length=False))
         chunk = b"1000\r\n" + b" " * 4096 + b"\r\n"
@@ -358,11 +372,11 @@ def test_503_buffered_bytes_limit(cluster):
         s.close()
         assert status == 503 and json.loads(body)["error"] == "buffer_full", body
         assert metric(gw.port, "hookgate_buffer_full_total") == 2
-        assert metric(gw.port, "hookgate_buffered_bytes") == 9 * size
+        assert metric(gw.port, "hookgate_buffered_bytes") == 9 * (size - 1)
 
         # finishing one request gives its bytes back (after its 200): the retry of the tenth passes
         s0, doc0, body0 = held.pop(0)
-        s0.sendall(body0[size // 2:])
+        s0.sendall(body0[size - 1:])
         status, _, body, _ = read_response(s0)
         assert status == 200, body
         r = post_signed(gw.port, "/slack/events", body9, "application/json")

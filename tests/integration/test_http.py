@@ -228,6 +228,37 @@ def test_chunked_request_body_accepted(gateway, reader):
     assert len(found) == 1 and found[0][1]["data"] == doc
 
 
+def test_chunked_trailers_are_not_read_as_headers(gateway, reader):
+    # RFC 9110 §6.5.1: trailer fields are not merged into the headers. A
+    # signature, timestamp or content type only in the trailer is missing
+    # (401), and one in the trailer does not replace the header's.
+    doc = event_callback()
+    body = json.dumps(doc).encode()
+    h = sign(body)
+    sig = (b"X-Slack-Request-Timestamp: " + h["X-Slack-Request-Timestamp"].encode() + b"\r\n"
+           b"X-Slack-Signature: " + h["X-Slack-Signature"].encode() + b"\r\n")
+    chunked = b"%x\r\n%s\r\n0\r\n" % (len(body), body)
+    head = b"POST /slack/events HTTP/1.1\r\nHost: it\r\nTransfer-Encoding: chunked\r\n"
+    s = socket.create_connection(("127.0.0.1", gateway.port))
+    s.sendall(head + b"Content-Type: application/json\r\n\r\n" + chunked + sig + b"\r\n")
+    out, _ = read_responses(s, 1)
+    s.close()
+    assert out[0][0] == 401, out
+    assert b"header missing" in out[0][2], out
+    s = socket.create_connection(("127.0.0.1", gateway.port))
+    s.sendall(head + sig + b"\r\n" + chunked + b"Content-Type: application/json\r\n\r\n")
+    out, _ = read_responses(s, 1)
+    s.close()
+    assert out[0][0] == 415, out
+    s = socket.create_connection(("127.0.0.1", gateway.port))
+    s.sendall(head + b"Content-Type: application/json\r\n" + sig + b"\r\n" + chunked +
+              b"X-Slack-Signature: v0=" + b"0" * 64 + b"\r\n\r\n")
+    out, _ = read_responses(s, 1)
+    s.close()
+    assert out[0][0] == 200, out
+    assert len(reader.by_id(doc["event_id"])) == 1
+
+
 def test_request_split_into_small_writes(gateway, reader):
     # the parser keeps state across reads: header names and values cut anywhere
     doc = event_callback()
