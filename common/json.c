@@ -30,6 +30,7 @@ struct json_ctx {
     yajl_val root;
     yajl_val stack[HG_JSON_MAX_DEPTH];
     size_t depth;
+    size_t values, max_values;   /* values in the tree so far, and the cap */
 };
 
 /* Strict UTF-8 (RFC 3629): no overlongs, no surrogates, nothing above
@@ -97,6 +98,11 @@ static int json_attach(struct json_ctx *c, yajl_val v)
 {
     if (!v) {
         c->b.err = "out of memory";
+        return 0;
+    }
+    if (++c->values > c->max_values) {   /* each costs ~50-100 bytes: a cap on memory */
+        yajl_tree_free(v);
+        c->b.err = "more values than the limit";
         return 0;
     }
     if (c->depth == 0) {
@@ -328,8 +334,15 @@ out:
 
 yajl_val hg_json_parse(const char *text, size_t len, char *errstr, size_t errstr_size)
 {
+    return hg_json_parse_max(text, len, HG_JSON_MAX_VALUES, errstr, errstr_size);
+}
+
+yajl_val hg_json_parse_max(const char *text, size_t len, size_t max_values, char *errstr,
+                           size_t errstr_size)
+{
     struct json_ctx c;
     memset(&c, 0, sizeof c);
+    c.max_values = max_values;
     yajl_val result = NULL;
     if (json_drive(&json_callbacks, &c.b, text, len, errstr, errstr_size) == 0) {
         result = c.root;

@@ -12,6 +12,11 @@
  * NULL with a one-line message (offset and reason, no input echoed) in
  * errstr. */
 yajl_val hg_json_parse(const char *text, size_t len, char *errstr, size_t errstr_size);
+/* Also refuses more than max_values values in all (hg_json_parse: at most
+ * HG_JSON_MAX_VALUES): a tree costs 50-100 bytes a value, so a small body
+ * of many tiny values ([0,0,...]) cannot take many times its size. */
+yajl_val hg_json_parse_max(const char *text, size_t len, size_t max_values, char *errstr,
+                           size_t errstr_size);
 
 /* ---- picking a few members without building a tree ---------------------
  * The same checks as hg_json_parse (depth, UTF-8, U+0000, trailing garbage,

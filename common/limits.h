@@ -12,9 +12,11 @@
 
 /* Parsers of outside input. */
 #define HG_JSON_MAX_DEPTH             64u
+#define HG_JSON_MAX_VALUES            262144u   /* values in one parsed tree (hg_json_parse) */
 #define HG_FORM_MAX_FIELDS            256u
 #define HG_FORM_MAX_KEY               256u
 #define HG_ENVELOPE_MAX_HEADERS       128u
+#define HG_ENVELOPE_MAX_VALUES        4096u     /* values in one API Gateway / ALB envelope */
 
 /* Signature checks. */
 #define HG_SLACK_MAX_SECRETS          8u

@@ -86,7 +86,13 @@ int gw_envelope_parse(const char *json, size_t len, size_t max_body,
     const char *method = NULL, *path = NULL;
     int rc = GW_ENVELOPE_MALFORMED;
     memset(env, 0, sizeof *env);
-    yajl_val root = hg_json_parse(json, len, why, sizeof why);
+    /* Parsed before the signature check: its tree is capped (a real
+     * envelope holds a few hundred values). */
+    yajl_val root = hg_json_parse_max(json, len, HG_ENVELOPE_MAX_VALUES, why, sizeof why);
+    if (!root && strstr(why, "more values than the limit")) {
+        snprintf(errstr, errstr_size, "envelope has more than %u JSON values", HG_ENVELOPE_MAX_VALUES);
+        return GW_ENVELOPE_MALFORMED;
+    }
     if (!root) {
         snprintf(errstr, errstr_size, "envelope is not valid JSON: %s", why);
         return GW_ENVELOPE_MALFORMED;

@@ -130,6 +130,7 @@ def test_400_malformed_envelope(gateway):
         json.dumps({**env_v1("{}", False, {}), "path": "no-slash"}).encode(),       # bad path
         b'{"a":' * 200 + b'1' + b'}' * 200,                                         # nesting over the limit (not 413)
         json.dumps(env_v1('{"type":"a\u0000b"}', False, {})).encode(),             # U+0000 in the body (not cut at it)
+        json.dumps({**env_v1("{}", False, {}), "pad": [0] * 5000}).encode(),       # over 4096 values (not parsed whole)
     ]
     for raw in cases:
         r = post_env(gateway.port, raw)

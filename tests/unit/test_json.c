@@ -149,6 +149,31 @@ int main(void)
     /* embedded raw NUL outside strings */
     CHECK(hg_json_parse("{}\0", 3, err, sizeof err) == NULL);
 
+    /* values: max_values pass, one more fails (containers count, keys do
+     * not); the default cap is HG_JSON_MAX_VALUES */
+    {
+        static const char three[] = "{\"a\":[0,1]}";
+        v = hg_json_parse_max(three, sizeof three - 1, 4, err, sizeof err);
+        CHECK(v != NULL);
+        yajl_tree_free(v);
+        CHECK(hg_json_parse_max(three, sizeof three - 1, 3, err, sizeof err) == NULL);
+        CHECK(strstr(err, "more values than the limit") != NULL);
+        struct hg_buf d;
+        hg_buf_init(&d, 4u << 20);
+        hg_buf_append_str(&d, "[0");
+        for (unsigned i = 1; i < HG_JSON_MAX_VALUES - 1; i++)
+            hg_buf_append_str(&d, ",0");
+        hg_buf_append_str(&d, "]");
+        v = hg_json_parse(d.data, d.len, err, sizeof err);   /* the array and its values */
+        CHECK(v != NULL);
+        yajl_tree_free(v);
+        d.len--;
+        hg_buf_append_str(&d, ",0]");
+        CHECK(hg_json_parse(d.data, d.len, err, sizeof err) == NULL);
+        CHECK(strstr(err, "more values than the limit") != NULL);
+        hg_buf_cleanup(&d);
+    }
+
     /* depth: HG_JSON_MAX_DEPTH levels pass, one more fails */
     {
         char deep[2 * HG_JSON_MAX_DEPTH + 4];
