@@ -5,6 +5,7 @@
 #include "gateway/conn.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -397,7 +398,11 @@ void gw_conn_reply(struct gw_conn *c, int status, const char *content_type,
     char head[384];
     int n;
     body_release(c);   /* the request is done with: its body is not needed again */
-    if (c->t->closing)
+    /* Draining (after SIGTERM, through --shutdown-grace-ms): each answer
+     * closes its connection, so clients move to new ones, which the load
+     * balancer sends elsewhere, instead of keeping ones the final cut would
+     * reset. */
+    if (c->t->closing || atomic_load_explicit(&c->t->app->draining, memory_order_relaxed))
         c->close_after_write = true;
     if (!c->keepalive)
         c->close_after_write = true;

@@ -95,6 +95,7 @@ def test_sigterm_during_load_loses_no_acknowledged_record():
     gw = Gateway(gateway_args(mc.bootstrap, "--shutdown-grace-ms", str(GRACE_MS)))
     port = gw.port
     results = []            # (event_id, status, t_start)
+    answers = []            # (t_answer, Connection: close)
     lock = threading.Lock()
     stop = threading.Event()
 
@@ -112,7 +113,10 @@ def test_sigterm_during_load_loses_no_acknowledged_record():
                     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
                 r = post_event(port, doc, conn=conn)
                 status = r.status
-                if r.headers.get("connection", "").lower() == "close":
+                closing = r.headers.get("connection", "").lower() == "close"
+                with lock:
+                    answers.append((time.monotonic(), closing))
+                if closing:
                     conn.close()
                     conn = None
             except (OSError, http.client.HTTPException):
@@ -164,6 +168,10 @@ def test_sigterm_during_load_loses_no_acknowledged_record():
         acked = [rid for rid, s, _ in results if s == 200]
         after_term = [rid for rid, s, t in results if s == 200 and t > t_term]
         assert after_term, "no request was served after SIGTERM"
+        # and each of those answers closed its connection (clients move on
+        # instead of holding keep-alive connections the final cut resets)
+        late = [closing for t, closing in answers if t > t_term + 0.2]
+        assert late and all(late), late
         statuses = {s for _, s, _ in results}
         assert statuses <= {200, 503, None}, statuses
         log = gw.log_events()
