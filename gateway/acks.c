@@ -170,6 +170,14 @@ static int check_guarantees(rd_kafka_conf_t *conf, const struct gw_config *cfg, 
         return -1;
     }
     n = sizeof v;
+    if (rd_kafka_conf_get(conf, "delivery.report.only.error", v, &n) == RD_KAFKA_CONF_OK &&
+        strcmp(v, "false") != 0) {
+        snprintf(errstr, errstr_size,
+                 "kafka property delivery.report.only.error (--kafka / HOOKGATE_KAFKA_*): must be "
+                 "false; the 200 waits for each record's delivery report");
+        return -1;
+    }
+    n = sizeof v;
     long long mto;
     /* 0 is librdkafka's "no timeout": over any deadline */
     if (!warn || rd_kafka_conf_get(conf, "message.timeout.ms", v, &n) != RD_KAFKA_CONF_OK)

@@ -43,6 +43,7 @@ def assert_refused(args, names, env=None):
     (["--kafka", "acks=1"], ["acks", "must be all"]),
     (["--kafka", "request.required.acks=0"], ["acks", "must be all"]),
     (["--kafka", "enable.idempotence=false"], ["enable.idempotence"]),
+    (["--kafka", "delivery.report.only.error=true"], ["delivery.report.only.error", "must be false"]),
     (["--listen", "nonsense"], ["--listen"]),
     # getaddrinfo would keep the low 16 bits (99999 -> 34463, 65536 -> any port)
     (["--listen", "127.0.0.1:99999"], ["--listen", "0-65535"]),
