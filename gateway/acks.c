@@ -299,6 +299,10 @@ static void on_restart(evutil_socket_t fd, short what, void *arg)
         return;
     }
     hg_log_error("kafka_producer_restart_failed", "reason", errstr);
+    /* No producer: /readyz must not say ready on this thread's old state
+     * (the new producer's statistics set it again). */
+    if (atomic_exchange(&t->kafka_state, GW_KAFKA_DOWN) != GW_KAFKA_DOWN)
+        hg_gauge_add(t->app->metrics.kafka_down, 1);
     static const struct timeval again = { 1, 0 };
     event_add(t->ev_restart, &again);
 }
