@@ -171,6 +171,8 @@ static int step_table(struct job *j)
         reason_set(j, "The table config %s.json is broken, so \"%s\" could not be checked: %s. "
                    "Ask the data team to fix it.", j->table_name, file_label(j), msg);
         return hgc_err_set(&j->res->err, HGC_PERMANENT, "table_invalid", "%s", msg);
+    case HGC_TABLE_UNAVAILABLE:
+        return hgc_err_set(&j->res->err, HGC_TRANSIENT, "table_unavailable", "%s", msg);
     case HGC_TABLE_IO:
         if (j->res->err.cls == HGC_TRANSIENT)
             return -1;

@@ -781,6 +781,10 @@ struct hgc_table *hgc_tables_load_file(const char *dir, const char *csv_name,
             e = HGC_TABLE_NOT_FOUND;
             seterr(errstr, errstr_size, "no table config %s.json for %s.csv", name, name);
         } else {
+            /* a path that cannot name a file stays wrong; anything else
+             * (permissions, descriptors, memory, I/O) may pass */
+            if (errno != ENOTDIR && errno != ELOOP && errno != ENAMETOOLONG)
+                e = HGC_TABLE_UNAVAILABLE;
             seterr(errstr, errstr_size, "cannot open table config %s.json: %s", name,
                    strerror(errno));
         }
@@ -799,6 +803,7 @@ struct hgc_table *hgc_tables_load_file(const char *dir, const char *csv_name,
     size_t cap = (size_t)st.st_size + 1, len = 0;
     data = malloc(cap);
     if (!data) {
+        e = HGC_TABLE_UNAVAILABLE;
         seterr(errstr, errstr_size, "out of memory");
         goto out;
     }
@@ -811,6 +816,7 @@ struct hgc_table *hgc_tables_load_file(const char *dir, const char *csv_name,
         if (r < 0) {
             if (errno == EINTR)
                 continue;
+            e = HGC_TABLE_UNAVAILABLE;
             seterr(errstr, errstr_size, "cannot read table config %s.json: %s", name,
                    strerror(errno));
             goto out;

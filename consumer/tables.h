@@ -67,7 +67,10 @@ enum hgc_table_error {
     HGC_TABLE_BAD_NAME,      /* the file name maps to no valid table name */
     HGC_TABLE_NOT_FOUND,     /* no NAME.json in the directory */
     HGC_TABLE_INVALID,       /* the config is not valid JSON or of the wrong shape */
-    HGC_TABLE_IO,            /* reading failed (permissions, too large, ...) */
+    HGC_TABLE_IO,            /* reading failed for good (too large, not a file, ...) */
+    HGC_TABLE_UNAVAILABLE,   /* the directory's file could not be read for a reason that may
+                              * pass or that the data team fixes (EACCES, EMFILE, EIO, ...):
+                              * retried, not reported to the file's owner as their problem */
 };
 
 /* Map a CSV file name ("campaign_tags.csv", a base name — no directories) to

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -379,6 +380,36 @@ static void test_load_file(void)
     t = hgc_tables_load_file(dir, "adir.csv", &e, err, sizeof err);
     CHECK(t == NULL);
     CHECK_INT(e, HGC_TABLE_IO);
+
+    /* A path that cannot name a file stays wrong: a symlink loop. */
+    char loop_a[256], loop_b[256];
+    snprintf(loop_a, sizeof loop_a, "%s/loop.json", dir);
+    snprintf(loop_b, sizeof loop_b, "%s/loop2.json", dir);
+    CHECK_INT(symlink(loop_b, loop_a), 0);
+    CHECK_INT(symlink(loop_a, loop_b), 0);
+    t = hgc_tables_load_file(dir, "loop.csv", &e, err, sizeof err);
+    CHECK(t == NULL);
+    CHECK_INT(e, HGC_TABLE_IO);
+    unlink(loop_a);
+    unlink(loop_b);
+
+    /* Out of descriptors (EMFILE) may pass: HGC_TABLE_UNAVAILABLE, retried. */
+    struct rlimit old_lim, low;
+    CHECK_INT(getrlimit(RLIMIT_NOFILE, &old_lim), 0);
+    low = old_lim;
+    low.rlim_cur = 64;
+    CHECK_INT(setrlimit(RLIMIT_NOFILE, &low), 0);
+    int held[64], nheld = 0;
+    while (nheld < 64 && (held[nheld] = dup(0)) >= 0)
+        nheld++;
+    t = hgc_tables_load_file(dir, "campaign_tags.csv", &e, err, sizeof err);
+    for (int i = 0; i < nheld; i++)
+        close(held[i]);
+    CHECK_INT(setrlimit(RLIMIT_NOFILE, &old_lim), 0);
+    CHECK(t == NULL);
+    CHECK_INT(e, HGC_TABLE_UNAVAILABLE);
+    CHECK(strstr(err, "Too many open files") != NULL);
+    hgc_table_destroy(t);
 
     snprintf(path, sizeof path, "%s/adir.json", dir);
     rmdir(path);
