@@ -139,6 +139,15 @@ static struct hgc_table *table_from_s3(struct job *j, enum hgc_table_error *terr
     return t;
 }
 
+/* Whether key lies in <prefix>/_hookgate/, where the markers are. */
+static bool key_among_markers(const char *prefix, const char *key)
+{
+    char root[HG_S3_KEY_MAX + 16];
+    int n = snprintf(root, sizeof root, "%s%s_hookgate/", prefix ? prefix : "",
+                     prefix && *prefix ? "/" : "");
+    return n > 0 && (size_t)n < sizeof root && !strncmp(key, root, (size_t)n);
+}
+
 static int step_table(struct job *j)
 {
     char msg[512] = "";
@@ -813,6 +822,14 @@ static void process_file_shared(struct job *j)
                             res->s3_key, sizeof res->s3_key)) {
         hgc_err_set(&res->err, HGC_PERMANENT, "s3_key", "S3 key template gives no valid key");
         reason_set(j, "The table config %s.json has an unusable S3 key layout.", j->table->name);
+        goto failed;
+    }
+    if (key_among_markers(j->p->settings->s3_prefix, res->s3_key)) {
+        /* e.g. project "_hookgate": the CSV would overwrite or fake a marker */
+        hgc_err_set(&res->err, HGC_PERMANENT, "s3_key", "S3 key %s falls among hookgate's markers",
+                    res->s3_key);
+        reason_set(j, "The table config %s.json puts files under hookgate's own _hookgate folder. "
+                   "Ask the data team to fix its project, schema, name or S3 layout.", j->table->name);
         goto failed;
     }
 

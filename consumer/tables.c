@@ -345,12 +345,25 @@ static const char *s3_path_check(const char *s, bool allow_braces)
     return NULL;
 }
 
+/* Whether the path has a segment "_hookgate": hookgate's own markers live
+ * under <prefix>/_hookgate/ (idempotency.c), which data must not reach. */
+static bool has_marker_segment(const char *s)
+{
+    static const char seg[] = "_hookgate";
+    for (const char *p = s; (p = strstr(p, seg)) != NULL; p += sizeof seg - 1)
+        if ((p == s || p[-1] == '/') && (p[sizeof seg - 1] == '/' || p[sizeof seg - 1] == '\0'))
+            return true;
+    return false;
+}
+
 static const char *key_template_check(const char *s)
 {
     static const char *const ph[] = { "prefix", "project", "schema", "table", "dt", "file_id" };
     const char *why = s3_path_check(s, true);
     if (why)
         return why;
+    if (has_marker_segment(s))
+        return "must not use a _hookgate folder (hookgate's markers live there)";
     bool has_file_id = false;
     for (const char *p = s; *p; p++) {
         if (*p == '}')
@@ -384,7 +397,10 @@ static const char *glue_job_check(const char *s)
 
 static const char *s3_prefix_check(const char *s)
 {
-    return s3_path_check(s, false);
+    const char *why = s3_path_check(s, false);
+    if (!why && has_marker_segment(s))
+        why = "must not use a _hookgate folder (hookgate's markers live there)";
+    return why;
 }
 
 /* A Slack channel ID: C (public), G (private/group) or D (direct message),

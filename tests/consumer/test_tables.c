@@ -259,6 +259,10 @@ static void test_invalid_fields(void)
                  "options.s3_key_template: has a '}' without '{'");
     EXPECT_ERROR(WITH_OPTS("\"s3_key_template\":\"x/{file_id\""),
                  "options.s3_key_template: has a '{' without '}'");
+    EXPECT_ERROR(WITH_OPTS("\"s3_key_template\":\"{prefix}/_hookgate/landed/{file_id}.json\""),
+                 "options.s3_key_template: must not use a _hookgate folder (hookgate's markers live there)");
+    EXPECT_ERROR(WITH_OPTS("\"s3_prefix\":\"landing/_hookgate\""),
+                 "options.s3_prefix: must not use a _hookgate folder (hookgate's markers live there)");
     /* notify_channel: a channel ID only. A #name would pass chat.postMessage
      * but not the conversations.history duplicate check, so every file
      * would end in a permanent bad_channel at the notify step. */

@@ -128,6 +128,18 @@ def test_error_config_wrong_shape(env):
     _, text = _error_case(env, ["broken.json is broken", "mappings"])
 
 
+def test_error_config_s3_key_among_the_markers(env):
+    # A layout whose key lands in <prefix>/_hookgate/ (here exactly the
+    # landed marker's key) would overwrite or fake a marker: an ERROR.
+    cfg = {"project": "_hookgate", "name": "sneaky", "schema": "landed",
+           "mappings": [{"name": "id", "type": "int"}, {"name": "tag", "type": "string"}],
+           "options": {"s3_key_template": "{prefix}/{project}/{schema}/{file_id}.json"}}
+    (env.tables / "sneaky.json").write_text(json.dumps(cfg))
+    env.slack.add_file("F1", "sneaky.csv", GOOD_CSV)
+    _error_case(env, ["sneaky.json puts files under hookgate's own _hookgate folder"])
+    assert env.s3.keys("%s/_hookgate/landed/" % env.prefix) == []
+
+
 def test_error_header_differs(env):
     env.slack.add_file("F1", "campaign_tags.csv", b"id,label\n1,red\n")
     _error_case(env, ["campaign_tags.csv", "label"])
