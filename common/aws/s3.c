@@ -539,6 +539,22 @@ static long long fill(hg_http_read_fn rd, void *ud, char *buf, size_t cap, bool 
     return (long long)got;
 }
 
+
+/* NoSuchUpload answering CompleteMultipartUpload: the upload id is gone.
+ * Either an earlier Complete of it succeeded and its answer was lost (a
+ * re-send then finds no upload), or something aborted it (a lifecycle
+ * rule). Sending the stream again settles both (a conditional create then
+ * gets 412 for the object that is there), so the caller is told to retry,
+ * as for ConditionalRequestConflict; this upload id is not tried again.
+ * Returns whether err was that. */
+static bool upload_gone_retryable(struct hg_aws_error *err)
+{
+    if (strcmp(err->code, "NoSuchUpload") != 0)
+        return false;
+    err->cls = HG_AWS_RETRYABLE;
+    return true;
+}
+
 static int put_multipart(struct hg_s3 *s3, const struct s3_target *t, char *buf, size_t first_len,
                          bool eof, hg_http_read_fn rd, void *ud, const struct hg_s3_put_opts *o,
                          struct hg_s3_object_info *info, struct hg_aws_error *err)
@@ -654,6 +670,7 @@ static int put_multipart(struct hg_s3 *s3, const struct s3_target *t, char *buf,
         if (s3_call(s3, t, &cc, &resp, err) != 0) {
             if (err->status == 412 && o && o->if_none_match)
                 rc = 1;
+            upload_gone_retryable(err);
             goto out;
         }
         /* 200 can still carry an <Error> (the failure came after S3 started
@@ -679,6 +696,8 @@ static int put_multipart(struct hg_s3 *s3, const struct s3_target *t, char *buf,
                 rc = 1;
                 goto out;
             }
+            if (upload_gone_retryable(err))
+                goto out;
         } else {
             if (info) {
                 memset(info, 0, sizeof *info);

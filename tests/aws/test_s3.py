@@ -317,8 +317,11 @@ def test_dot_segment_keys_sent_as_signed(probe, s3, tmp_path):
 
 def test_multipart_complete_200_error_classified_by_code(probe, s3, tmp_path):
     """A 200 whose body is an <Error> is classified by the S3 code alone:
-    SlowDown is retried, InvalidPart/NoSuchUpload/EntityTooSmall fail at once
-    (permanent) and the upload is aborted."""
+    SlowDown is retried, InvalidPart/EntityTooSmall fail at once
+    (permanent) and the upload is aborted. NoSuchUpload (the upload id is
+    gone: an earlier Complete whose answer was lost, or an abort) is not
+    re-sent with that id either, but is retryable, so the caller sends the
+    stream again; also when it comes as a 404."""
     part = 5 * 1024 * 1024
     f = tmp_path / "big"
     f.write_bytes(os.urandom(part + 10))
@@ -329,7 +332,19 @@ def test_multipart_complete_200_error_classified_by_code(probe, s3, tmp_path):
         doc, _ = run_probe(probe, ["s3-put", BUCKET, "mp/code-retry.bin", str(f)], env)
         assert doc["rc"] == 0, (code, doc)
         assert len([p for m, p, h in s3.log if m == "POST" and "uploadId=" in p]) == 2, code
-    for code in ("InvalidPart", "InvalidPartOrder", "NoSuchUpload", "EntityTooSmall"):
+    for fault in ({"op": "complete-200-error", "code": "NoSuchUpload"},
+                  {"op": "complete", "status": 404, "code": "NoSuchUpload"}):
+        del s3.log[:]
+        s3.faults.append(fault)
+        doc, _ = run_probe(probe, ["s3-put", BUCKET, "mp/gone.bin", str(f), "--if-none-match"], env)
+        assert doc["rc"] == -1, (fault, doc)
+        assert doc["error"]["code"] == "NoSuchUpload" and doc["error"]["class"] == "retryable", doc
+        assert len([p for m, p, h in s3.log if m == "POST" and "uploadId=" in p]) == 1, fault
+        # the stream sent again lands (the fault prevented the first Complete)
+        doc, _ = run_probe(probe, ["s3-put", BUCKET, "mp/gone.bin", str(f), "--if-none-match"], env)
+        assert doc["rc"] == 0, (fault, doc)
+        doc, _ = run_probe(probe, ["s3-delete", BUCKET, "mp/gone.bin"], env)
+    for code in ("InvalidPart", "InvalidPartOrder", "EntityTooSmall"):
         del s3.log[:]
         s3.faults.append({"op": "complete-200-error", "code": code})
         doc, _ = run_probe(probe, ["s3-put", BUCKET, "mp/code-perm.bin", str(f)], env)
