@@ -35,7 +35,9 @@ void gw_envelope_cleanup(struct gw_envelope *env)
 }
 
 /* Take the wanted headers from "headers" (string values) or, failing that,
- * "multiValueHeaders" (arrays; the last value wins, as API Gateway does). */
+ * "multiValueHeaders" (arrays; the last value wins, as API Gateway does).
+ * A name given twice in one object (in other letter cases) counts by its
+ * last occurrence, as a repeated header of a direct request does (conn.c). */
 static int take_headers(struct gw_envelope *env, yajl_val root, char *errstr, size_t errstr_size)
 {
     yajl_val h = hg_json_get(root, "headers", (const char *)NULL);
@@ -48,6 +50,7 @@ static int take_headers(struct gw_envelope *env, yajl_val root, char *errstr, si
         snprintf(errstr, errstr_size, "envelope field \"multiValueHeaders\" must be an object");
         return -1;
     }
+    bool from_headers[GW_ENV_HDR_COUNT] = { false };
     for (int pass = 0; pass < 2; pass++) {
         yajl_val o = pass == 0 ? h : mh;
         if (!o || !YAJL_IS_OBJECT(o))
@@ -60,7 +63,7 @@ static int take_headers(struct gw_envelope *env, yajl_val root, char *errstr, si
             const char *name = o->u.object.keys[i];
             yajl_val v = o->u.object.values[i];
             for (int w = 0; w < GW_ENV_HDR_COUNT; w++) {
-                if (env->hdr[w] || strcasecmp(name, wanted[w]) != 0)
+                if ((pass == 1 && from_headers[w]) || strcasecmp(name, wanted[w]) != 0)
                     continue;
                 if (pass == 1 && YAJL_IS_ARRAY(v) && v->u.array.len > 0)
                     v = v->u.array.values[v->u.array.len - 1];
@@ -68,7 +71,9 @@ static int take_headers(struct gw_envelope *env, yajl_val root, char *errstr, si
                     snprintf(errstr, errstr_size, "envelope header \"%s\" must be a string", wanted[w]);
                     return -1;
                 }
+                free(env->hdr[w]);
                 env->hdr[w] = strdup(v->u.string);
+                from_headers[w] = pass == 0;
                 if (!env->hdr[w]) {
                     snprintf(errstr, errstr_size, "out of memory");
                     return -1;

@@ -409,6 +409,27 @@ def test_envelope_bad_signature_is_401(gateway, reader, kind):
     assert reader.find(lambda x: x["id"] == doc["event_id"]) == []
 
 
+def test_envelope_repeated_header_last_wins(gateway, reader):
+    # as for a direct request (test_http.py): a name given twice, in other
+    # letter cases, counts by its last occurrence; "headers" still wins over
+    # "multiValueHeaders"
+    doc = event_callback()
+    body = json.dumps(doc).encode()
+    good = sign(body)
+    env = envelope("apigw-v1", "/slack/events", body, {"Content-Type": "application/json"})
+    env["headers"]["X-Slack-Signature"] = "v0=" + "0" * 64
+    env["headers"]["X-Slack-Request-Timestamp"] = good["X-Slack-Request-Timestamp"]
+    env["headers"]["x-slack-signature"] = good["X-Slack-Signature"]
+    env["multiValueHeaders"] = {"x-slack-signature": ["v0=" + "1" * 64]}
+    r = post_envelope(gateway.port, env)
+    assert r.status == 200, r
+    assert len(reader.wait_for(lambda x: x["id"] == doc["event_id"])) == 1
+    del env["headers"]["X-Slack-Signature"]
+    env["headers"]["X-SLACK-SIGNATURE"] = "v0=" + "0" * 64     # now the bad one comes last
+    r = post_envelope(gateway.port, env)
+    assert r.status == 401, r
+
+
 def test_alb_multi_value_headers(gateway, reader):
     # ALB with lambda.multi_value_headers.enabled sends only multiValueHeaders
     doc = event_callback()
