@@ -76,3 +76,8 @@ enum hgc_passed hgc_retry_passed(bool lo_known, int64_t lo, int64_t offset, int 
         return HGC_PASSED_LOST;
     return rewinds < HGC_RETRY_MAX_REWINDS ? HGC_PASSED_REWIND : HGC_PASSED_MISSING;
 }
+
+bool hgc_retry_stuck(bool pos_known, int64_t pos, int64_t offset)
+{
+    return pos_known && pos >= 0 && pos > offset;
+}

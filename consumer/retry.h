@@ -63,4 +63,13 @@ enum hgc_passed { HGC_PASSED_LOST, HGC_PASSED_REWIND, HGC_PASSED_MISSING };
 #define HGC_RETRY_MAX_REWINDS 5
 enum hgc_passed hgc_retry_passed(bool lo_known, int64_t lo, int64_t offset, int rewinds);
 
+/* A record resumed after its backoff has not come back for a while. From
+ * the partition's consumer position `pos` (pos_known false when it could
+ * not be read): true when the position is past the record, i.e. the
+ * rewind did not take effect (a failed seek) and no later message came to
+ * show it (the record was the partition's last); the worker then rewinds
+ * again. A position at the record means the fetch is only slow. */
+#define HGC_RETRY_STUCK_CHECK_MS 5000
+bool hgc_retry_stuck(bool pos_known, int64_t pos, int64_t offset);
+
 #endif

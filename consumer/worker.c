@@ -19,6 +19,7 @@ struct slot {
     int64_t offset;
     int attempts;          /* failed attempts so far */
     int64_t next_ms;       /* monotonic ms of the next attempt; 0: resumed, waiting for it */
+    int64_t check_ms;      /* resumed: monotonic ms to check it is coming back (hgc_retry_stuck) */
     int rewinds;           /* rewinds after a later offset came first (slot_passed) */
     char event_id[HGC_SLACK_ID_MAX + 1];   /* for the log if the record is lost */
 };
@@ -317,10 +318,37 @@ static int slot_passed(struct hgc_worker *w, struct slot *s, const rd_kafka_mess
     return 0;
 }
 
+/* A resumed record that has not come back: is the partition's position
+ * past it (the rewind failed and nothing later came to show it)? Then
+ * rewind again; else check again later. */
+static void check_resumed(struct hgc_worker *w, struct slot *s, int64_t now)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_add(l, w->s->topic, s->partition);
+    rd_kafka_resp_err_t e = rd_kafka_position(w->rk, l);
+    bool known = !e && !tp->err;
+    int64_t pos = tp->offset;
+    rd_kafka_topic_partition_list_destroy(l);
+    s->check_ms = now + HGC_RETRY_STUCK_CHECK_MS;
+    if (!hgc_retry_stuck(known, pos, s->offset))
+        return;
+    char part[16], off[24], at[24];
+    snprintf(part, sizeof part, "%" PRId32, s->partition);
+    snprintf(off, sizeof off, "%" PRId64, s->offset);
+    snprintf(at, sizeof at, "%" PRId64, pos);
+    hg_log_warn("rewind_again", "partition", part, "offset", off, "position", at,
+                "reason", "the partition's position is past the waiting record");
+    pause_and_rewind_to(w, w->s->topic, s->partition, s->offset);
+    s->next_ms = now + 1000;
+    s->check_ms = 0;
+}
+
 static void resume_due(struct hgc_worker *w, int64_t now)
 {
     for (size_t i = 0; i < HGC_MAX_PARTITIONS; i++) {
         struct slot *s = &w->slots[i];
+        if (s->used && s->next_ms == 0 && s->check_ms && s->check_ms <= now)
+            check_resumed(w, s, now);
         if (!s->used || s->next_ms == 0 || s->next_ms > now)
             continue;
         rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
@@ -328,6 +356,7 @@ static void resume_due(struct hgc_worker *w, int64_t now)
         rd_kafka_resume_partitions(w->rk, l);
         rd_kafka_topic_partition_list_destroy(l);
         s->next_ms = 0;  /* waiting for the record to come back */
+        s->check_ms = now + HGC_RETRY_STUCK_CHECK_MS;
     }
 }
 

@@ -42,6 +42,14 @@ static void test_classify(void)
     CHECK_INT(hgc_retry_passed(true, 11, 10, 0), HGC_PASSED_LOST);
     CHECK_INT(hgc_retry_passed(true, 10, 10, 0), HGC_PASSED_REWIND);
     CHECK_INT(hgc_retry_passed(false, -1, 10, 0), HGC_PASSED_REWIND);   /* watermark unknown */
+    /* A resumed record not back yet: the consumer position says whether the
+     * rewind took. librdkafka 2.0 reports -1001 (invalid) after a seek until
+     * the record is consumed again, and last consumed + 1 when the seek did
+     * not happen (measured with confluent-kafka against the mock cluster). */
+    CHECK(hgc_retry_stuck(true, 11, 10));      /* still past the record: rewind again */
+    CHECK(!hgc_retry_stuck(true, -1001, 10));  /* sought: the fetch is only slow */
+    CHECK(!hgc_retry_stuck(true, 10, 10));
+    CHECK(!hgc_retry_stuck(false, 11, 10));    /* position unknown: wait */
     CHECK_INT(hgc_retry_passed(true, 0, 10, HGC_RETRY_MAX_REWINDS - 1), HGC_PASSED_REWIND);
     CHECK_INT(hgc_retry_passed(true, 0, 10, HGC_RETRY_MAX_REWINDS), HGC_PASSED_MISSING);
     CHECK_INT(hgc_retry_passed(false, -1, 10, HGC_RETRY_MAX_REWINDS), HGC_PASSED_MISSING);
