@@ -6,7 +6,7 @@ in-process mock cluster, nothing persisted), a real S3 REST server (s3rver),
 local stand-ins for Slack and Glue (tests/consumer/), and hookgate-consumer.
 Then it plays Slack: a CSV file `campaign_tags.csv` is "shared", a signed
 file_shared event is POSTed to hookgate, and the demo prints the gateway's
-answer, the record on the topic, the object in S3, the Glue run and the
+answer, the record read back from the topic, the object in S3, the Glue run and the
 message the consumer posted to the channel. Then hookgate keeps serving on
 --port until Ctrl-C (or exits at once with --once).
 
@@ -56,6 +56,29 @@ def wait_for(pred, what, timeout=30):
     raise SystemExit("demo: timed out waiting for " + what)
 
 
+def read_record(bootstrap, topic, event_id, timeout=30):
+    """The record with this id on topic, read from the start of every
+    partition by a consumer outside any group (the demo's own reader)."""
+    from confluent_kafka import Consumer, TopicPartition
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "demo-reader",
+                  "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+    try:
+        md = c.list_topics(topic, timeout=10)
+        c.assign([TopicPartition(topic, p, 0) for p in md.topics[topic].partitions])
+        end = time.time() + timeout
+        while time.time() < end:
+            m = c.poll(0.5)
+            if m is None or m.error():
+                continue
+            value = json.loads(m.value())
+            if value.get("id") == event_id:
+                return {"partition": m.partition(), "offset": m.offset(),
+                        "key": (m.key() or b"").decode(), "value": value}
+    finally:
+        c.close()
+    raise SystemExit("demo: the record %s is not on %s" % (event_id, topic))
+
+
 def say(title, text=""):
     print("\n== " + title)
     if text:
@@ -88,10 +111,12 @@ def main():
         # 1. the gateway, on embedded Kafka
         bs_file, port_file = os.path.join(work, "bootstrap"), os.path.join(work, "port")
         gw_log = open(os.path.join(work, "hookgate.log"), "w+")
+        gw_env = {k: v for k, v in os.environ.items() if not k.startswith("HOOKGATE_")}
+        gw_env["HOOKGATE_SIGNING_SECRETS"] = SECRET   # a variable, not argv (ps shows argv)
         procs.append(subprocess.Popen(
-            [hookgate, "--listen", "127.0.0.1:%d" % a.port, "--signing-secret", SECRET,
+            [hookgate, "--listen", "127.0.0.1:%d" % a.port,
              "--bootstrap-file", bs_file, "--port-file", port_file, "--shutdown-grace-ms", "0"],
-            stdout=gw_log, stderr=subprocess.STDOUT))
+            env=gw_env, stdout=gw_log, stderr=subprocess.STDOUT))
         wait_for(lambda: os.path.exists(port_file) and os.path.getsize(port_file) > 0, "hookgate")
         a.port = int(open(port_file).read())   # --port 0 picks a free one
         bootstrap = open(bs_file).read().strip()
@@ -148,7 +173,13 @@ def main():
             say("POST /slack/events (signed file_shared) → %d in %.1f ms (after Kafka's ack)"
                 % (r.status, (time.time() - t0) * 1000))
 
-        # 5. what happened downstream
+        # 5. the record the 200 stood for, read back from the topic
+        record = read_record(bootstrap, "slack.events", "Ev0DEMO%d" % now)
+        say("the record on topic slack.events (partition %d, offset %d, key %s)"
+            % (record["partition"], record["offset"], record["key"]),
+            json.dumps(record["value"], indent=1, ensure_ascii=False))
+
+        # 6. what happened downstream
         msgs = wait_for(lambda: [m for m in slack.messages if m.get("channel") == "C0DEMO"],
                         "the consumer's Slack message", timeout=60)
         say("the consumer told #C0DEMO", msgs[-1].get("text", json.dumps(msgs[-1])))
@@ -163,7 +194,8 @@ def main():
         if data_keys:
             say("normalised CSV (%s)" % data_keys[0],
                 s3.get_object(Bucket=BUCKET, Key=data_keys[0])["Body"].read().decode())
-        ok = bool(data_keys) and bool(glue.runs) and "PASS" in msgs[-1].get("text", "")
+        ok = (bool(data_keys) and bool(glue.runs) and "PASS" in msgs[-1].get("text", "")
+              and record["value"].get("type") == "com.slack.events.file_shared")
         say("RESULT: %s" % ("PASS — the upload went all the way through" if ok else "the flow did not complete"))
         if not a.once:
             say("hookgate keeps serving on http://127.0.0.1:%d (Ctrl-C to stop); signing secret %r"

@@ -11,7 +11,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 build_pkgs=(gcc meson ninja-build pkg-config
   librdkafka-dev libevent-dev libyajl-dev libssl-dev libcurl4-openssl-dev
-  libhttp-parser-dev libexpat1-dev)
+  libhttp-parser-dev libexpat1-dev
+  ca-certificates)   # libcurl only recommends it: without it every TLS call (Slack, AWS, MSK) fails
 test_pkgs=(python3 python3-pytest python3-confluent-kafka python3-botocore
   python3-jsonschema kcat clang libclang-rt-14-dev curl procps)
 bench_pkgs=(wrk nginx-light python3-pandas kcat util-linux time procps)
@@ -39,7 +40,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
   $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # env inside sudo: sudo's env_reset would drop the variable set before it
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
 # s3rver (a real S3 REST server) for the AWS and consumer tests, pinned by
