@@ -43,6 +43,28 @@ bool hg_config_parse_bool(const char *v, bool *out)
     return false;
 }
 
+/* Overwrite a secret's text in argv once it is copied: /proc/PID/cmdline
+ * (what ps shows every local user) reads argv's memory, so from here on it
+ * shows x's. It was visible until now; variables and files are better. */
+static void blank_arg(char *v)
+{
+    memset(v, 'x', strlen(v));
+}
+
+/* librdkafka properties whose values are secrets (sasl.password,
+ * ssl.key.password, sasl.oauthbearer.client.secret, ...). */
+static bool kafka_prop_is_secret(const char *name, size_t n)
+{
+    static const char *const words[] = { "password", "secret" };
+    for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
+        size_t wl = strlen(words[w]);
+        for (size_t i = 0; i + wl <= n; i++)
+            if (strncasecmp(name + i, words[w], wl) == 0)
+                return true;
+    }
+    return false;
+}
+
 /* Apply one textual value to a setting. Returns 0 or -1 with errstr. */
 static int cfg_apply(const struct hg_setting *s, void *settings, const char *v,
                      const struct cfg_src *src, char *errstr, size_t errstr_size)
@@ -287,6 +309,8 @@ int hg_config_load(const struct hg_setting *table, size_t n, void *settings,
             if (props_set(props, kv, (size_t)(keq - kv), keq + 1, what, errstr,
                           errstr_size) != 0)
                 goto out;
+            if (kafka_prop_is_secret(kv, (size_t)(keq - kv)))
+                blank_arg((char *)keq + 1);
             continue;
         }
         const struct hg_setting *s = find_flag(table, n, nm, nlen);
@@ -308,6 +332,8 @@ int hg_config_load(const struct hg_setting *table, size_t n, void *settings,
         struct cfg_src src = { "flag", flagname };
         if (cfg_apply(s, settings, v, &src, errstr, errstr_size) != 0)
             goto out;
+        if (s->flags & HG_SETTING_F_SECRET)
+            blank_arg((char *)v);
     }
     rc = 0;
 out:

@@ -396,3 +396,18 @@ def test_default_threads_follow_the_cpu_affinity(cluster):
         assert listening and listening[0]["threads"] == "1", gw.stderr()
     finally:
         assert gw.stop() == 0
+
+
+def test_secret_flags_blanked_in_the_process_arguments(cluster):
+    # /proc/PID/cmdline is readable by every local user: once read, the
+    # signing secret and a Kafka password given as flags show as x's there.
+    from conftest import Gateway, SECRET, gateway_args, post_event, event_callback
+    gw = Gateway(gateway_args(cluster.bootstrap, "--kafka", "sasl.password=hunter2", threads=1))
+    try:
+        args = open("/proc/%d/cmdline" % gw.proc.pid, "rb").read().split(b"\0")
+        assert SECRET.encode() not in b" ".join(args), args
+        assert b"x" * len(SECRET) in args, args
+        assert b"sasl.password=xxxxxxx" in args and b"hunter2" not in b" ".join(args), args
+        assert post_event(gw.port, event_callback()).status == 200   # the secret itself still works
+    finally:
+        assert gw.stop() == 0

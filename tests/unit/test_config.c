@@ -320,5 +320,31 @@ int main(void)
         CHECK(hg_config_read_file("/tmp", 100, &len, err, sizeof err) == NULL);
         CHECK(strstr(err, "directory") != NULL);
     }
+    /* A secret flag's value, and a Kafka property that names a password or
+     * secret, are overwritten in argv once copied (ps reads argv); other
+     * values stay as given. */
+    {
+        char a1[] = "--signing-secret=s3cr3t", a2[] = "--kafka", a3[] = "sasl.password=pw",
+             a4[] = "--kafka=sasl.oauthbearer.client.secret=cs", a5[] = "--kafka",
+             a6[] = "linger.ms=5", a7[] = "--brokers", a8[] = "b1:9092";
+        char *argv[] = { "prog", a1, a2, a3, a4, a5, a6, a7, a8, NULL };
+        load(&r, argv, (char *[]){ NULL });
+        CHECK_INT(r.rc, 0);
+        CHECK_STR(r.p.secret, "s3cr3t");
+        CHECK_STR(prop(&r.props, "sasl.password"), "pw");
+        CHECK_STR(prop(&r.props, "sasl.oauthbearer.client.secret"), "cs");
+        CHECK_STR(a1, "--signing-secret=xxxxxx");
+        CHECK_STR(a3, "sasl.password=xx");
+        CHECK_STR(a4, "--kafka=sasl.oauthbearer.client.secret=xx");
+        CHECK_STR(a6, "linger.ms=5");
+        CHECK_STR(a8, "b1:9092");
+        done(&r);
+        char b1[] = "--signing-secret", b2[] = "two";
+        char *argv2[] = { "prog", b1, b2, NULL };
+        load(&r, argv2, (char *[]){ NULL });
+        CHECK_STR(r.p.secret, "two");
+        CHECK_STR(b2, "xxx");
+        done(&r);
+    }
     return TEST_DONE();
 }
