@@ -103,6 +103,11 @@
 #define HGC_PROBLEMS_SHOWN            10u               /* validation problems quoted in a message */
 #define HGC_KEY_MAX                   1024u             /* one S3 key (S3's own limit) */
 #define HGC_ADMIN_MAX_BODY            (1u * 1024u * 1024u)  /* /metrics text */
+#define HGC_ADMIN_HEAD_MAX            8192u     /* an admin request's line and headers */
+#define HGC_ADMIN_DEADLINE_S          5         /* a whole admin exchange, request and answer */
+#define HGC_ADMIN_MAX_CONNS           32u       /* open admin connections; a new one ends the oldest */
+#define HGC_ADMIN_LINGER_BYTES        65536u    /* read and dropped after an answer, at most */
+#define HGC_ADMIN_LINGER_MS           1000      /* ... and for at most this long */
 #define HGC_GLUE_RUN_PAGES            5u                /* GetJobRuns pages searched (200 runs each) */
 #define HGC_GLUE_RUNS_MAX_RESPONSE    (4u * 1024u * 1024u)  /* one GetJobRuns answer */
 #define HGC_MAX_PARTITIONS            1024u             /* per-partition retry state slots */

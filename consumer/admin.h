@@ -1,6 +1,6 @@
 /* admin.h — the worker's admin port: GET /healthz and GET /metrics
- * (Prometheus text) on HOOKGATE_ADMIN_LISTEN, served by libevent's evhttp
- * on its own thread. */
+ * (Prometheus text) on HOOKGATE_ADMIN_LISTEN, served on a thread of its own
+ * (admin.c: one request a connection, capped and timed). */
 #ifndef HGC_ADMIN_H
 #define HGC_ADMIN_H
 

@@ -168,6 +168,84 @@ def test_admin_metrics_and_healthz(env):
         assert r.status == 200
 
 
+def _admin_exchange(port, data, timeout=10):
+    """Send data on a new connection, read until the server closes it."""
+    import socket as so
+    s = so.create_connection(("127.0.0.1", port), timeout=timeout)
+    s.sendall(data)
+    out = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        out += chunk
+    s.close()
+    return out
+
+
+def test_admin_port_one_request_a_connection_with_limits(env):
+    # The admin port answers one request a connection (Connection: close):
+    # requests pipelined behind it are not read, so a client that never
+    # reads its answers cannot queue more of them; the request head is
+    # capped; a slow client is cut at the deadline; a 33rd connection ends
+    # the oldest, so the port stays reachable.
+    import socket as so
+    from conftest import free_port
+    port = free_port()
+    p = env.start(HOOKGATE_ADMIN_LISTEN="127.0.0.1:%d" % port)
+    wait_for(lambda: any(e.get("event") == "admin_listening" for e in env.log_events(p)), 10,
+             what="admin port")
+    out = _admin_exchange(port, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n" * 200)
+    assert out.startswith(b"HTTP/1.1 200 OK\r\n") and out.count(b"HTTP/1.1 ") == 1, out[:200]
+    assert b"Connection: close" in out and b"hookgate_consumer_records_total" in out
+    wait_for(lambda: _admin_exchange(port, b"GET /healthz HTTP/1.1\r\n\r\n").startswith(b"HTTP/1.1 200"),
+             15, what="healthz 200 (the worker has polled)")
+    out = _admin_exchange(port, b"HEAD /healthz HTTP/1.1\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 200 OK") and out.endswith(b"\r\n\r\n"), out
+    assert b"Content-Length: 3\r\n" in out, out
+    assert _admin_exchange(port, b"POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n").startswith(
+        b"HTTP/1.1 405 ")
+    assert _admin_exchange(port, b"GET /nope HTTP/1.1\r\n\r\n").startswith(b"HTTP/1.1 404 ")
+    assert _admin_exchange(port, b"NONSENSE\r\n\r\n").startswith(b"HTTP/1.1 400 ")
+    assert _admin_exchange(port, b"GET /healthz HTTP/1.1\r\nX: " + b"a" * 9000).startswith(
+        b"HTTP/1.1 431 ")
+    # slow: one header line a second, never finished
+    s = so.create_connection(("127.0.0.1", port), timeout=15)
+    s.sendall(b"GET /healthz HTTP/1.1\r\n")
+    t0 = time.monotonic()
+    closed = False
+    while time.monotonic() - t0 < 12:
+        try:
+            s.sendall(b"X-Slow: 1\r\n")
+        except OSError:
+            closed = True
+            break
+        s.settimeout(1)
+        try:
+            if s.recv(100) == b"":
+                closed = True
+                break
+        except so.timeout:
+            pass
+    s.close()
+    assert closed and time.monotonic() - t0 < 8, time.monotonic() - t0
+    # idle connections beyond the cap end the oldest; a new request is still answered
+    idle = [so.create_connection(("127.0.0.1", port), timeout=5) for _ in range(40)]
+    time.sleep(0.3)
+    out = _admin_exchange(port, b"GET /healthz HTTP/1.1\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 200 OK"), out
+    ended = 0
+    for c in idle:
+        c.settimeout(0.2)
+        try:
+            if c.recv(10) == b"":
+                ended += 1
+        except (so.timeout, OSError):
+            pass
+        c.close()
+    assert ended >= 9, ended
+
+
 def test_same_file_shared_twice_at_once_starts_one_glue_run(env):
     env.use_topic(2)
     env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
