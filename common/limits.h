@@ -102,6 +102,7 @@
 #define HGC_MESSAGE_MAX               (8u * 1024u)      /* text of one result message */
 #define HGC_PROBLEMS_SHOWN            10u               /* validation problems quoted in a message */
 #define HGC_KEY_MAX                   1024u             /* one S3 key (S3's own limit) */
+#define HGC_REPLAY_LATE_MS            60000     /* replay --to-time: how out of order timestamps may be */
 #define HGC_ADMIN_MAX_BODY            (1u * 1024u * 1024u)  /* /metrics text */
 #define HGC_ADMIN_HEAD_MAX            8192u     /* an admin request's line and headers */
 #define HGC_ADMIN_DEADLINE_S          5         /* a whole admin exchange, request and answer */

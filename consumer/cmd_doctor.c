@@ -31,28 +31,33 @@ static int check_kafka(const struct hgc_settings *s, const struct hg_kafka_props
 {
     char err[512];
     int bad = 0;
-    rd_kafka_conf_t *conf = hg_kafka_conf_new(s->kafka_brokers, NULL, props, err, sizeof err);
+    /* Metadata of all topics, looked up by name: a request naming a topic
+     * may create it (a producer's, on brokers with auto.create.topics.enable;
+     * the mock cluster always), and a misspelt topic would then "pass". */
+    const char *defaults[] = { "allow.auto.create.topics", "false", NULL };
+    rd_kafka_conf_t *conf = hg_kafka_conf_new(s->kafka_brokers, defaults, props, err, sizeof err);
     rd_kafka_t *rk = conf ? hg_kafka_new(RD_KAFKA_PRODUCER, conf, props, err, sizeof err) : NULL;
     if (!rk)
         return report(false, "kafka", err);
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t me = rd_kafka_metadata(rk, 1, NULL, &md, 10000);
     const char *topics[2] = { s->topic, s->dlq_topic };
     for (int i = 0; i < 2; i++) {
-        const struct rd_kafka_metadata *md = NULL;
-        rd_kafka_topic_t *t = rd_kafka_topic_new(rk, topics[i], NULL);
-        rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, t, &md, 10000);
-        rd_kafka_topic_destroy(t);
         char what[300], detail[160];
         snprintf(what, sizeof what, "kafka topic %s%s", topics[i], i ? " (dead letters)" : "");
-        if (!e && md && md->topic_cnt == 1)
-            e = md->topics[0].err;
+        const struct rd_kafka_metadata_topic *mt = NULL;
+        for (int k = 0; !me && md && k < md->topic_cnt; k++)
+            if (!strcmp(md->topics[k].topic, topics[i]))
+                mt = &md->topics[k];
+        rd_kafka_resp_err_t e = me ? me : !mt ? RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC : mt->err;
         if (e)
             snprintf(detail, sizeof detail, "%s (brokers %s)", rd_kafka_err2str(e), s->kafka_brokers);
         else
-            snprintf(detail, sizeof detail, "%d partition(s)", md->topics[0].partition_cnt);
+            snprintf(detail, sizeof detail, "%d partition(s)", mt->partition_cnt);
         bad |= report(!e, what, detail);
-        if (md)
-            rd_kafka_metadata_destroy(md);
     }
+    if (md)
+        rd_kafka_metadata_destroy(md);
     rd_kafka_destroy(rk);
     return bad;
 }

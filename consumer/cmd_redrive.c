@@ -50,8 +50,9 @@ static rd_kafka_headers_t *redrive_headers(rd_kafka_headers_t *h, const rd_kafka
     char from[128];
     if (!out)
         return NULL;
+    /* an earlier redrive's provenance is replaced, not stacked */
     for (size_t i = 0; h && rd_kafka_header_get_all(h, i, &name, &v, &n) == RD_KAFKA_RESP_ERR_NO_ERROR; i++)
-        if (strncmp(name, "hookgate-dlq-", 13))
+        if (strncmp(name, "hookgate-dlq-", 13) && strcmp(name, "hookgate-redriven-from"))
             rd_kafka_header_add(out, name, -1, v, (ssize_t)n);
     snprintf(from, sizeof from, "%s/%" PRId32 "/%" PRId64, rd_kafka_topic_name(m->rkt), m->partition,
              m->offset);
@@ -126,11 +127,13 @@ int hgc_cmd_redrive(int argc, char **argv)
             fprintf(stderr, "hookgate-consumer redrive: watermarks: %s\n", rd_kafka_err2str(e));
             goto out;
         }
-        ends[p] = hi;
+        ends[p] = hi;   /* -1 once the partition is done */
         if (parts->elems[p].offset < lo)
             parts->elems[p].offset = lo;
         if (parts->elems[p].offset < hi)
             active++;
+        else
+            ends[p] = -1;
     }
     if (active && (e = rd_kafka_assign(rk, parts))) {
         fprintf(stderr, "hookgate-consumer redrive: assign: %s\n", rd_kafka_err2str(e));
@@ -151,6 +154,12 @@ int hgc_cmd_redrive(int argc, char **argv)
         if (m->err) {
             if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
                 hg_log_warn("consumer_error", "error", rd_kafka_message_errstr(m));
+            /* the end of the partition: done with it even when its last
+             * offset never came (a transaction marker, compaction) */
+            else if (m->partition >= 0 && m->partition < nparts && ends[m->partition] >= 0) {
+                ends[m->partition] = -1;
+                active--;
+            }
             rd_kafka_message_destroy(m);
             continue;
         }
@@ -193,8 +202,10 @@ int hgc_cmd_redrive(int argc, char **argv)
             }
         }
         n++;
-        if (m->offset + 1 >= ends[m->partition])
+        if (m->offset + 1 >= ends[m->partition]) {
+            ends[m->partition] = -1;   /* done */
             active--;
+        }
         rd_kafka_message_destroy(m);
     }
     printf("%s %lld record(s) from %s\n", s.dry_run ? "would redrive" : "redrove", n, s.dlq_topic);

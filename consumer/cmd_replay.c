@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "common/kafka.h"
+#include "common/limits.h"
 #include "common/log.h"
 #include "consumer/commands.h"
 #include "consumer/consumer_config.h"
@@ -205,6 +206,22 @@ int hgc_cmd_replay(int argc, char **argv)
             fprintf(stderr, "hookgate-consumer replay: offsets for time: %s\n", rd_kafka_err2str(e));
             goto out;
         }
+        /* The end: timestamps within a partition need not grow (several
+         * gateways produce to it), so records are chosen by their own
+         * timestamp, and the scan goes on to the first record stamped
+         * HGC_REPLAY_LATE_MS after --to-time (to the high watermark when
+         * there is none, or the broker cannot say). */
+        if (to_ms >= 0) {
+            q = rd_kafka_topic_partition_list_new(nranges);
+            for (int i = 0; i < nranges; i++)
+                rd_kafka_topic_partition_list_add(q, s.topic, ranges[i].partition)->offset =
+                    to_ms + HGC_REPLAY_LATE_MS;
+            if (!rd_kafka_offsets_for_times(rk, q, 10000))
+                for (int i = 0; i < nranges; i++)
+                    if (q->elems[i].offset >= 0 && q->elems[i].offset - 1 < ranges[i].end)
+                        ranges[i].end = q->elems[i].offset - 1;
+            rd_kafka_topic_partition_list_destroy(q);
+        }
     }
     int active = 0;
     for (int i = 0; i < nranges; i++) {
@@ -251,9 +268,16 @@ int hgc_cmd_replay(int argc, char **argv)
             rd_kafka_message_destroy(m);
             continue;
         }
-        if (m->offset > g->end || (by_time && to_ms >= 0 && ts > to_ms)) {
+        if (m->offset > g->end) {
             g->start = g->end + 1;
             active--;
+            rd_kafka_message_destroy(m);
+            continue;
+        }
+        if (by_time && to_ms >= 0 && ts > to_ms) {   /* after the range, or stamped out of order */
+            g->start = m->offset + 1;
+            if (g->start > g->end)
+                active--;
             rd_kafka_message_destroy(m);
             continue;
         }

@@ -137,11 +137,20 @@ int hgc_dlq_produce_sync(struct hgc_dlq *d, const char *topic, const void *key, 
                  topic ? topic : d->topic, rd_kafka_err2str(err));
         return -1;
     }
-    /* The opaque must stay valid until the report arrives; librdkafka
-     * fails the message at message.timeout.ms at the latest. */
-    (void)timeout_ms;
-    while (!w.done)
+    /* The opaque must stay valid until the report arrives. librdkafka
+     * fails the message at message.timeout.ms, but a --kafka override can
+     * make that longer or 0 (never): past timeout_ms (+5 s, so the default
+     * 30 s message timeout speaks first) the message is purged, which
+     * brings its report at once. */
+    int64_t deadline = hg_clock_mono_us() / 1000 + (timeout_ms > 0 ? timeout_ms : 30000) + 5000;
+    bool purged = false;
+    while (!w.done) {
         rd_kafka_poll(d->rk, 50);
+        if (!w.done && !purged && hg_clock_mono_us() / 1000 > deadline) {
+            rd_kafka_purge(d->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+            purged = true;
+        }
+    }
     if (w.err) {
         snprintf(errstr, errstr_size, "delivery to %s failed: %s",
                  topic ? topic : d->topic, rd_kafka_err2str(w.err));

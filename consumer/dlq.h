@@ -33,8 +33,9 @@ void hgc_dlq_destroy(struct hgc_dlq *d);
 
 /* Dead-letter src (the consumed message: its key, value and headers are
  * copied) with the hookgate-dlq-* headers. step and reason are short texts
- * (no secrets). Blocks until the delivery report arrives (at most the
- * producer's message.timeout.ms, 30 s by default; timeout_ms is reserved). Returns 0 when the broker acknowledged it, -1 with errstr
+ * (no secrets). Blocks until the delivery report arrives (the producer's
+ * message.timeout.ms, 30 s by default, or timeout_ms + 5 s at most: then
+ * the message is purged and this fails). Returns 0 when the broker acknowledged it, -1 with errstr
  * otherwise (the caller must not commit src's offset then). */
 int hgc_dlq_send(struct hgc_dlq *d, const rd_kafka_message_t *src, const char *step,
                  const char *reason, int attempts, int timeout_ms,

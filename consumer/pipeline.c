@@ -943,6 +943,14 @@ void hgc_pipeline_process(struct hgc_pipeline *p, const char *payload, size_t le
 out:
     hg_record_cleanup(&rec);
 out_norec:
+    /* A dry run sends nothing to the dead-letter topic: a record that would
+     * go there is reported invalid, with the reason. */
+    if (p->dry_run && res->outcome == HGC_OUT_DEAD) {
+        res->outcome = HGC_OUT_INVALID;
+        if (!res->message[0])
+            snprintf(res->message, sizeof res->message, "would be dead-lettered: %s: %s",
+                     res->err.code, res->err.detail);
+    }
     if (j.spool_fd >= 0)
         close(j.spool_fd);
     hgc_table_destroy(j.table);

@@ -522,10 +522,12 @@ enum hgc_outcome hgc_worker_process_inline(struct hgc_pipeline *pipe, struct hgc
         .base_ms = (long)s->retry_base_ms,
         .max_backoff_ms = (long)s->retry_max_ms,
     };
-    struct hgc_pipeline_result *res = malloc(sizeof *res);
+    struct hgc_pipeline_result *res = calloc(1, sizeof *res);
     enum hgc_outcome o = HGC_OUT_RETRY;
     if (!res)
         return HGC_OUT_RETRY;
+    res->outcome = HGC_OUT_RETRY;   /* what *last says if stopped before any attempt */
+    snprintf(res->message, sizeof res->message, "stopped before it was processed");
     for (int attempt = 1; !*stop; attempt++) {
         bool final = !hgc_retry_again(&policy, attempt);
         hgc_pipeline_process(pipe, msg->payload, msg->len, attempt, final, res);

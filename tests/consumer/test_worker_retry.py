@@ -398,6 +398,29 @@ def test_dead_letter_producer_is_replaced_after_a_fatal_error(env):
     assert "dlq_producer_fatal" in events and "dlq_producer_replaced" in events, events
 
 
+def test_dead_letter_send_is_bounded_even_with_no_message_timeout(env):
+    # --kafka message.timeout.ms=0 (librdkafka: never) reaches the DLQ
+    # producer too; with every produce request failing retriably its report
+    # would never come and the worker would hang. Past 30 + 5 s the send is
+    # purged and fails; the record stays, and is dead-lettered once Kafka
+    # takes it.
+    env.produce(b"not json")                  # straight to the dead-letter topic
+    try:
+        assert env.kafka.command("produce-errors 1000 7") == "ok"   # REQUEST_TIMED_OUT
+        p = env.start(HOOKGATE_KAFKA_MESSAGE_TIMEOUT_MS="0")
+        t0 = time.monotonic()
+        wait_for(lambda: any(e.get("event") == "dead_letter_failed" for e in env.log_events(p)), 60,
+                 what="the dead-letter send to give up")
+        assert 34 <= time.monotonic() - t0 <= 50, time.monotonic() - t0
+        assert env.committed() < 0                 # not committed: the record stays
+    finally:
+        env.kafka.command("clear-produce-errors")
+    wait_committed(env, 1, timeout=60)
+    dl = env.read_topic(env.topic + ".dlq", 1)
+    assert len(dl) == 1 and dl[0].value() == b"not json"
+    env.stop(p)
+
+
 def test_record_deleted_by_retention_while_backing_off_is_reported(env):
     # A file_shared record backs off (files.info keeps answering 429) with
     # its partition paused and rewound to it. Meanwhile ~7 MiB of other

@@ -43,10 +43,19 @@ def test_replay_dry_run_has_no_side_effects(env):
     _, r2 = env.file_shared("F2")
     env.produce(r1)
     env.produce(r2)
+    env.produce(b"not json")
     res = env.run("--partition", "0", "--from-offset", "0", "--dry-run", cmd="replay")
     assert res.returncode == 1, res.stdout + res.stderr     # one file is invalid
     assert "offset 0: invalid" in res.stdout and "abc" in res.stdout
     assert "offset 1: valid" in res.stdout and data_key(env, file_id="F2") in res.stdout
+    # what a real run would dead-letter is reported so, and nothing is sent
+    assert "offset 2: invalid: would be dead-lettered: bad_record" in res.stdout, res.stdout
+    assert "dead_lettered" not in res.stdout, res.stdout
+    from confluent_kafka import Consumer, TopicPartition
+    c = Consumer({"bootstrap.servers": env.kafka.bootstrap, "group.id": "check-" + env.uid})
+    lo, hi = c.get_watermark_offsets(TopicPartition(env.topic + ".dlq", 0), timeout=10)
+    c.close()
+    assert hi == 0, (lo, hi)
     assert env.slack.messages == [] and env.glue.runs == []
     assert env.s3.keys(env.prefix + "/") == []
     assert not [r for r in env.s3proxy.requests if r["method"] in ("PUT", "POST", "DELETE")]
@@ -66,6 +75,21 @@ def test_replay_time_range(env):
     assert res.returncode == 0, res.stderr
     assert "partition 0 offset 0: pass" in res.stdout
     assert len(env.slack.messages) == 1
+
+
+def test_replay_time_range_with_timestamps_out_of_order(env):
+    # Several gateways produce to a partition, so its timestamps need not
+    # grow: a record stamped after --to-time does not end the range.
+    t0 = int(time.time() * 1000) - 600_000
+    for i, dt in enumerate((1000, 2000, 3000, 9000, 4000, 5000)):
+        env.producer.produce(env.topic, key=b"T0TEST:C0TEST", timestamp=t0 + dt,
+                             value=env.record("com.slack.command", "cmd-%d" % i, {"command": "/x"}))
+    assert env.producer.flush(10) == 0
+    res = env.run("--from-time", str(t0 + 2000), "--to-time", str(t0 + 5000), "--dry-run", cmd="replay")
+    assert res.returncode == 0, res.stdout + res.stderr
+    got = [l.split(":")[0] for l in res.stdout.splitlines() if l.startswith("partition")]
+    assert got == ["partition 0 offset 1", "partition 0 offset 2", "partition 0 offset 4",
+                   "partition 0 offset 5"], res.stdout
 
 
 def test_replay_usage_errors(env):
@@ -172,6 +196,22 @@ def test_redrive_after_dead_letter_without_duplicates(env):
     env.stop(p)
 
 
+def test_redrive_replaces_an_earlier_redrives_provenance(env):
+    # A record dead-lettered again after a redrive carries the first
+    # redrive's hookgate-redriven-from; the next redrive replaces it.
+    rec = env.record("com.slack.command", "cmd-1", {"command": "/x"})
+    env.producer.produce(env.topic + ".dlq", value=rec, key=b"T0TEST:C0TEST", headers=[
+        ("hookgate-redriven-from", b"old/0/0"), ("x-keep", b"1"),
+        ("hookgate-dlq-source-topic", env.topic.encode()), ("hookgate-dlq-step", b"files_info")])
+    assert env.producer.flush(10) == 0
+    res = env.run(cmd="redrive")
+    assert res.returncode == 0 and "redrove 1 record(s)" in res.stdout, res.stdout + res.stderr
+    out = env.read_topic(env.topic, 1)
+    hs = out[0].headers() or []
+    assert [v for k, v in hs if k == "hookgate-redriven-from"] == [(env.topic + ".dlq/0/0").encode()], hs
+    assert ("x-keep", b"1") in hs and not [k for k, _ in hs if k.startswith("hookgate-dlq-")], hs
+
+
 def test_redrive_to_error_edits_the_notice_without_history_scope(env):
     # No conversations.history scope: the set-aside marker alone finds the
     # notice; the redrive ends in a permanent ERROR (the job was deleted),
@@ -248,6 +288,15 @@ def test_doctor_all_good_and_failures(env, tmp_path):
     assert "all checks passed" in out
     # The probe object is gone again.
     assert [k for k in env.s3.keys(env.prefix + "/") if "doctor" in k] == []
+
+    # a misspelt topic fails, and asking about it does not create it
+    typo = env.topic + "-typo"
+    res = env.run(cmd="doctor", HOOKGATE_TABLES=good, HOOKGATE_TOPIC=typo)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "FAIL  kafka topic " + typo + ":" in res.stdout, res.stdout
+    assert "FAIL  kafka topic " + typo + ".dlq (dead letters)" in res.stdout, res.stdout
+    md = env.producer.list_topics(timeout=10)
+    assert typo not in md.topics and typo + ".dlq" not in md.topics, sorted(md.topics)
 
     res = env.run(cmd="doctor", HOOKGATE_SLACK_BOT_TOKEN="xoxb-wrong")
     assert res.returncode == 1
