@@ -60,6 +60,8 @@ static int parse_time_ms(const char *s, int64_t *out)
     }
     if (strcmp(p, "Z") && strcmp(p, "+00:00"))
         return -1;
+    if (tm.tm_year < 70 || tm.tm_year > 9999 - 1900)   /* RFC 3339 years, from the epoch on */
+        return -1;
     *out = (int64_t)timegm(&tm) * 1000 + ms;
     return 0;
 }

@@ -99,6 +99,9 @@ def test_replay_usage_errors(env):
     assert res.returncode == 2 and "offset" in res.stderr
     res = env.run("--from-time", "yesterday", cmd="replay")
     assert res.returncode == 2 and "RFC 3339" in res.stderr
+    for t in ("300000000-01-01T00:00:00Z", "1969-12-31T23:59:59Z"):   # timegm would overflow / negative
+        res = env.run("--from-time", t, cmd="replay")
+        assert res.returncode == 2 and "RFC 3339" in res.stderr, (t, res.stdout, res.stderr)
 
 
 def dead_letter_then_clear(env, **start_over):
