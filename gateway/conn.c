@@ -182,6 +182,17 @@ static int cb_header_value(http_parser *p, const char *at, size_t len)
     struct gw_request *r = &c->req;
     if (count_header_bytes(c, len))
         return -1;
+    /* obs-fold: a value continued on a line starting with SP or HT, which
+     * http_parser would join to the line before with nothing between.
+     * RFC 9112 §5.2: reject it (or replace it with SP). Seen as the byte
+     * before this piece of value, past any SP/HT, being a line feed (it is
+     * the colon for a value's first piece, or a value byte when a read
+     * split the value); tail_nonws carries it across reads. */
+    const char *q = at;
+    while (q > c->in && (q[-1] == ' ' || q[-1] == '\t'))
+        q--;
+    if ((q > c->in ? (unsigned char)q[-1] : c->tail_nonws) == '\n')
+        return fail(c, 400, "obs_fold");
     if (c->in_trailers)
         return 0;
     if (!c->in_value) {
@@ -523,6 +534,9 @@ static void parse_failed(struct gw_conn *c)
         snprintf(msg, sizeof msg, "request line and headers exceed %u bytes", HG_HTTP_MAX_HEADER_BYTES);
     else if (status == 414)
         snprintf(msg, sizeof msg, "URL longer than %u bytes", HG_HTTP_MAX_URL);
+    else if (status == 400 && code && strcmp(code, "obs_fold") == 0)
+        snprintf(msg, sizeof msg, "a header value continues on a line of its own (obs-fold, "
+                 "RFC 9112 section 5.2): send each header on one line");
     else if (status == 503)
         snprintf(msg, sizeof msg, "the gateway holds as many request bytes as it may "
                  "(--max-buffered-bytes %lld); retry later", c->t->app->cfg->s.max_buffered);
@@ -546,6 +560,11 @@ static int process_input(struct gw_conn *c)
         enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
         if (n > c->in_len)
             n = c->in_len;
+        for (size_t i = n; i > 0; i--)   /* for cb_header_value's obs-fold check */
+            if (c->in[i - 1] != ' ' && c->in[i - 1] != '\t') {
+                c->tail_nonws = (unsigned char)c->in[i - 1];
+                break;
+            }
         memmove(c->in, c->in + n, c->in_len - n);
         c->in_len -= n;
         if (e == HPE_PAUSED) {

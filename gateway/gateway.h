@@ -154,6 +154,7 @@ struct gw_conn {
     int                hcur;          /* enum gw_hdr being filled, or -1 */
     bool               in_value;
     bool               in_trailers;   /* past the headers: trailer fields are counted, not read */
+    unsigned char      tail_nonws;    /* last byte other than SP/HT the parser consumed (obs-fold) */
     size_t             header_bytes;
     unsigned           nheaders;     /* header fields so far (HG_HTTP_MAX_HEADERS) */
     size_t             body_seen;

@@ -274,6 +274,33 @@ def test_request_split_into_small_writes(gateway, reader):
     assert len(reader.by_id(doc["event_id"])) == 1
 
 
+def test_obs_fold_header_refused(gateway, reader):
+    # RFC 9112 §5.2: a header value continued on the next line (obs-fold) is
+    # refused with 400, also when a read boundary falls at the fold; every
+    # split of a request without folds still passes (the test above).
+    doc = event_callback()
+    body = json.dumps(doc).encode()
+    h = sign(body)
+    sig = h["X-Slack-Signature"].encode()
+    head = (b"POST /slack/events HTTP/1.1\r\nHost: it\r\nContent-Type: application/json\r\n"
+            b"X-Slack-Request-Timestamp: " + h["X-Slack-Request-Timestamp"].encode() + b"\r\n"
+            b"X-Slack-Signature: " + sig[:20] + b"\r\n " + sig[20:] + b"\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n")
+    cut = head.index(b"\r\n ") + 2
+    for parts in ([head + body], [head[:cut], head[cut:] + body], [head[:cut + 1], head[cut + 1:] + body]):
+        s = socket.create_connection(("127.0.0.1", gateway.port))
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for p in parts:
+            s.sendall(p)
+            time.sleep(0.05)
+        out, _ = read_responses(s, 1)
+        s.close()
+        assert out and out[0][0] == 400, (parts, out)
+        assert json.loads(out[0][2])["error"] == "obs_fold", out
+    reader.poll(1)
+    assert reader.find(lambda x: x["id"] == doc["event_id"]) == []
+
+
 def test_connection_survives_refused_requests(gateway, reader):
     # a 4xx from ingest does not cost the client its keep-alive connection
     conn = http.client.HTTPConnection("127.0.0.1", gateway.port, timeout=10)
