@@ -97,6 +97,11 @@ static bool container_host_ok(const char *url)
     const char *h = url + 7;
     char host[256];
     size_t n;
+    /* userinfo ("http://169.254.170.2:1@elsewhere/"): libcurl would go to
+     * the host after the '@'; refuse any before the path */
+    size_t authority = strcspn(h, "/?#");
+    if (memchr(h, '@', authority))
+        return false;
     if (*h == '[') {
         n = strcspn(h + 1, "]");
         if (h[1 + n] != ']' || n >= sizeof host)
@@ -921,7 +926,12 @@ int hg_aws_creds_get(struct hg_aws_creds_provider *p, struct hg_aws_creds *out,
         p->cached = *fresh_c;
         p->have = true;
         p->source = source;
-        p->backoff_until_ms = 0;
+        /* New credentials that already sit inside the early-refresh window
+         * (a source that only renews close to expiry: IMDS promises 5
+         * minutes) would be fetched again on every call: back off as after
+         * a failure, using them meanwhile. */
+        p->backoff_until_ms = fresh(&p->cached, hg_aws_clock_now(), HG_AWS_CREDS_REFRESH_S)
+                                  ? 0 : mono_ms() + CREDS_REFRESH_BACKOFF_MS;
         p->last_err[0] = '\0';
     } else {
         p->backoff_until_ms = mono_ms() + CREDS_REFRESH_BACKOFF_MS;

@@ -54,13 +54,15 @@ def test_web_identity(probe, ring, tmp_path):
         assert g[1]["access_key_id"] == "ASIAWEB00001"   # cached
         assert sts.issued == 1
         assert len(sts.log) == 1 and sts.log[0][0] == "POST"
-        # Short-lived credentials are refreshed before they expire, and the
-        # token file is re-read each time.
+        # Short-lived credentials are refreshed before they expire (ones
+        # already inside the 300 s window at most every 5 s), and the token
+        # file is re-read each time.
         sts.lifetime = 120
         tok.write_text("rotated-token")
         sts.expect_token = "rotated-token"
-        doc, _ = run_probe(probe, ["creds", "2"], env)
-        assert [x["access_key_id"] for x in doc["gets"]] == ["ASIAWEB00002", "ASIAWEB00003"], doc
+        doc, _ = run_probe(probe, ["creds", "3", "3000"], env)
+        assert [x["access_key_id"] for x in doc["gets"]] == \
+            ["ASIAWEB00002", "ASIAWEB00002", "ASIAWEB00003"], doc
         # A rejected token: the error names the source and STS's code.
         sts.expect_token = "something-else"
         doc, err = run_probe(probe, ["creds"], env)
@@ -193,16 +195,51 @@ def test_cached_credentials_served_while_one_thread_refreshes(probe, ring):
 
 def test_failed_refresh_backs_off_while_cached_valid(probe, ring):
     """An early refresh that fails keeps the cached credentials, and the
-    chain is not tried again for 5 s while they are valid."""
+    chain is not tried again for 5 s while they are valid. Credentials that
+    arrive already inside the early-refresh window (120 s left, the window
+    is 300 s) are not fetched again for 5 s either."""
     srv = standins.start("container", ring, expect_auth=None, creds_path="/creds", lifetime=120)
     srv.faults += [{"op": "creds", "kind": "sleep", "seconds": 0, "then_answer": True},
                    {"op": "creds", "status": 403, "code": "AccessDenied"}]
     try:
-        # gets at 0, 2 (fails), 4 and 6 s (backing off), 8 s (refreshes)
-        doc, _ = run_probe(probe, ["creds", "5", "2000"],
+        # gets at 0 (fetched: inside the window), 2 and 4 s (backing off), 6 s
+        # (refresh fails), 8 and 10 s (backing off), 12 s (refreshes)
+        doc, _ = run_probe(probe, ["creds", "7", "2000"],
                            no_env_creds(AWS_CONTAINER_CREDENTIALS_FULL_URI=srv.url + "/creds"))
         keys = [g.get("access_key_id") for g in doc["gets"]]
-        assert keys == ["ASIACTR00001"] * 4 + ["ASIACTR00002"], doc
+        assert keys == ["ASIACTR00001"] * 6 + ["ASIACTR00002"], doc
         assert len(srv.log) == 3, srv.log
+    finally:
+        srv.stop()
+
+
+def test_credentials_inside_the_refresh_window_are_not_fetched_every_call(probe, ring):
+    """A source that hands out credentials with less than the 300 s
+    early-refresh margin left (IMDS renews 5 minutes before expiry) used to
+    be asked again on every call."""
+    srv = standins.start("container", ring, expect_auth=None, creds_path="/creds", lifetime=200)
+    try:
+        doc, _ = run_probe(probe, ["creds", "10", "100"],
+                           no_env_creds(AWS_CONTAINER_CREDENTIALS_FULL_URI=srv.url + "/creds"))
+        assert [g.get("access_key_id") for g in doc["gets"]] == ["ASIACTR00001"] * 10, doc
+        assert len(srv.log) == 1, srv.log
+    finally:
+        srv.stop()
+
+
+def test_container_uri_with_userinfo_refused(probe, ring):
+    """http://169.254.170.2:1@elsewhere/ names the host after the '@' to
+    libcurl: the plain-http allow-list must not be fooled by what comes
+    before it (the pod's token would go to elsewhere in clear text)."""
+    srv = standins.start("container", ring, expect_auth=None, creds_path="/creds")
+    try:
+        port = srv.url.rsplit(":", 1)[1]
+        for url in ("http://169.254.170.2:1@127.0.0.1:%s/creds" % port,
+                    "http://localhost@127.0.0.1:%s/creds" % port):
+            doc, err = run_probe(probe, ["creds"], no_env_creds(AWS_CONTAINER_CREDENTIALS_FULL_URI=url,
+                                                                AWS_CONTAINER_AUTHORIZATION_TOKEN="pod-token"))
+            assert doc.get("rc") != 0 or "error" in doc["gets"][0], doc
+            assert "AWS_CONTAINER_CREDENTIALS_FULL_URI must be https" in (err + str(doc)), (doc, err)
+        assert srv.log == [], srv.log
     finally:
         srv.stop()
