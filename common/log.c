@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -48,8 +49,69 @@ int hg_log_level_parse(const char *s, enum hg_log_level *out)
 /* Append a JSON string value, truncating it (with "...") so the line stays
  * under the cap. Never splits an escape; may split a UTF-8 sequence only
  * at a byte boundary we then back off to. Returns 1 when it truncated. */
+/* Bytes of the valid UTF-8 sequence at s[0, n), 0 when none starts there
+ * (RFC 3629: no overlongs, surrogates or values over U+10FFFF). */
+static size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t need;
+    uint32_t cp;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf) { need = 1; cp = c & 0x1f; }
+    else if (c >= 0xe0 && c <= 0xef) { need = 2; cp = c & 0x0f; }
+    else if (c >= 0xf0 && c <= 0xf4) { need = 3; cp = c & 0x07; }
+    else return 0;
+    if (n <= need)
+        return 0;
+    for (size_t k = 1; k <= need; k++) {
+        if ((s[k] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[k] & 0x3f);
+    }
+    if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) || cp > 0x10ffff ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return need + 1;
+}
+
+/* v as valid UTF-8 in out (each byte that starts no valid sequence becomes
+ * U+FFFD), cut to what fits; returns out. A log line must stay valid JSON
+ * whatever a value holds: an error text cut mid-character, a peer's bytes. */
+static const char *utf8_repair(const char *v, char *out, size_t out_size)
+{
+    const unsigned char *s = (const unsigned char *)v;
+    size_t n = strlen(v), o = 0;
+    for (size_t i = 0; i < n;) {
+        size_t l = utf8_seq_len(s + i, n - i);
+        const char *src = l ? v + i : "\xef\xbf\xbd";
+        size_t sl = l ? l : 3;
+        if (o + sl >= out_size)
+            break;
+        memcpy(out + o, src, sl);
+        o += sl;
+        i += l ? l : 1;
+    }
+    out[o] = '\0';
+    return out;
+}
+
 static int log_append_value(struct hg_buf *b, const char *v)
 {
+    static _Thread_local char repaired[HG_LOG_LINE_MAX];
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+        if (*p >= 0x80) {   /* only then can it be invalid */
+            size_t rest = strlen((const char *)p), i = 0;
+            while (i < rest) {
+                size_t l = utf8_seq_len(p + i, rest - i);
+                if (!l) {
+                    v = utf8_repair(v, repaired, sizeof repaired);
+                    break;
+                }
+                i += l;
+            }
+            break;
+        }
     size_t n = strlen(v);
     if (hg_buf_append_json_str(b, v, n) == 0)
         return 0;

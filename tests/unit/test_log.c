@@ -88,6 +88,19 @@ int main(void)
     yajl_tree_free(v);
     free(out);
 
+    /* invalid UTF-8 in a value (an error text cut mid-character, a peer's
+     * bytes) becomes U+FFFD, so the line stays valid JSON; valid text is
+     * kept as it is */
+    capture_start();
+    hg_log_warn("odd_bytes", "detail", "ok\xff \xe3\x81", "kept", "\xe6\x9d\xb1\xe4\xba\xac");
+    out = capture_end(&len);
+    v = hg_json_parse(out, len, err, sizeof err);
+    CHECK(v != NULL);
+    CHECK_STR(hg_json_get_str(v, "detail", NULL), "ok\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd");
+    CHECK_STR(hg_json_get_str(v, "kept", NULL), "\xe6\x9d\xb1\xe4\xba\xac");
+    yajl_tree_free(v);
+    free(out);
+
     /* level filter: debug suppressed at info, shown after setup(debug) */
     capture_start();
     hg_log_debug("hidden");
