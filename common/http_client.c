@@ -327,14 +327,20 @@ static enum hg_http_result map_curl(CURLcode rc, const struct xfer *x)
 
 /* "scheme://host:port" of url into out, for error messages (never the path
  * or query: presigned URLs carry signatures there). */
+/* scheme://host[:port] of url for error texts: without path and query, and
+ * without a user part (user:password@), which may be a secret. */
 static void url_origin(const char *url, char *out, size_t n)
 {
     const char *p = strstr(url, "://");
-    size_t len = p ? (size_t)(p + 3 - url) + strcspn(p + 3, "/?#") : strcspn(url, "/?#");
-    if (len >= n)
-        len = n - 1;
-    memcpy(out, url, len);
-    out[len] = '\0';
+    const char *auth = p ? p + 3 : url;
+    size_t alen = strcspn(auth, "/?#");
+    const char *at = memchr(auth, '@', alen);
+    size_t slen = (size_t)(auth - url);
+    if (at) {
+        alen -= (size_t)(at + 1 - auth);
+        auth = at + 1;
+    }
+    snprintf(out, n, "%.*s%.*s", (int)slen, url, (int)alen, auth);
 }
 
 enum hg_http_result hg_http_perform(struct hg_http_client *c,

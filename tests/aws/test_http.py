@@ -157,3 +157,15 @@ def test_redirect_body_not_mixed_in(probe, server):
     server.hits = 0
     doc, _ = run_probe(probe, ["http-get", server.url], {})
     assert doc["status"] == 302 and doc["body"] == "this is the redirect's own body"
+
+
+def test_error_text_leaves_out_the_url_user_part(probe, server):
+    # An endpoint variable may carry user:password@; error texts name the
+    # origin (scheme, host, port) only.
+    server.script = [("sleep", 2)]
+    url = server.url.replace("http://", "http://user:hunter2@") + "/path?q=1"
+    doc, err = run_probe(probe, ["http-get", url, "--timeout-ms", "300"], {})
+    assert doc["result"] == "timeout", doc
+    text = str(doc) + err
+    assert "hunter2" not in text and "user:" not in text, text
+    assert server.url.rsplit("/", 1)[0] + ":" in text, text    # http://127.0.0.1:PORT: timeout
