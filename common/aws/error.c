@@ -25,7 +25,19 @@ void hg_aws_error_set(struct hg_aws_error *e, enum hg_aws_err_class cls, long st
     e->cls = cls;
     e->status = status;
     snprintf(e->code, sizeof e->code, "%s", code ? code : "");
-    snprintf(e->message, sizeof e->message, "%s", message ? message : "");
+    hg_aws_text_copy(e->message, sizeof e->message, message ? message : "");
+}
+
+void hg_aws_text_copy(char *dst, size_t size, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= size) {
+        n = size - 1;
+        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+            n--;   /* src[n], the first byte left out, continues a character */
+    }
+    memcpy(dst, src, n);
+    dst[n] = '\0';
 }
 
 const char *hg_aws_err_class_str(enum hg_aws_err_class c)

@@ -4,6 +4,7 @@
 #define HG_AWS_ERROR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "common/limits.h"
 
@@ -30,6 +31,10 @@ void hg_aws_error_clear(struct hg_aws_error *e);
 /* Set every field (code/message truncated to fit; NULL = ""). */
 void hg_aws_error_set(struct hg_aws_error *e, enum hg_aws_err_class cls, long status,
                       const char *code, const char *message);
+
+/* Copy src into dst[size] (size > 0), cut if need be in whole UTF-8
+ * characters: AWS messages go into logs, DLQ headers and Slack texts. */
+void hg_aws_text_copy(char *dst, size_t size, const char *src);
 /* "retryable" | "permanent" | "ok". */
 const char *hg_aws_err_class_str(enum hg_aws_err_class c);
 

@@ -130,7 +130,7 @@ static void error_from_response(const struct hg_http_response *resp, struct hg_a
         if (!m)
             m = yajl_tree_get(root, pM, yajl_t_string);
         snprintf(code, sizeof code, "%s", jstr(t));
-        snprintf(msg, sizeof msg, "%s", jstr(m));
+        hg_aws_text_copy(msg, sizeof msg, jstr(m));
     }
     if (!code[0]) {
         const char *h = hg_http_response_header(resp, "x-amzn-ErrorType");

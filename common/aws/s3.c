@@ -233,7 +233,7 @@ static void error_from_response(const struct hg_http_response *resp, struct hg_a
          * useful for HEAD and when their XML is not well-formed. */
         const char *hm = hg_http_response_header(resp, "x-amz-error-message");
         snprintf(code, sizeof code, "%s", hc);
-        snprintf(msg, sizeof msg, "%s", hm ? hm : "");
+        hg_aws_text_copy(msg, sizeof msg, hm ? hm : "");
     } else if (!parsed) {
         const char *c;
         switch (resp->status) {

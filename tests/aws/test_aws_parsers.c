@@ -12,6 +12,7 @@
 #include "common/aws/s3.h"
 #include "common/aws/xml.h"
 #include "common/http_client.h"
+#include "common/json.h"
 #include "tests/unit/test.h"
 
 static void test_xml(void)
@@ -239,6 +240,23 @@ static void test_classify(void)
     char c2[] = "ThrottlingException";
     hg_aws_error_code_normalise(c2);
     CHECK_STR(c2, "ThrottlingException");
+
+    /* texts are cut in whole UTF-8 characters: "ab" then three 3-byte ones */
+    char d[6];
+    hg_aws_text_copy(d, sizeof d, "ab\xe6\x9d\xb1\xe4\xba\xac");
+    CHECK_STR(d, "ab\xe6\x9d\xb1");
+    hg_aws_text_copy(d, 4, "ab\xe6\x9d\xb1");
+    CHECK_STR(d, "ab");
+    hg_aws_text_copy(d, sizeof d, "short");
+    CHECK_STR(d, "short");
+    struct hg_aws_error e;
+    char longmsg[HG_AWS_ERR_MSG_MAX + 8];
+    memset(longmsg, 'a', sizeof longmsg - 1);
+    longmsg[sizeof longmsg - 1] = '\0';
+    memcpy(longmsg + HG_AWS_ERR_MSG_MAX - 2, "\xe6\x9d\xb1", 3);   /* straddles the cut */
+    hg_aws_error_set(&e, HG_AWS_PERMANENT, 400, "X", longmsg);
+    CHECK_INT(strlen(e.message), HG_AWS_ERR_MSG_MAX - 2);
+    CHECK(hg_json_utf8_check(e.message, strlen(e.message)) == NULL);
 }
 
 static void test_s3_uri(void)
