@@ -189,9 +189,11 @@ static int cb_header_value(http_parser *p, const char *at, size_t len)
      * the colon for a value's first piece, or a value byte when a read
      * split the value); tail_nonws carries it across reads. */
     const char *q = at;
-    while (q > c->in && (q[-1] == ' ' || q[-1] == '\t'))
+    while (len && q > c->in && (q[-1] == ' ' || q[-1] == '\t'))
         q--;
-    if ((q > c->in ? (unsigned char)q[-1] : c->tail_nonws) == '\n')
+    /* (an empty value comes as a call with no bytes, placed at the next
+     * line: not a fold) */
+    if (len && (q > c->in ? (unsigned char)q[-1] : c->tail_nonws) == '\n')
         return fail(c, 400, "obs_fold");
     if (c->in_trailers)
         return 0;

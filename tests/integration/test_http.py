@@ -299,6 +299,17 @@ def test_obs_fold_header_refused(gateway, reader):
         assert json.loads(out[0][2])["error"] == "obs_fold", out
     reader.poll(1)
     assert reader.find(lambda x: x["id"] == doc["event_id"]) == []
+    # an empty header value is no fold (http_parser reports it at the next line)
+    h2 = sign(body)
+    s = socket.create_connection(("127.0.0.1", gateway.port))
+    s.sendall(b"POST /slack/events HTTP/1.1\r\nHost: it\r\nX-Empty:\r\nX-Empty-Too: \r\n"
+              b"Content-Type: application/json\r\n"
+              b"X-Slack-Request-Timestamp: " + h2["X-Slack-Request-Timestamp"].encode() + b"\r\n"
+              b"X-Slack-Signature: " + h2["X-Slack-Signature"].encode() + b"\r\n"
+              b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    out, _ = read_responses(s, 1)
+    s.close()
+    assert out[0][0] == 200, out
 
 
 def test_connection_survives_refused_requests(gateway, reader):
