@@ -10,6 +10,7 @@
 
 #include "common/buf.h"
 #include "common/clock.h"
+#include "common/json.h"
 #include "common/limits.h"
 
 static enum hg_log_level log_min = HG_LOG_INFO;
@@ -46,9 +47,6 @@ int hg_log_level_parse(const char *s, enum hg_log_level *out)
 /* Room kept at the end of the line for `..."}` and the newline. */
 #define LOG_TAIL_RESERVE 8u
 
-/* Append a JSON string value, truncating it (with "...") so the line stays
- * under the cap. Never splits an escape; may split a UTF-8 sequence only
- * at a byte boundary we then back off to. Returns 1 when it truncated. */
 /* Bytes of the valid UTF-8 sequence at s[0, n), 0 when none starts there
  * (RFC 3629: no overlongs, surrogates or values over U+10FFFF). */
 static size_t utf8_seq_len(const unsigned char *s, size_t n)
@@ -96,22 +94,14 @@ static const char *utf8_repair(const char *v, char *out, size_t out_size)
     return out;
 }
 
+/* Append a JSON string value, truncating it (with "...") so the line stays
+ * under the cap. Never splits an escape; may split a UTF-8 sequence only
+ * at a byte boundary we then back off to. Returns 1 when it truncated. */
 static int log_append_value(struct hg_buf *b, const char *v)
 {
     static _Thread_local char repaired[HG_LOG_LINE_MAX];
-    for (const unsigned char *p = (const unsigned char *)v; *p; p++)
-        if (*p >= 0x80) {   /* only then can it be invalid */
-            size_t rest = strlen((const char *)p), i = 0;
-            while (i < rest) {
-                size_t l = utf8_seq_len(p + i, rest - i);
-                if (!l) {
-                    v = utf8_repair(v, repaired, sizeof repaired);
-                    break;
-                }
-                i += l;
-            }
-            break;
-        }
+    if (hg_json_utf8_check(v, strlen(v)))
+        v = utf8_repair(v, repaired, sizeof repaired);
     size_t n = strlen(v);
     if (hg_buf_append_json_str(b, v, n) == 0)
         return 0;

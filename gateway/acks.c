@@ -146,36 +146,34 @@ static void on_dr_pipe(evutil_socket_t fd, short what, void *arg)
 }
 
 /* 200 means the broker has the record: a --kafka override must not switch
- * that off (acks below all, no idempotence). A message timeout at or over
- * the ack deadline is allowed but said loudly: records answered 503 may
- * then land later (consumers dedupe by id). */
+ * that off (acks below all, no idempotence, no report for a success). A
+ * message timeout at or over the ack deadline is allowed but said loudly:
+ * records answered 503 may then land later (consumers dedupe by id). */
+static const struct {
+    const char *prop, *ok1, *ok2;   /* the values librdkafka may report that keep it */
+    const char *why;
+} guarantees[] = {
+    { "acks", "-1", "all",
+      "must be all; hookgate answers 200 only once every in-sync replica has the record" },
+    { "enable.idempotence", "true", NULL,
+      "must be true; without it a retried produce can write a record twice or out of order" },
+    { "delivery.report.only.error", "false", NULL,
+      "must be false; the 200 waits for each record's delivery report" },
+};
+
 static int check_guarantees(rd_kafka_conf_t *conf, const struct gw_config *cfg, bool warn,
                             char *errstr, size_t errstr_size)
 {
     char v[64];
-    size_t n = sizeof v;
-    if (rd_kafka_conf_get(conf, "acks", v, &n) == RD_KAFKA_CONF_OK &&
-        strcmp(v, "-1") != 0 && strcmp(v, "all") != 0) {
-        snprintf(errstr, errstr_size,
-                 "kafka property acks (--kafka / HOOKGATE_KAFKA_*): must be all; "
-                 "hookgate answers 200 only once every in-sync replica has the record");
-        return -1;
-    }
-    n = sizeof v;
-    if (rd_kafka_conf_get(conf, "enable.idempotence", v, &n) == RD_KAFKA_CONF_OK &&
-        strcmp(v, "true") != 0) {
-        snprintf(errstr, errstr_size,
-                 "kafka property enable.idempotence (--kafka / HOOKGATE_KAFKA_*): must be true; "
-                 "without it a retried produce can write a record twice or out of order");
-        return -1;
-    }
-    n = sizeof v;
-    if (rd_kafka_conf_get(conf, "delivery.report.only.error", v, &n) == RD_KAFKA_CONF_OK &&
-        strcmp(v, "false") != 0) {
-        snprintf(errstr, errstr_size,
-                 "kafka property delivery.report.only.error (--kafka / HOOKGATE_KAFKA_*): must be "
-                 "false; the 200 waits for each record's delivery report");
-        return -1;
+    size_t n;
+    for (size_t i = 0; i < sizeof guarantees / sizeof guarantees[0]; i++) {
+        n = sizeof v;
+        if (rd_kafka_conf_get(conf, guarantees[i].prop, v, &n) == RD_KAFKA_CONF_OK &&
+            strcmp(v, guarantees[i].ok1) != 0 && (!guarantees[i].ok2 || strcmp(v, guarantees[i].ok2) != 0)) {
+            snprintf(errstr, errstr_size, "kafka property %s (--kafka / HOOKGATE_KAFKA_*): %s",
+                     guarantees[i].prop, guarantees[i].why);
+            return -1;
+        }
     }
     n = sizeof v;
     long long mto;
