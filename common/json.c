@@ -289,6 +289,18 @@ static int json_drive(const yajl_callbacks *cb, struct json_base *b, const char 
     }
     b->h = h;
     b->len = len;
+    /* yajl's lexer takes \v and \f for whitespace; RFC 8259 §2 allows only
+     * space, tab, LF and CR. A raw control byte is wrong anywhere in JSON
+     * text (yajl refuses them inside strings), so refuse these two up
+     * front: the gateway copies a body it accepted into its record as is. */
+    for (int k = 0; k < 2 && len > 0; k++) {
+        const char *bad = memchr(text, k ? '\f' : '\v', len);
+        if (bad) {
+            snprintf(errstr, errstr_size, "offset %zu: a raw control character (\\%c), which JSON allows nowhere",
+                     (size_t)(bad - text), k ? 'f' : 'v');
+            goto out;
+        }
+    }
     /* yajl's defaults: strings validated, no comments, no trailing
      * garbage, one value. */
     yajl_status st = yajl_parse(h, (const unsigned char *)text, len);

@@ -33,6 +33,20 @@ def test_400_malformed_json(gateway):
     assert "JSON" in doc["message"]
 
 
+def test_400_json_with_vertical_tab_or_form_feed_as_whitespace(gateway):
+    # yajl's lexer skips \v and \f as whitespace; RFC 8259 does not, and the
+    # body goes into the record byte for byte, so it would not be JSON there
+    for ws in (b"\v", b"\f"):
+        doc = bad_event()
+        body = json.dumps(doc).encode().replace(b'{"type"', b'{' + ws + b'"type"', 1)
+        d = assert_error(post_signed(gateway.port, "/slack/events", body, "application/json"),
+                         400, "malformed_json")
+        assert "raw control character" in d["message"], d
+        payload = b'{"type":"block_actions",' + ws + b'"team":{"id":"T1"}}'
+        form = b"payload=" + urllib.parse.quote_from_bytes(payload).encode()
+        assert_error(post_signed(gateway.port, "/slack/interactive", form, FORM), 400)
+
+
 def test_400_json_not_an_object_or_without_type(gateway):
     for body in (b'[1,2,3]', b'"x"', b'{"event_id":"EvNOTYPE"}', b'{"type":"event_callback","event":3}'):
         r = post_signed(gateway.port, "/slack/events", body, "application/json")

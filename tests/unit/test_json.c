@@ -130,6 +130,18 @@ int main(void)
     CHECK(parse("[01]", err, sizeof err) == NULL);
     CHECK(parse("[NaN]", err, sizeof err) == NULL);
     CHECK(parse("\"a\tb\"", err, sizeof err) == NULL);   /* raw control char */
+    /* \v and \f are not JSON whitespace (RFC 8259 §2), though yajl's lexer
+     * skips them: nowhere in the text */
+    CHECK(parse("{\"a\":\f1}", err, sizeof err) == NULL);
+    CHECK_STR(err, "offset 5: a raw control character (\\f), which JSON allows nowhere");
+    CHECK(parse("\v{\"a\":1}", err, sizeof err) == NULL);
+    CHECK_STR(err, "offset 0: a raw control character (\\v), which JSON allows nowhere");
+    CHECK(parse("{\v\"a\":1}", err, sizeof err) == NULL);
+    CHECK(parse("{\"a\":1}\f", err, sizeof err) == NULL);
+    CHECK(parse("\"a\vb\"", err, sizeof err) == NULL);
+    v = parse(" \t\r\n{\"a\":\"\\f\\u000b\"} \n", err, sizeof err);   /* escaped: fine */
+    CHECK(v != NULL);
+    yajl_tree_free(v);
     CHECK(parse("\"\\x\"", err, sizeof err) == NULL);
     CHECK(parse("[\"\\u12\"]", err, sizeof err) == NULL);
 
@@ -286,6 +298,7 @@ int main(void)
         "{\"n\":9223372036854775808}", "{\"n\":-}", "[1,2", "{\"a\":{\"b\":[]}}",
         "{\"type\":\"abcdefghijklmnop\\u0000qrs\"}", "{\"type\":\"abcdefghijklmnopq\xff\"}",
         "{\"abcdefghijklmnopqrstuvwxyz\xc3\xa9\xe2\x82\xac" "0123456789\":\"ok\"}",
+        "{\"type\":\f\"x\"}", "\v{\"type\":\"x\"}", "{\"type\":\"x\"}\v", "{\"type\":\"\\f\"}",
     };
     for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
         const char *d = json_pick_oracle(docs[i], strlen(docs[i]));
