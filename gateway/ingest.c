@@ -287,8 +287,11 @@ static enum gw_ingest_action handle_events(const struct gw_ingest_ctx *ctx, cons
 }
 
 /* What the interactive route reads of a payload. */
-enum { IA_ROOT, IA_TYPE, IA_TEAM, IA_APP, IA_CHANNEL, IA_PICKS = IA_CHANNEL + CHANNEL_PICKS };
-#define IA_ARENA (TYPE_TOKEN_MAX + (2 + CHANNEL_PICKS) * HG_RECORD_KEY_MAX + IA_PICKS)
+enum {
+    IA_ROOT, IA_TYPE, IA_TEAM, IA_TEAM_VIEW, IA_TEAM_USER, IA_APP, IA_CHANNEL,
+    IA_PICKS = IA_CHANNEL + CHANNEL_PICKS
+};
+#define IA_ARENA (TYPE_TOKEN_MAX + (4 + CHANNEL_PICKS) * HG_RECORD_KEY_MAX + IA_PICKS)
 
 static enum gw_ingest_action handle_interactive(const struct gw_ingest_ctx *ctx, const struct gw_inbound *in,
                                                 const struct hg_form *form, struct gw_ingest_result *r)
@@ -301,6 +304,8 @@ static enum gw_ingest_action handle_interactive(const struct gw_ingest_ctx *ctx,
         [IA_ROOT] = { .path = { NULL } },
         [IA_TYPE] = { .path = { "type" }, .max_len = TYPE_TOKEN_MAX },
         [IA_TEAM] = { .path = { "team", "id" }, .max_len = HG_RECORD_KEY_MAX },
+        [IA_TEAM_VIEW] = { .path = { "view", "app_installed_team_id" }, .max_len = HG_RECORD_KEY_MAX },
+        [IA_TEAM_USER] = { .path = { "user", "team_id" }, .max_len = HG_RECORD_KEY_MAX },
         [IA_APP] = { .path = { "api_app_id" }, .max_len = HG_RECORD_KEY_MAX },
     };
     channel_picks(&pk[IA_CHANNEL], NULL);
@@ -312,7 +317,14 @@ static enum gw_ingest_action handle_interactive(const struct gw_ingest_ctx *ctx,
     if (pk[IA_ROOT].kind != HG_JSON_PICK_OBJECT || !token_ok(type, TYPE_TOKEN_MAX))
         return refuse(r, 400, "malformed_payload", "\"payload\" must be an object with a \"type\" of 1-64 letters, digits, '_', '-' or '.'", NULL);
     join(m.type, sizeof m.type, "com.slack.interactive.", type, (const char *)NULL);
+    /* An org-wide (Enterprise Grid) install sends "team": null; then the
+     * workspace is the view's installing team, or the user's (as Slack's
+     * bolt-js finds it: src/App.ts, "team property will be null"). */
     m.team = picked_str(&pk[IA_TEAM]);
+    if (!m.team)
+        m.team = picked_str(&pk[IA_TEAM_VIEW]);
+    if (!m.team)
+        m.team = picked_str(&pk[IA_TEAM_USER]);
     m.app = picked_str(&pk[IA_APP]);
     m.channel = channel_of(&pk[IA_CHANNEL]);
     return build(ctx, in, &m, r);

@@ -178,9 +178,26 @@ def view_submission_payload(marker):
     }
 
 
+def org_wide(make, **view):
+    """An org-wide (Enterprise Grid) install: Slack sends "team": null."""
+    def build(marker):
+        p = make(marker)
+        p["team"] = None
+        p["enterprise"] = {"id": "E0GRID"}
+        if view:
+            p["view"].update(view)
+        return p
+    return build
+
+
 @pytest.mark.parametrize("make,kind,team,channel,app", [
     (block_actions_payload, "block_actions", "T0INTER", "C0INTER", "A0INTER"),
     (view_submission_payload, "view_submission", "T0VIEW", None, "A0VIEW"),   # no channel: key = team
+    # team null: the user's team, or (views) the installing team
+    (org_wide(block_actions_payload), "block_actions", "T0INTER", "C0INTER", "A0INTER"),
+    (org_wide(view_submission_payload), "view_submission", "T0VIEW", None, "A0VIEW"),
+    (org_wide(view_submission_payload, app_installed_team_id="T0INSTALL"), "view_submission",
+     "T0INSTALL", None, "A0VIEW"),
 ])
 def test_interactive(gateway, reader, make, kind, team, channel, app):
     payload = make(uid(""))
