@@ -156,7 +156,10 @@ int gw_envelope_parse(const char *json, size_t len, size_t max_body,
     size_t tlen = strlen(text);
     hg_buf_init(&env->body, max_body);
     if (env->base64) {
-        if (HG_B64_DECODED_MAX(tlen) > max_body + 3) {
+        /* A quick bound before decoding: N decoded bytes take 4*ceil(N/3)
+         * characters, for which HG_B64_DECODED_MAX gives at most N + 5;
+         * the exact cap is the append below. */
+        if (HG_B64_DECODED_MAX(tlen) > max_body + 5) {
             snprintf(errstr, errstr_size, "envelope body is larger than the %zu-byte limit", max_body);
             rc = GW_ENVELOPE_TOO_LARGE;
             goto fail;

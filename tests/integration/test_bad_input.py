@@ -305,6 +305,22 @@ def test_413_envelope_inner_body_over_limit(gateway):
     assert_error(r, 413, "body_too_large")
 
 
+def test_envelope_base64_inner_body_of_exactly_the_limit(gateway):
+    # the quick bound before decoding must not refuse what fits: N bytes and
+    # N - 1 (two lengths, so both ways the last base64 quantum is padded)
+    for size in (MAX_BODY, MAX_BODY - 1):
+        doc, inner = padded_event(size)
+        h = {"Content-Type": "application/json"}
+        h.update(sign(inner))
+        r = post_env(gateway.port, env_v1(b64(inner), True, h))
+        assert r.status == 200, (size, r)
+    doc, inner = padded_event(MAX_BODY + 1)
+    refused_ids.append(doc["event_id"])
+    h = {"Content-Type": "application/json"}
+    h.update(sign(inner))
+    assert_error(post_env(gateway.port, env_v1(b64(inner), True, h)), 413, "body_too_large")
+
+
 # ---- 503: --max-buffered-bytes --------------------------------------------------------
 
 def padded_event(size):
