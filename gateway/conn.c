@@ -231,6 +231,11 @@ static int cb_headers_complete(http_parser *p)
     struct gw_conn *c = p->data;
     struct gw_request *r = &c->req;
     c->in_trailers = true;
+    /* A field value excludes trailing whitespace (RFC 9110 §5.5); http_parser
+     * skips only the leading one. */
+    for (int i = 0; i < GW_HDR_COUNT; i++)
+        while (r->hv_len[i] > 0 && (r->hv[i][r->hv_len[i] - 1] == ' ' || r->hv[i][r->hv_len[i] - 1] == '\t'))
+            r->hv[i][--r->hv_len[i]] = '\0';
     size_t plen = strcspn(r->url, "?#");
     r->method = p->method;
     r->route = gw_routes_match(r->url, plen);

@@ -572,3 +572,21 @@ def test_http10_keep_alive_is_confirmed_in_the_answer(gateway, reader):
     assert status == 200 and headers.get("connection", "").lower() == "close", headers
     assert closed_by_peer(s, 2)
     s.close()
+
+
+def test_trailing_whitespace_in_header_values_is_not_part_of_them(gateway, reader):
+    # RFC 9110 §5.5: a field value excludes leading and trailing SP/HTAB
+    doc = event_callback()
+    body = json.dumps(doc).encode()
+    h = sign(body)
+    s = socket.create_connection(("127.0.0.1", gateway.port))
+    s.sendall(b"POST /slack/events HTTP/1.1\r\nHost: it\r\nContent-Type: application/json \t\r\n"
+              b"X-Slack-Signature: " + h["X-Slack-Signature"].encode() + b"\t\r\n"
+              b"X-Slack-Request-Timestamp:  " + h["X-Slack-Request-Timestamp"].encode() + b"  \r\n"
+              b"X-Slack-Retry-Num: 1 \r\nX-Slack-Retry-Reason: http_timeout \r\n"
+              b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    out, _ = read_responses(s, 1)
+    s.close()
+    assert out[0][0] == 200, out
+    (key, rec), = reader.wait_for(lambda x: x["id"] == doc["event_id"])
+    assert rec["slackretrynum"] == 1 and rec["slackretryreason"] == "http_timeout", rec
