@@ -272,6 +272,7 @@ const char *hg_http_result_str(enum hg_http_result r)
     case HG_HTTP_ERR_CONNECT: return "connect";
     case HG_HTTP_ERR_TIMEOUT: return "timeout";
     case HG_HTTP_ERR_TLS: return "tls";
+    case HG_HTTP_ERR_HANDSHAKE: return "tls-handshake";
     case HG_HTTP_ERR_TRUNCATED: return "truncated";
     case HG_HTTP_ERR_TOO_LARGE: return "too-large";
     case HG_HTTP_ERR_ABORTED: return "aborted";
@@ -292,7 +293,8 @@ static enum hg_http_result map_curl(CURLcode rc, const struct xfer *x)
         return HG_HTTP_ERR_CONNECT;
     case CURLE_OPERATION_TIMEDOUT:
         return HG_HTTP_ERR_TIMEOUT;
-    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CONNECT_ERROR:   /* "somewhere in the handshake": a reset, too */
+        return HG_HTTP_ERR_HANDSHAKE;
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_CIPHER:
@@ -593,6 +595,7 @@ bool hg_http_classify_default(void *ud, enum hg_http_result result,
     case HG_HTTP_ERR_TIMEOUT:
     case HG_HTTP_ERR_TRUNCATED:
     case HG_HTTP_ERR_SEND:
+    case HG_HTTP_ERR_HANDSHAKE:
         return true;
     default:
         return false;

@@ -80,7 +80,9 @@ enum hg_http_result {
     HG_HTTP_OK = 0,          /* a complete response arrived (any status) */
     HG_HTTP_ERR_CONNECT,     /* DNS, refused, unreachable */
     HG_HTTP_ERR_TIMEOUT,     /* connect or transfer timeout */
-    HG_HTTP_ERR_TLS,         /* handshake or certificate verification */
+    HG_HTTP_ERR_TLS,         /* certificate verification, CA file, cipher */
+    HG_HTTP_ERR_HANDSHAKE,   /* the TLS handshake failed otherwise (a reset, an
+                              * alert): no request was sent, worth a retry */
     HG_HTTP_ERR_TRUNCATED,   /* connection closed mid-response, bad framing */
     HG_HTTP_ERR_TOO_LARGE,   /* response body over the cap */
     HG_HTTP_ERR_ABORTED,     /* a read/write callback aborted */

@@ -10,6 +10,12 @@
 
 #include "common/config.h"
 
+/* How every hookgate producer maps a key to a partition: the Java
+ * client's murmur2, so other clients hash keys the same way, and a record
+ * the consumer dead-letters and redrives goes back to the partition its
+ * channel's other records are on. */
+#define HG_KAFKA_PARTITIONER "murmur2_random"
+
 /* Build a configuration: bootstrap.servers = brokers, then defaults (a
  * NULL-terminated list of name, value pairs) and then the user's props, so a
  * user's property wins; then props->msk_iam's authentication when set.

@@ -197,8 +197,12 @@ static inline size_t row_scan_special(const unsigned char *p, size_t n)
 
 /* ---- problems ---------------------------------------------------------- */
 
+static bool utf8_valid_scalar(const unsigned char *s, size_t n);
+
 /* Copy a value for a problem: at most HG_CSV_PROBLEM_VALUE_MAX bytes, whole
- * UTF-8 sequences only, invalid bytes and control characters escaped. */
+ * UTF-8 sequences only, invalid bytes and control characters escaped (the
+ * value goes into a Slack message: not even a surrogate or an overlong
+ * form may pass as it is). */
 static void problem_value(struct hgc_csv_problem *p, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
@@ -212,9 +216,7 @@ static void problem_value(struct hgc_csv_problem *p, const char *s, size_t n)
             if (len == 0 || c == 0xC0 || c == 0xC1 || c > 0xF4 || i + len > n) {
                 valid = false;
             } else {
-                for (size_t k = 1; k < len; k++)
-                    if (((unsigned char)s[i + k] & 0xC0) != 0x80)
-                        valid = false;
+                valid = utf8_valid_scalar((const unsigned char *)s + i, len);
             }
             if (!valid)
                 len = 1;

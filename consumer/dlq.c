@@ -47,6 +47,7 @@ static rd_kafka_t *dlq_producer_new(const struct hgc_dlq *d, char *errstr, size_
         "linger.ms", "0",
         "message.timeout.ms", "30000",
         "message.max.bytes", "1048576",
+        "partitioner", HG_KAFKA_PARTITIONER,   /* redriven: back beside its channel's records */
         NULL,
     };
     rd_kafka_conf_t *conf = hg_kafka_conf_new(d->brokers, defaults, d->props, errstr, errstr_size);

@@ -40,6 +40,7 @@ enum hgc_class hgc_retry_classify_http(enum hg_http_result r, long status)
     case HG_HTTP_ERR_TIMEOUT:
     case HG_HTTP_ERR_TRUNCATED:
     case HG_HTTP_ERR_SEND:
+    case HG_HTTP_ERR_HANDSHAKE:
         return HGC_TRANSIENT;
     default:
         return HGC_PERMANENT;
@@ -54,8 +55,8 @@ enum hgc_class hgc_retry_classify_http(enum hg_http_result r, long status)
 enum hgc_class hgc_retry_classify_slack(const char *error)
 {
     static const char *const transient[] = {
-        "ratelimited", "internal_error", "fatal_error", "service_unavailable",
-        "request_timeout", "timeout",
+        "ratelimited", "rate_limited",   /* chat.postMessage documents both */
+        "internal_error", "fatal_error", "service_unavailable", "request_timeout", "timeout",
     };
     if (!error)
         return HGC_PERMANENT;

@@ -793,7 +793,14 @@ struct hgc_table *hgc_tables_load_file(const char *dir, const char *csv_name,
     }
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
-        if (errno == ENOENT) {
+        struct stat dst;
+        if (errno == ENOENT && stat(dir, &dst) != 0) {
+            /* the directory itself is missing (a mount not up yet, a
+             * redeploy): no file's config can be judged absent now */
+            e = HGC_TABLE_UNAVAILABLE;
+            seterr(errstr, errstr_size, "the table config directory %s is missing: %s", dir,
+                   strerror(errno));
+        } else if (errno == ENOENT) {
             e = HGC_TABLE_NOT_FOUND;
             seterr(errstr, errstr_size, "no table config %s.json for %s.csv", name, name);
         } else {

@@ -7,6 +7,8 @@
 #ifndef GW_PRODUCER_DEFAULTS_H
 #define GW_PRODUCER_DEFAULTS_H
 
+#include "common/kafka.h"   /* HG_KAFKA_PARTITIONER */
+
 /* NAME, VALUE pairs for hg_kafka_conf_new's defaults list. One produce
  * request in flight per broker, a short linger: records queue up while a
  * request is out and leave together when its answer arrives, so batches
@@ -21,6 +23,6 @@
     "queue.buffering.max.kbytes", "262144",                       \
     "socket.keepalive.enable", "true",                            \
     "statistics.interval.ms", "1000", /* broker states for /readyz */ \
-    "partitioner", "murmur2_random"
+    "partitioner", HG_KAFKA_PARTITIONER
 
 #endif

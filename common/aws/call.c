@@ -73,6 +73,7 @@ void hg_aws_error_from_http(enum hg_http_result r, const char *msg, struct hg_aw
     case HG_HTTP_ERR_TOO_LARGE: code = "ResponseTooLarge"; break;
     case HG_HTTP_ERR_ABORTED: code = "StreamAborted"; break;
     case HG_HTTP_ERR_TLS: code = "TLS"; break;
+    case HG_HTTP_ERR_HANDSHAKE: cls = HG_AWS_RETRYABLE; code = "TLSHandshake"; break;
     default: code = "HttpClient"; break;
     }
     hg_aws_error_set(err, cls, 0, code, msg);

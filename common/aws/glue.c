@@ -159,7 +159,7 @@ static bool glue_surely_not_done(enum hg_http_result hr, const struct hg_aws_err
         "ExpiredToken", "UnrecognizedClientException", "Credentials",
         "InvalidSignatureException", "RequestExpired", "RequestTimeTooSkewed", NULL,
     };
-    if (hr == HG_HTTP_ERR_CONNECT)
+    if (hr == HG_HTTP_ERR_CONNECT || hr == HG_HTTP_ERR_HANDSHAKE)   /* nothing was sent */
         return true;
     if (hr != HG_HTTP_OK)
         return false;

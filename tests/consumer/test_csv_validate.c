@@ -428,6 +428,10 @@ static void test_structure(const struct hgc_table *t)
     CHECK_STR(describe(t, &r, 0), "Row 1 (line 2), column 'tag': the text is not valid UTF-8 (save the file as \"CSV UTF-8\"): '\\x83e\\x83X\\x83g'");
     CHECK_INT(r.problems[3].kind, HGC_CSV_BAD_UTF8);
     CHECK_STR(r.problems[3].value, "ok \\xe6\\x97");
+    /* the overlong and the surrogate go into the Slack message escaped too:
+     * its JSON must be valid UTF-8 */
+    CHECK_STR(r.problems[1].value, "\\xc0\\xaf");
+    CHECK_STR(r.problems[2].value, "\\xed\\xa0\\x80");
     run_free(&r);
 
     /* Empty file, only a BOM, only blank lines. */

@@ -367,6 +367,15 @@ static void test_load_file(void)
     CHECK_INT(e, HGC_TABLE_NOT_FOUND);
     CHECK_STR(err, "no table config missing.json for missing.csv");
 
+    /* The directory itself missing (a mount not up): unavailable, retried,
+     * not "no table config" for every file. */
+    char nodir[300];
+    snprintf(nodir, sizeof nodir, "%s/not-mounted", dir);
+    t = hgc_tables_load_file(nodir, "campaign_tags.csv", &e, err, sizeof err);
+    CHECK(t == NULL);
+    CHECK_INT(e, HGC_TABLE_UNAVAILABLE);
+    CHECK(strstr(err, "table config directory") != NULL && strstr(err, "No such file") != NULL);
+
     t = hgc_tables_load_file(dir, "broken.csv", &e, err, sizeof err);
     CHECK(t == NULL);
     CHECK_INT(e, HGC_TABLE_INVALID);

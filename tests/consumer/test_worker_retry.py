@@ -475,3 +475,96 @@ def test_record_deleted_by_retention_while_backing_off_is_reported(env):
     events = env.log_events(p)
     assert not [e for e in events if e.get("event") == "rewind_again"], events
     assert not [e for e in events if e.get("event") == "partitions_revoked"]
+
+
+def test_slack_rate_limited_post_is_retried(env):
+    # chat.postMessage documents ok:false "rate_limited" (HTTP 200) besides
+    # the 429 "ratelimited": both pass; neither may set the PASS aside
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    env.slack.fault("chat.postMessage", "rate_limited")
+    _, rec = env.file_shared("F1")
+    p = env.start(HOOKGATE_RETRY_MAX_ATTEMPTS=5)
+    env.produce(rec)
+    msgs = wait_messages(env, 1, timeout=60)
+    wait_committed(env, 1, timeout=60)
+    assert len(msgs) == 1 and msgs[0]["text"].startswith(":white_check_mark: PASS"), msgs
+    retries = [e for e in env.log_events(p) if e.get("event") == "retry_scheduled"]
+    assert retries and retries[0].get("code") == "slack_rate_limited", retries
+    assert env.read_topic(env.topic + ".dlq", 1, timeout=3) == []
+    assert len(env.glue.runs) == 1
+
+
+def test_tls_handshake_reset_is_retried(env):
+    # a load balancer dropping the connection in the middle of the TLS
+    # handshake is a network fault (curl: CURLE_SSL_CONNECT_ERROR), not a
+    # certificate problem: retried, then dead-lettered, never an ERROR
+    import socket
+    import threading
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(16)
+    port = srv.getsockname()[1]
+
+    def reset_after_client_hello():
+        while True:
+            try:
+                c, _ = srv.accept()
+            except OSError:
+                return
+            c.recv(100)
+            c.close()
+    threading.Thread(target=reset_after_client_hello, daemon=True).start()
+    try:
+        env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+        _, rec = env.file_shared("F1")
+        p = env.start(HOOKGATE_RETRY_MAX_ATTEMPTS=3,
+                      HOOKGATE_SLACK_API_URL="https://127.0.0.1:%d/api" % port)
+        env.produce(rec)
+        wait_committed(env, 1, timeout=60)
+    finally:
+        srv.close()
+    events = env.log_events(p)
+    retries = [e for e in events if e.get("event") == "retry_scheduled"]
+    assert len(retries) == 2, retries
+    done = [e for e in events if e.get("event") == "record_done"]
+    assert done and done[-1].get("outcome") == "dead_lettered", done
+    dl = env.read_topic(env.topic + ".dlq", 1)
+    h = {k: v.decode() for k, v in dl[0].headers()}
+    assert h["hookgate-dlq-step"] == "files_info" and h["hookgate-dlq-attempts"] == "3", h
+    assert "tls-handshake" in h["hookgate-dlq-reason"], h
+    assert not env.s3.keys(env.prefix + "/_hookgate/done/")
+
+
+def test_redrive_puts_a_record_where_the_gateway_would(env):
+    # the gateway partitions keys with murmur2 (HG_KAFKA_PARTITIONER); a
+    # redriven record must go back beside its channel's other records
+    from confluent_kafka import Producer
+    env.use_topic(8)
+    assert env.kafka.command("topic %s.probe 8" % env.topic) == "ok"
+    keys = [b"T0TEST:C0TEST", b"T0TEST:C0OTHER", b"T1:C9"]
+    want = {}
+    pr = Producer({"bootstrap.servers": env.kafka.bootstrap, "partitioner": "murmur2_random"})
+    for k in keys:
+        pr.produce(env.topic + ".probe", value=b"probe", key=k,
+                   on_delivery=lambda e, m: want.setdefault(m.key(), m.partition()))
+    assert pr.flush(10) == 0
+    recs = {}
+    for i, k in enumerate(keys):
+        recs[k] = env.record("com.slack.command", "cmd-%d" % i, {"command": "/x"})
+        env.producer.produce(env.topic + ".dlq", value=recs[k], key=k, headers=[
+            ("hookgate-dlq-source-topic", env.topic.encode()), ("hookgate-dlq-step", b"files_info")])
+    assert env.producer.flush(10) == 0
+    res = env.run(cmd="redrive")
+    assert res.returncode == 0, res.stdout + res.stderr
+    out = env.read_topic(env.topic, len(keys))
+    got = {m.key(): m.partition() for m in out}
+    assert got == {k: want[k] for k in keys}, (got, want)
+    # and the CRC32 partitioner (librdkafka's default) would not have agreed
+    # on all of them: this test tells the two apart
+    crc = {}
+    pc = Producer({"bootstrap.servers": env.kafka.bootstrap})
+    for k in keys:
+        pc.produce(env.topic + ".probe", value=b"probe", key=k,
+                   on_delivery=lambda e, m: crc.setdefault(m.key(), m.partition()))
+    assert pc.flush(10) == 0
+    assert crc != want

@@ -28,8 +28,10 @@ static void test_classify(void)
     CHECK_INT(hgc_retry_classify_http(HG_HTTP_ERR_TIMEOUT, 0), HGC_TRANSIENT);
     CHECK_INT(hgc_retry_classify_http(HG_HTTP_ERR_CONNECT, 0), HGC_TRANSIENT);
     CHECK_INT(hgc_retry_classify_http(HG_HTTP_ERR_TLS, 0), HGC_PERMANENT);
+    CHECK_INT(hgc_retry_classify_http(HG_HTTP_ERR_HANDSHAKE, 0), HGC_TRANSIENT);
     CHECK_INT(hgc_retry_classify_http(HG_HTTP_ERR_TOO_LARGE, 0), HGC_PERMANENT);
     CHECK_INT(hgc_retry_classify_slack("ratelimited"), HGC_TRANSIENT);
+    CHECK_INT(hgc_retry_classify_slack("rate_limited"), HGC_TRANSIENT);
     CHECK_INT(hgc_retry_classify_slack("internal_error"), HGC_TRANSIENT);
     CHECK_INT(hgc_retry_classify_slack("invalid_auth"), HGC_PERMANENT);
     CHECK_INT(hgc_retry_classify_slack("file_not_found"), HGC_PERMANENT);
