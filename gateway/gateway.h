@@ -59,6 +59,8 @@ struct gw_app {
     struct gw_thread       *threads;
     unsigned                nthreads;
     char                   *bootstraps; /* what the producers connect to */
+    int                     client_fd_max; /* a client's descriptor must be below this:
+                                            * the ones above are Kafka's (server.c) */
     struct hg_aws_creds_provider *aws_creds; /* --kafka-auth=msk-iam only */
     struct hg_msk_iam      *msk_iam;    /* shared by every thread's producer */
     char                    aws_region[64];

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <limits.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -22,7 +23,13 @@
 #define GW_LISTEN_BACKLOG 4096
 #define GW_ACCEPT_BATCH 64
 #define GW_ACCEPT_PAUSE_MS 100   /* after EMFILE/ENFILE */
-#define GW_SPARE_FDS_PER_THREAD 16   /* listener, eventfd, pipes, librdkafka's sockets */
+/* Descriptors clients may not take: per thread its listener, eventfd and
+ * pipes, its producer's queue pipes and a socket per broker (and a new
+ * producer's while one is replaced); once more for the embedded cluster.
+ * Without them, clients holding every descriptor left librdkafka unable to
+ * reconnect after a broker restart ("Too many open files"). */
+#define GW_RESERVED_FDS_PER_THREAD 64
+#define GW_RESERVED_FDS 64
 
 /* "host:port", "[v6]:port" or ":port" → addrinfo. */
 static struct addrinfo *resolve_listen(const char *spec, char *errstr, size_t errstr_size)
@@ -129,6 +136,11 @@ static void on_accept(evutil_socket_t fd, short what, void *arg)
                 pause_accept(t, errno);
             else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
                 hg_log_warn("accept_failed", "error", strerror(errno));
+            return;
+        }
+        if (cfd >= t->app->client_fd_max) {   /* into Kafka's reserve: wait as at EMFILE */
+            close(cfd);
+            pause_accept(t, EMFILE);
             return;
         }
         if (t->nconns >= (size_t)t->app->cfg->s.max_connections) {
@@ -256,20 +268,30 @@ static int write_port_file(const char *path, int port)
     return rename(tmp, path);
 }
 
-/* Every allowed connection needs a descriptor: raise the soft open-files
- * limit towards the hard one when --max-connections × threads asks for
- * more, and say so when even the hard limit is lower. */
-static void check_open_files(const struct gw_app *app)
+/* Every allowed connection needs a descriptor, and Kafka needs its
+ * reserve beside them: raise the soft open-files limit towards the hard one
+ * when --max-connections × threads plus the reserve asks for more, say so
+ * when even the hard limit is lower, and set the highest descriptor a
+ * client may hold (app->client_fd_max). */
+static void check_open_files(struct gw_app *app)
 {
     struct rlimit rl;
-    unsigned long long want = (unsigned long long)app->cfg->s.max_connections * app->nthreads +
-                              GW_SPARE_FDS_PER_THREAD * app->nthreads;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+    unsigned long long reserve = GW_RESERVED_FDS_PER_THREAD * (unsigned long long)app->nthreads +
+                                 GW_RESERVED_FDS;
+    unsigned long long want = (unsigned long long)app->cfg->s.max_connections * app->nthreads + reserve;
+    app->client_fd_max = INT_MAX;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
         return;
     rlim_t soft = rl.rlim_cur;
-    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? (rlim_t)want : rl.rlim_max;
-    if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
-        soft = rl.rlim_cur;
+    if (soft < want) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? (rlim_t)want : rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+            soft = rl.rlim_cur;
+    }
+    if (reserve > soft / 2)   /* a limit too small for both: half is the clients' */
+        reserve = soft / 2;
+    if (soft < INT_MAX)
+        app->client_fd_max = (int)(soft - reserve);
     if (soft < want) {
         char have[32], need[32];
         snprintf(have, sizeof have, "%llu", (unsigned long long)soft);

@@ -5,13 +5,14 @@
 # answered 503 does not turn up later. librdkafka facts: protocols.md §11
 # (src/rdkafka.h, rdkafka_mock.h @ v2.0.2).
 import json
+import socket
 import signal
 import threading
 import time
 
 import pytest
 
-from conftest import (ACK_TIMEOUT_MS, TOPIC, Gateway, MockCluster, TopicReader, assert_error,
+from conftest import (ACK_TIMEOUT_MS, TOPIC, Gateway, MockCluster, TopicReader, assert_error, sign,
                       event_callback, gateway_args, metric, post_event, request)
 
 DEADLINE_S = ACK_TIMEOUT_MS / 1000 + 0.5
@@ -397,3 +398,49 @@ def test_topic_missing_on_the_cluster_is_503_not_a_crash():
     assert len(lines) == 1, lines
     assert lines[0]["error"].startswith("Local: Unknown topic"), lines
     assert lines[0]["topic"] == topic and lines[0]["records"] == "1", lines
+
+
+def test_clients_cannot_take_the_descriptors_kafka_needs():
+    # under an open-files limit below --max-connections, clients fill what
+    # they may; a broker restart must still find descriptors to reconnect
+    # with (it found none: "Too many open files", 503 until clients left)
+    mc = MockCluster()
+    mc.cmd(f"topic {TOPIC} 4")
+    gw = Gateway(gateway_args(mc.bootstrap, *FAST_RECONNECT, "--max-connections", "1000", threads=1),
+                 wrapper=["prlimit", "--nofile=256:256"])
+    socks = []
+    try:
+        first = socket.create_connection(("127.0.0.1", gw.port))
+        first.sendall(b"GET /healthz HTTP/1.1\r\nHost: it\r\n\r\n")
+        assert first.recv(4096).startswith(b"HTTP/1.1 200")
+        for _ in range(300):   # more than the limit: the rest wait in the backlog
+            socks.append(socket.create_connection(("127.0.0.1", gw.port)))
+        time.sleep(1.0)
+        assert any(e.get("event") == "accept_paused" for e in gw.log_events()), gw.stderr()
+        mc.cmd("down all")
+        time.sleep(1.0)
+        mc.cmd("up all")
+        doc = event_callback()
+        body = json.dumps(doc).encode()
+        h = sign(body)
+        deadline = time.monotonic() + 15
+        while True:   # on the connection accepted first, kept alive
+            first.sendall(b"POST /slack/events HTTP/1.1\r\nHost: it\r\nContent-Type: application/json\r\n"
+                          b"X-Slack-Request-Timestamp: " + h["X-Slack-Request-Timestamp"].encode() +
+                          b"\r\nX-Slack-Signature: " + h["X-Slack-Signature"].encode() +
+                          b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+            head = first.recv(65536)
+            if head.startswith(b"HTTP/1.1 200"):
+                break
+            assert head.startswith(b"HTTP/1.1 503"), head
+            assert time.monotonic() < deadline, gw.stderr()[-2000:]
+            time.sleep(0.5)
+        assert not [e for e in gw.log_events()
+                    if e.get("event") == "kafka_log" and "Too many open files" in e.get("message", "")]
+    finally:
+        first.close()
+        for s in socks:
+            s.close()
+        rc = gw.stop()
+        mc.stop()
+    assert rc == 0
