@@ -52,6 +52,7 @@ struct job {
     char table_name[HG_TABLE_NAME_MAX + 1];
     struct hgc_table *table;
     char glue_job[HG_TABLE_IDENT_MAX + 32];
+    char notify_channel[HGC_SLACK_ID_MAX + 1]; /* the table's, when resumed (no table then) */
     int spool_fd;                   /* normalised CSV, unlinked temp file */
     int64_t spool_len, spool_off;
     struct hg_buf reason;           /* ERROR text for the channel */
@@ -543,7 +544,10 @@ mark:
     if (hg_buf_appendf(&b, "{\"job\":\"") || hg_buf_append_json_str(&b, j->glue_job, strlen(j->glue_job)) ||
         hg_buf_appendf(&b, "\",\"run_id\":\"") ||
         hg_buf_append_json_str(&b, j->res->run_id, strlen(j->res->run_id)) ||
-        hg_buf_appendf(&b, "\",\"event_id\":\"%s\"}", j->event_id)) {
+        hg_buf_appendf(&b, "\",\"event_id\":\"%s\",\"file_name\":\"", j->event_id) ||
+        hg_buf_append_json_str(&b, file_label(j), strlen(file_label(j))) ||
+        hg_buf_appendf(&b, "\",\"table\":\"%s\",\"notify_channel\":\"%s\"}", j->table->name,
+                       j->table->notify_channel ? j->table->notify_channel : "")) {
         hgc_err_set(&j->res->err, HGC_PERMANENT, "marker_too_long", "glue marker too long");
         goto out;
     }
@@ -556,6 +560,60 @@ out:
     step_end(j);
     yajl_tree_free(doc);
     hg_buf_cleanup(&b);
+    return rc;
+}
+
+/* An earlier attempt stored the file and started its Glue run, and only
+ * the PASS message is left (chat.postMessage failed, or the worker died):
+ * report it from the markers, without asking Slack or the table config
+ * again. A file deleted from Slack, or a config renamed, since then must
+ * not turn a loaded file into an ERROR that asks for a new upload.
+ * Returns 1 when resumed (PASS text's facts filled in), 0 when there is
+ * nothing to resume from (or a marker from before file_name was kept),
+ * -1 on an S3 error. */
+static int step_resume(struct job *j)
+{
+    const struct hgc_settings *s = j->p->settings;
+    char key[HGC_KEY_MAX];
+    yajl_val doc = NULL;
+    int rc = 0;
+    step_begin(j, HGC_STEP_MARKER);
+    if (hgc_idem_key(s->s3_prefix, HGC_MARK_GLUE, j->file_id, key, sizeof key)) {
+        step_end(j);
+        return 0;   /* the steps below report it */
+    }
+    int r = hgc_idem_get(j->p->s3, s->s3_bucket, key, &doc, &j->res->err);
+    step_end(j);
+    if (r != 0) {
+        rc = r < 0 ? -1 : 0;
+        goto out;
+    }
+    const char *job = hg_json_get_str(doc, "job", NULL), *run = hg_json_get_str(doc, "run_id", NULL);
+    const char *name = hg_json_get_str(doc, "file_name", NULL);
+    const char *table = hg_json_get_str(doc, "table", NULL);
+    const char *nch = hg_json_get_str(doc, "notify_channel", NULL);
+    if (!job || !run || !name || !table || strlen(job) >= sizeof j->glue_job ||
+        strlen(run) >= sizeof j->res->run_id || strlen(table) >= sizeof j->table_name ||
+        (nch && strlen(nch) >= sizeof j->notify_channel))
+        goto out;
+    r = step_check_landed(j);
+    if (r <= 0) {
+        rc = r;
+        goto out;
+    }
+    if (!(j->file.name = strdup(name))) {
+        rc = hgc_err_set(&j->res->err, HGC_TRANSIENT, "oom", "out of memory");
+        goto out;
+    }
+    snprintf(j->glue_job, sizeof j->glue_job, "%s", job);
+    snprintf(j->res->run_id, sizeof j->res->run_id, "%s", run);
+    snprintf(j->table_name, sizeof j->table_name, "%s", table);
+    snprintf(j->notify_channel, sizeof j->notify_channel, "%s", nch ? nch : "");
+    hg_log_info("resumed_from_markers", "event_id", j->event_id, "file_id", j->file_id,
+                "run_id", run);
+    rc = 1;
+out:
+    yajl_tree_free(doc);
     return rc;
 }
 
@@ -585,6 +643,8 @@ static const char *target_channel(const struct job *j)
     const struct hgc_settings *s = j->p->settings;
     if (j->table && j->table->notify_channel)
         return j->table->notify_channel;
+    if (j->notify_channel[0])
+        return j->notify_channel;
     if (s->slack_channel && *s->slack_channel)
         return s->slack_channel;
     return j->channel;
@@ -793,6 +853,13 @@ static void process_file_shared(struct job *j)
             goto out;
         }
     }
+    if (!j->p->dry_run) {
+        int resumed = step_resume(j);
+        if (resumed < 0)
+            goto failed;
+        if (resumed)
+            goto notify_pass;
+    }
     if (step_files_info(j)) {
         const char *c = res->err.code;
         if (!strcmp(c, "slack_file_not_found") || !strcmp(c, "slack_file_deleted"))
@@ -856,6 +923,7 @@ static void process_file_shared(struct job *j)
             undo_landing(j);
         goto failed;
     }
+notify_pass:
     pass_text(j, &text);
     if (step_notify(j, text.data ? text.data : "PASS", true, "pass"))
         goto failed;

@@ -5,6 +5,8 @@ the dead-letter topic with the step/reason/attempts/source headers."""
 import json
 import time
 
+import pytest
+
 from conftest import wait_for
 from test_worker_e2e import DT, GOOD_CSV, data_key, wait_committed, wait_messages
 
@@ -568,3 +570,33 @@ def test_redrive_puts_a_record_where_the_gateway_would(env):
                    on_delivery=lambda e, m: crc.setdefault(m.key(), m.partition()))
     assert pc.flush(10) == 0
     assert crc != want
+
+
+@pytest.mark.parametrize("change", ["file_deleted", "config_removed"])
+def test_retry_after_the_file_is_loaded_reports_pass_from_the_markers(env, change):
+    # attempt 1 stores the file and starts Glue, then posting PASS fails;
+    # before attempt 2 the owner deletes the file from Slack (or the data
+    # team renames the config). The file is loaded: the retry must say
+    # PASS, not "deleted, upload it again" (which would load it twice)
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    env.slack.fault("chat.postMessage", "500")
+    held = env.slack.gate("chat.postMessage")
+    event_id, rec = env.file_shared("F1")
+    p = env.start(HOOKGATE_RETRY_MAX_ATTEMPTS=5)
+    env.produce(rec)
+    assert held.wait(30)
+    if change == "file_deleted":
+        env.slack.files["F1"]["deleted"] = True
+    else:
+        (env.tables / "campaign_tags.json").rename(env.tables / "campaign_tags.json.old")
+    env.slack.release_gate("chat.postMessage")
+    msgs = wait_messages(env, 1, timeout=60)
+    wait_committed(env, 1, timeout=60)
+    assert len(msgs) == 1 and msgs[0]["text"].startswith(":white_check_mark: PASS: campaign_tags.csv"), msgs
+    assert "jr_0001" in msgs[0]["text"] and data_key(env) in msgs[0]["text"], msgs
+    assert msgs[0]["channel"] == "C0TEST"
+    assert len(env.glue.runs) == 1 and env.data_keys() == [data_key(env)]
+    assert len(env.slack.calls("files.info")) == 1   # the retry did not ask again
+    done = json.loads(env.s3.get("%s/_hookgate/done/%s.json" % (env.prefix, event_id)))
+    assert done["outcome"] == "pass", done
+    assert any(e.get("event") == "resumed_from_markers" for e in env.log_events(p))
