@@ -46,7 +46,8 @@ struct gw_batch {
 /* librdkafka scans for timed-out messages about once a second: the margin
  * message.timeout.ms keeps under the ack deadline. */
 #define GW_KAFKA_TIMEOUT_SCAN_MS 1000
-#define GW_REFUSED_LOG_EVERY_US (10 * 1000000)   /* kafka_produce_refused: a line a thread at most */
+#define GW_REFUSED_LOG_EVERY_US (10 * 1000000)   /* kafka_produce_refused and
+                                                  * kafka_delivery_failed: a line a thread at most */
 
 static void answer_503(struct gw_conn *c, const char *code, const char *message)
 {
@@ -96,6 +97,27 @@ static void pending_free(struct gw_pending *p)
     free(p);
 }
 
+/* A failed delivery report: counted, and logged at most once every 10 s a
+ * thread with how many failed since (an outage fails every request: a line
+ * each, written on the loop thread, would stall it behind a slow log
+ * pipe). */
+static void note_delivery_failed(struct gw_thread *t, const rd_kafka_message_t *m)
+{
+    hg_counter_add(t->app->metrics.delivery_failures, 1);
+    t->failed_unlogged[rd_kafka_message_status(m) == RD_KAFKA_MSG_STATUS_NOT_PERSISTED ? 0 : 1]++;
+    int64_t now = hg_clock_mono_us();
+    if (t->failed_logged_us && now - t->failed_logged_us < GW_REFUSED_LOG_EVERY_US)
+        return;
+    char idx[16], no[24], maybe[24];
+    snprintf(idx, sizeof idx, "%u", t->idx);
+    snprintf(no, sizeof no, "%lu", t->failed_unlogged[0]);
+    snprintf(maybe, sizeof maybe, "%lu", t->failed_unlogged[1]);
+    hg_log_warn("kafka_delivery_failed", "thread", idx, "error", rd_kafka_err2str(m->err),
+                "not_persisted", no, "possibly_persisted", maybe);
+    t->failed_logged_us = now;
+    t->failed_unlogged[0] = t->failed_unlogged[1] = 0;
+}
+
 /* Runs inside rd_kafka_poll() on the loop thread. */
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
@@ -121,9 +143,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
             hg_counter_add(mx->late_acks, 1);
         }
     } else {
-        hg_counter_add(mx->delivery_failures, 1);
-        hg_log_warn("kafka_delivery_failed", "error", rd_kafka_err2str(m->err),
-                    "persisted", rd_kafka_message_status(m) == RD_KAFKA_MSG_STATUS_NOT_PERSISTED ? "no" : "possibly");
+        note_delivery_failed(t, m);
         if (c) {
             gw_acks_detach(p);
             answer_refused(c, m->err, true);

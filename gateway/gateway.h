@@ -92,6 +92,8 @@ struct gw_thread {
     unsigned            restarts;
     int64_t             refused_logged_us; /* last kafka_produce_refused line (0: none yet) */
     unsigned long       refused_unlogged;  /* refusals since it */
+    int64_t             failed_logged_us;  /* last kafka_delivery_failed line (0: none yet) */
+    unsigned long       failed_unlogged[2]; /* failed deliveries since it: not / possibly persisted */
 
     const struct timeval *tv_request; /* common timeouts */
     const struct timeval *tv_keepalive;

@@ -444,3 +444,24 @@ def test_clients_cannot_take_the_descriptors_kafka_needs():
         rc = gw.stop()
         mc.stop()
     assert rc == 0
+
+
+def test_failed_deliveries_are_counted_each_but_logged_once_in_a_while(faulty):
+    # an outage fails every request: one log line each, written on the loop
+    # thread, would stall it behind a slow log pipe; at most a line every
+    # 10 s a thread, with the counts since
+    mc, gw, rd = faulty
+    assert post_event(gw.port, event_callback()).status == 200
+    before = metric(gw.port, "hookgate_delivery_failures_total")
+    mc.cmd("produce-errors 1000 87")   # INVALID_RECORD: fails at once
+    n = 20
+    for _ in range(n):
+        assert_503(post_event(gw.port, event_callback()), codes=("kafka_delivery_failed",))
+    mc.cmd("clear-produce-errors")
+    assert metric(gw.port, "hookgate_delivery_failures_total") - before == n
+    lines = [e for e in gw.log_events() if e.get("event") == "kafka_delivery_failed"]
+    threads = {e["thread"] for e in lines}
+    assert 1 <= len(lines) <= len(threads) <= 2, lines   # the first failure of each thread
+    for e in lines:
+        assert e["not_persisted"] == "1" and e["possibly_persisted"] == "0", e
+        assert "failed to validate record" in e["error"], e
