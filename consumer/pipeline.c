@@ -827,7 +827,18 @@ static void finish_failure(struct job *j)
         res->outcome = res->err.cls == HGC_TRANSIENT && !j->final ? HGC_OUT_RETRY : HGC_OUT_DEAD;
         if (res->outcome == HGC_OUT_RETRY)
             return;
-        res->step = failed;
+        if (permanent) {
+            /* Dead-lettered because its ERROR could not be posted: the
+             * step is notify and the reason says so, with the cause the
+             * ERROR was about (a redrive posts it again). */
+            char d[sizeof res->err.detail];
+            if (snprintf(d, sizeof d, "%s; the ERROR it was to post: %s: %s: %s", res->err.detail,
+                         hgc_step_name(failed), cause.code, cause.detail) < 0)
+                d[0] = '\0';
+            memcpy(res->err.detail, d, sizeof d);
+            return;
+        }
+        res->step = failed;   /* the set-aside notice is best effort: the cause stays */
         res->err = cause;
         return;
     }

@@ -600,3 +600,23 @@ def test_retry_after_the_file_is_loaded_reports_pass_from_the_markers(env, chang
     done = json.loads(env.s3.get("%s/_hookgate/done/%s.json" % (env.prefix, event_id)))
     assert done["outcome"] == "pass", done
     assert any(e.get("event") == "resumed_from_markers" for e in env.log_events(p))
+
+
+def test_error_that_cannot_be_posted_is_dead_lettered_as_a_notify_failure(env):
+    # an invalid CSV whose ERROR cannot be posted (the channel is gone): the
+    # dead letter says the post failed, with the cause it was about, so an
+    # operator fixes the channel and redrives rather than blames the file
+    env.slack.add_file("F1", "campaign_tags.csv", b"id,tag\r\nx,red\r\n")
+    env.slack.fault("chat.postMessage", "always:channel_not_found")
+    _, rec = env.file_shared("F1")
+    env.start(HOOKGATE_RETRY_MAX_ATTEMPTS=3)
+    env.produce(rec)
+    wait_committed(env, 1, timeout=60)
+    dl = env.read_topic(env.topic + ".dlq", 1)
+    assert len(dl) == 1 and dl[0].value() == rec
+    h = {k: v.decode() for k, v in dl[0].headers()}
+    assert h["hookgate-dlq-step"] == "notify", h
+    reason = h["hookgate-dlq-reason"]
+    assert reason.startswith("slack_channel_not_found: "), reason
+    assert "the ERROR it was to post: download_validate: csv_invalid" in reason, reason
+    assert not env.s3.keys(env.prefix + "/_hookgate/done/")
