@@ -255,8 +255,15 @@ static int cb_headers_complete(http_parser *p)
     /* HTTP/1.0 clients do not know 100 (Continue): the expectation is
      * ignored (RFC 9110 §10.1.1); so is one with no body to wait for. */
     bool http11 = p->http_major > 1 || (p->http_major == 1 && p->http_minor >= 1);
-    if (http11 && p->content_length != 0 && r->hv_set[GW_HDR_EXPECT] && !r->hv_overflow[GW_HDR_EXPECT] &&
+    bool has_body = (p->flags & F_CHUNKED) || (p->content_length != ULLONG_MAX && p->content_length > 0);
+    if (http11 && has_body && r->hv_set[GW_HDR_EXPECT] && !r->hv_overflow[GW_HDR_EXPECT] &&
         !strcasecmp(r->hv[GW_HDR_EXPECT], "100-continue")) {
+        /* A request its body cannot help (an unknown route, a method the
+         * route does not take) is answered now, not asked for its body. */
+        if (r->route == GW_ROUTE_UNKNOWN)
+            return fail(c, 404, "not_found");
+        if (!gw_routes_method_ok(r->route, p->method))
+            return fail(c, 405, "method_not_allowed");
         static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
         /* best effort: a client that cannot take 25 bytes now will send anyway */
         ssize_t w = write(c->fd, cont, sizeof cont - 1);
@@ -394,7 +401,7 @@ static void after_reply(struct gw_conn *c)
 /* The status line and headers of an answer into head (size bytes).
  * Returns the length, or -1 when they do not fit. */
 static int format_head(char *head, size_t size, int status, const char *content_type, size_t len,
-                       bool close, bool keep_alive_10, int retry_after)
+                       bool close, bool keep_alive_10, int retry_after, const char *allow)
 {
     int n = snprintf(head, size, "HTTP/1.1 %d %s\r\nContent-Length: %zu\r\n%s%s%s%s",
                      status, status_text(status), len,
@@ -403,6 +410,8 @@ static int format_head(char *head, size_t size, int status, const char *content_
                      close ? "Connection: close\r\n" : keep_alive_10 ? "Connection: keep-alive\r\n" : "");
     if (n > 0 && retry_after > 0 && (size_t)n < size)
         n += snprintf(head + n, size - (size_t)n, "Retry-After: %d\r\n", retry_after);
+    if (n > 0 && allow && (size_t)n < size)
+        n += snprintf(head + n, size - (size_t)n, "Allow: %s\r\n", allow);
     if (n > 0 && (size_t)n < size - 2)
         n += snprintf(head + n, size - (size_t)n, "\r\n");
     else
@@ -437,7 +446,7 @@ void gw_conn_reply(struct gw_conn *c, int status, const char *content_type,
         n = (int)(sizeof ok_empty - 1);
     } else {
         n = format_head(head, sizeof head, status, content_type, len, c->close_after_write, keep_alive_10,
-                        retry_after);
+                        retry_after, status == 405 ? gw_routes_allow(c->req.route) : NULL);
     }
     if (n < 0) {
         gw_conn_close(c);
@@ -544,6 +553,10 @@ static void parse_failed(struct gw_conn *c)
     else if (status == 400 && code && strcmp(code, "obs_fold") == 0)
         snprintf(msg, sizeof msg, "a header value continues on a line of its own (obs-fold, "
                  "RFC 9112 section 5.2): send each header on one line");
+    else if (status == 404)
+        snprintf(msg, sizeof msg, "no such route");
+    else if (status == 405)
+        snprintf(msg, sizeof msg, "this route takes %s", gw_routes_allow(c->req.route));
     else if (status == 503)
         snprintf(msg, sizeof msg, "the gateway holds as many request bytes as it may "
                  "(--max-buffered-bytes %lld); retry later", c->t->app->cfg->s.max_buffered);

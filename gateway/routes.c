@@ -40,6 +40,33 @@ size_t gw_routes_body_cap(const struct gw_app *app, enum gw_route route)
     return route == GW_ROUTE_AWS ? max / 3 * 4 + 4 + 64 * 1024 : max;
 }
 
+const char *gw_routes_allow(enum gw_route route)
+{
+    switch (route) {
+    case GW_ROUTE_EVENTS:
+    case GW_ROUTE_INTERACTIVE:
+    case GW_ROUTE_COMMANDS:
+    case GW_ROUTE_AWS:
+        return "POST";
+    case GW_ROUTE_HEALTHZ:
+    case GW_ROUTE_READYZ:
+    case GW_ROUTE_METRICS:
+        return "GET, HEAD";
+    case GW_ROUTE_UNKNOWN:
+    case GW_ROUTE_COUNT:
+        break;
+    }
+    return NULL;
+}
+
+bool gw_routes_method_ok(enum gw_route route, unsigned method)
+{
+    const char *allow = gw_routes_allow(route);
+    if (!allow)
+        return false;
+    return allow[0] == 'P' ? method == HTTP_POST : method == HTTP_GET || method == HTTP_HEAD;
+}
+
 /* An envelope's path names the inner route; API Gateway v2 prefixes the
  * stage ("/prod/slack/events"), so match on the suffix. */
 static int inner_route(const char *path)

@@ -218,8 +218,10 @@ def test_405_wrong_method(gateway):
     for method, path in (("GET", "/slack/events"), ("PUT", "/slack/commands"), ("GET", "/slack/interactive"),
                          ("GET", "/aws/events"), ("POST", "/healthz"), ("DELETE", "/readyz"),
                          ("POST", "/metrics")):
-        assert_error(request(gateway.port, method, path, b"{}" if method != "GET" else b""),
-                     405, "method_not_allowed")
+        r = request(gateway.port, method, path, b"{}" if method != "GET" else b"")
+        assert_error(r, 405, "method_not_allowed")
+        # RFC 9110 §15.5.6: a 405 lists the methods the route takes
+        assert r.headers.get("allow") == ("POST" if path.startswith(("/slack", "/aws")) else "GET, HEAD"), r.headers
     doc = bad_event()
     body = json.dumps(doc).encode()
     h = {"Content-Type": "application/json"}

@@ -121,6 +121,26 @@ def test_expect_100_continue(gateway, reader):
     assert len(reader.by_id(doc["event_id"])) == 1
 
 
+def test_expect_100_continue_not_sent_for_a_request_answered_without_its_body(gateway):
+    # an unknown route or a method the route does not take is answered from
+    # the headers: no 100 that would make the client send the body first
+    for method, path in (("POST", "/nope"), ("PUT", "/slack/events"), ("GET", "/slack/events")):
+        s = socket.create_connection(("127.0.0.1", gateway.port))
+        s.sendall(f"{method} {path} HTTP/1.1\r\nHost: it\r\nExpect: 100-continue\r\n"
+                  "Content-Length: 60000\r\n\r\n".encode())
+        s.settimeout(5)
+        first = s.recv(4096)
+        s.close()
+        assert first.startswith((b"HTTP/1.1 404", b"HTTP/1.1 405")), (method, path, first)
+    # nor for a request with no body at all
+    s = socket.create_connection(("127.0.0.1", gateway.port))
+    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: it\r\nExpect: 100-continue\r\n\r\n")
+    s.settimeout(5)
+    first = s.recv(4096)
+    s.close()
+    assert first.startswith(b"HTTP/1.1 200"), first
+
+
 def test_expect_100_continue_ignored_for_http10(gateway, reader):
     # RFC 9110 §10.1.1: an HTTP/1.0 request's 100-continue is ignored; the
     # first thing the client reads is the final answer
