@@ -117,7 +117,9 @@ static yajl_val slack_call(struct hgc_slack *s, const char *method, const char *
         goto out;
     }
     if (resp.status != 200) {
-        hgc_err_set(e, cls, "slack_http", "%s: HTTP %ld", method, resp.status);
+        /* another 2xx is no answer either: tried again (a proxy's doing) */
+        hgc_err_set(e, cls == HGC_OK ? HGC_TRANSIENT : cls, "slack_http", "%s: HTTP %ld", method,
+                    resp.status);
         e->retry_after_ms = hg_http_retry_after_ms(&resp);
         goto out;
     }
@@ -358,7 +360,8 @@ int hgc_slack_download(struct hgc_slack *s, const char *url, int64_t max_bytes,
         goto out;
     }
     if (resp.status != 200) {
-        hgc_err_set(e, hgc_retry_classify_http(r, resp.status), "slack_download_http",
+        enum hgc_class cls = hgc_retry_classify_http(r, resp.status);
+        hgc_err_set(e, cls == HGC_OK ? HGC_TRANSIENT : cls, "slack_download_http",
                     "download: HTTP %ld", resp.status);
         e->retry_after_ms = hg_http_retry_after_ms(&resp);
         goto out;

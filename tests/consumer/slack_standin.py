@@ -103,6 +103,8 @@ class SlackStandin(StandinBase):
                                        headers=[("Retry-After", "1")])
                 if fault in ("500", "502", "503"):
                     return self._reply(int(fault), b"upstream trouble", "text/plain")
+                if fault in ("202", "204"):   # a 2xx that is no answer (a proxy's)
+                    return self._reply(int(fault), b"", "text/plain")
                 authed = rec["headers"].get("authorization") == "Bearer " + standin.token
                 if api == "download":
                     return self._download(u.path, authed, fault)

@@ -13,8 +13,8 @@ from test_worker_e2e import DT, GOOD_CSV, data_key, wait_committed, wait_message
 
 def test_transient_faults_clear(env):
     env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
-    env.slack.fault("files.info", "429")               # Retry-After: 1
-    env.slack.fault("download", "500", "503")
+    env.slack.fault("files.info", "429", "204")        # Retry-After: 1; a 2xx that is no answer
+    env.slack.fault("download", "500", "503", "202")
     env.slack.fault("chat.postMessage", "429")
     env.glue.fault("StartJobRun", "ConcurrentRunsExceededException")
     env.s3proxy.fault("PUT", "/campaign_tags/", 503, "SlowDown", times=1)
