@@ -1354,6 +1354,8 @@ static uint64_t write_row_raw(struct hgc_csv_validator *v, size_t mv_parts, bool
     size_t mc = split ? (size_t)t->multi_value_column : SIZE_MAX;
     size_t rep[HGC_RAW_MAX_REPLACED + 1], nrep = 0;   /* replaced cells, ascending */
     if (blanked) {
+        if (t->ncolumns == 1)
+            return HGC_RAW_NOT_CANONICAL;   /* its one cell is written empty: write_row's "" */
         for (size_t c = 0; c < t->ncolumns; c++) {
             size_t n;
             const char *s = cell(v, c, &n);
@@ -1484,6 +1486,19 @@ static uint64_t write_row(struct hgc_csv_validator *v, size_t mv_parts, bool bla
                 o[v->fend[c]] = ',';
             o[n - 1] = '\n';
             v->outlen += n;
+            v->res.rows_out++;
+            return 1;
+        }
+    }
+    if (t->ncolumns == 1 && !split) {
+        /* A row whose one cell is empty (nothing, "" or a marker) would be
+         * an empty line, which CSV readers (and this validator) skip: the
+         * row would be lost. It is written as "". */
+        size_t n;
+        cell(v, 0, &n);
+        if (n == 0 || blanked) {
+            if (out_put(v, "\"\"\n", 3) != 0)
+                return 0;
             v->res.rows_out++;
             return 1;
         }

@@ -13,7 +13,8 @@ struct hg_buf;
 
 /* Receives normalised CSV bytes (UTF-8, no BOM, LF line ends, header first,
  * fields quoted only when they hold , " CR or LF; cell text otherwise as in
- * the input, empty markers written as empty cells, dropped rows left out,
+ * the input, empty markers written as empty cells (as "" in a one-column
+ * table, whose row would otherwise be an empty line), dropped rows left out,
  * split rows one per value). Called with at most HG_CSV_OUT_BUF_BYTES (1 MiB;
  * it was 64 KiB) at a time. Returns 0, or non-zero to abort: the validator
  * then stops (feed/finish return -1). When the file turns out to have problems the
