@@ -257,9 +257,23 @@ static struct hgc_csv_problem *add_problem_at(struct hgc_csv_validator *v,
                                               const char *val, size_t vlen, uint64_t count)
 {
     v->res.problem_count++;
-    if (v->res.nproblems >= v->opts.max_problems)
-        return NULL;
-    struct hgc_csv_problem *p = &v->problems[v->res.nproblems++];
+    /* The list holds the first max_problems by row, in row order (stable
+     * within a row). Problems come in row order except duplicate index
+     * values, found up to HGC_UNIQ_PENDING rows late: such a one goes in
+     * before the later rows' problems, and when the list is full it takes
+     * the place of the last one (which stays counted in problem_count). */
+    size_t n = v->res.nproblems, at = n;
+    while (at > 0 && v->problems[at - 1].row > row)
+        at--;
+    if (n >= v->opts.max_problems) {
+        if (at == n)
+            return NULL;
+        n--;   /* the last one leaves the list */
+    }
+    if (at < n)
+        memmove(&v->problems[at + 1], &v->problems[at], (n - at) * sizeof *v->problems);
+    v->res.nproblems = n + 1;
+    struct hgc_csv_problem *p = &v->problems[at];
     memset(p, 0, offsetof(struct hgc_csv_problem, value) + 1);
     p->kind = kind;
     p->row = row;
@@ -2044,24 +2058,6 @@ static void parse(struct hgc_csv_validator *v, const unsigned char *p, size_t n)
     }
 }
 
-/* Deferred duplicate checks land a few rows late: restore row order
- * (stable; the list is nearly sorted, so insertion sort is linear). */
-static void sort_problems(struct hgc_csv_validator *v)
-{
-    struct hgc_csv_problem tmp;
-    for (size_t i = 1; i < v->res.nproblems; i++) {
-        if (v->problems[i - 1].row <= v->problems[i].row)
-            continue;
-        tmp = v->problems[i];
-        size_t j = i;
-        while (j > 0 && v->problems[j - 1].row > tmp.row) {
-            v->problems[j] = v->problems[j - 1];
-            j--;
-        }
-        v->problems[j] = tmp;
-    }
-}
-
 /* ---- public API -------------------------------------------------------- */
 
 struct hgc_csv_validator *hgc_csv_validator_create(const struct hgc_table *table,
@@ -2177,7 +2173,6 @@ int hgc_csv_validator_finish(struct hgc_csv_validator *v)
         uniq_pop(v);
     if (!v->header_done)
         add_problem(v, HGC_CSV_EMPTY_FILE, -1, NULL, 0, 0);
-    sort_problems(v);
     if (v->opts.write && out_flush(v) != 0)
         return -1;
     if (v->res.aborted)

@@ -102,9 +102,10 @@ int hgc_csv_validator_feed(struct hgc_csv_validator *v, const void *bytes, size_
 int hgc_csv_validator_finish(struct hgc_csv_validator *v);
 
 /* The counters and kept problems (pointer owned by the validator, valid
- * until the next feed/finish/destroy). After finish the kept problems are in
- * row order; "the first N" is by the order they were found, which for
- * duplicate index values is up to 16 rows late. */
+ * until the next feed/finish/destroy). The kept problems are in row order
+ * (within a row, as found); after finish they are the first max_problems by
+ * row, duplicate index values included, although those are found up to 16
+ * rows late (before finish such a one may still displace a later row's). */
 const struct hgc_csv_result *hgc_csv_validator_result(const struct hgc_csv_validator *v);
 
 /* Append one problem in words a spreadsheet owner understands, e.g.

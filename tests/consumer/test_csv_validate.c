@@ -592,6 +592,58 @@ static void test_duplicates(const struct hgc_table *t)
     hg_buf_cleanup(&csv);
 }
 
+/* The problems kept are the first N by row, although a duplicate index
+ * value is found some rows late: it takes the place of a later row's. */
+static void test_problem_order(void)
+{
+    struct hgc_table *t = table_from(TABLE_JSON_WITH(
+        "{\"name\":\"id\",\"type\":\"int\"},{\"name\":\"v\",\"type\":\"int\"}",
+        "\"index_column\":\"id\",\"unique_index\":true"));
+    CHECK(t != NULL);
+    if (!t)
+        return;
+    struct run r;
+    const char *csv = "id,v\n1,1\n1,2\n3,3\nq,4\nr,5\n";
+    run_split(&r, t, csv, strlen(csv), NULL, 0, 2);
+    CHECK_INT(r.res.problem_count, 3);
+    CHECK_INT(r.res.nproblems, 2);
+    CHECK_INT(r.problems[0].kind, HGC_CSV_DUPLICATE_INDEX);
+    CHECK_INT(r.problems[0].row, 2);
+    CHECK_INT(r.problems[1].kind, HGC_CSV_TYPE);
+    CHECK_INT(r.problems[1].row, 4);
+    CHECK_STR(msg_str(&r), "campaign_tags.csv has 3 problems in 5 rows: Row 2 (line 3), column 'id': "
+                           "'1' appears more than once (the index must be unique); Row 4 (line 5), "
+                           "column 'id': 'q' is not a whole number (int); and 1 more.");
+    run_free(&r);
+
+    /* Found 16 rows late, after the list is full of later rows' problems;
+     * in the duplicate's own row it comes after the row's other problems. */
+    struct hg_buf b;
+    hg_buf_init(&b, 1u << 20);
+    hg_buf_append_str(&b, "id,v\n1,1\n1,x\n");
+    for (int i = 2; i < 40; i++)
+        hg_buf_appendf(&b, "%d,x%d\n", i, i);
+    for (size_t max = 1; max <= 6; max++) {
+        run_split(&r, t, b.data, b.len, NULL, 0, max);
+        CHECK_INT(r.res.problem_count, 40);
+        CHECK_INT(r.res.nproblems, max);
+        CHECK_INT(r.problems[0].kind, HGC_CSV_TYPE);
+        CHECK_INT(r.problems[0].row, 2);
+        if (max >= 2) {
+            CHECK_INT(r.problems[1].kind, HGC_CSV_DUPLICATE_INDEX);
+            CHECK_INT(r.problems[1].row, 2);
+        }
+        for (size_t i = 2; i < max; i++)
+            CHECK_INT(r.problems[i].row, i + 1);
+        char more[32];
+        snprintf(more, sizeof more, "; and %zu more.", 40 - max);
+        CHECK(strstr(msg_str(&r), more) != NULL);
+        run_free(&r);
+    }
+    hg_buf_cleanup(&b);
+    hgc_table_destroy(t);
+}
+
 static void test_limits(const struct hgc_table *t)
 {
     struct run r;
@@ -764,6 +816,7 @@ int main(void)
     test_types(t);
     test_structure(t);
     test_duplicates(t);
+    test_problem_order();
     test_limits(t);
     test_write_failure(t);
     test_chunk_splits(t);
