@@ -2298,22 +2298,56 @@ int hgc_csv_validator_message(const struct hgc_csv_validator *v, const char *fil
 {
     const struct hgc_csv_result *r = &v->res;
     const char *f = file_name ? file_name : "The file";
-    if (r->problem_count == 0)
-        return hg_buf_appendf(out, "%s is valid: %llu rows read, %llu written, %llu dropped "
-                                   "(empty required cells).", f,
-                              (unsigned long long)r->rows_in, (unsigned long long)r->rows_out,
-                              (unsigned long long)r->rows_dropped);
-    if (hg_buf_appendf(out, "%s has %llu problem%s in %llu rows", f,
-                       (unsigned long long)r->problem_count, r->problem_count == 1 ? "" : "s",
-                       (unsigned long long)r->rows_in) != 0)
+    if (out->len + HGC_CSV_MESSAGE_RESERVE >= out->max)
         return -1;
-    for (size_t i = 0; i < r->nproblems; i++) {
-        if (hg_buf_append_str(out, i == 0 ? ": " : "; ") != 0 ||
-            hgc_csv_problem_describe(v->t, &r->problems[i], out) != 0)
-            return -1;
+    /* The message ends at limit, which leaves the caller HGC_CSV_MESSAGE_RESERVE
+     * bytes of out's cap for its prefix: the pipeline posts ":x: ERROR: "
+     * and the message into a text of HGC_MESSAGE_MAX bytes. */
+    size_t limit = out->max - HGC_CSV_MESSAGE_RESERVE;
+    struct hg_buf head;   /* the first sentence; the file name makes it any length */
+    hg_buf_init(&head, strlen(f) + 256);
+    int rc;
+    if (r->problem_count == 0)
+        rc = hg_buf_appendf(&head, "%s is valid: %llu rows read, %llu written, %llu dropped "
+                                   "(empty required cells).", f,
+                            (unsigned long long)r->rows_in, (unsigned long long)r->rows_out,
+                            (unsigned long long)r->rows_dropped);
+    else
+        rc = hg_buf_appendf(&head, "%s has %llu problem%s in %llu rows", f,
+                            (unsigned long long)r->problem_count, r->problem_count == 1 ? "" : "s",
+                            (unsigned long long)r->rows_in);
+    size_t hn = head.len;
+    if (rc == 0 && out->len + hn > limit) {   /* cut where a character starts */
+        hn = limit - out->len;
+        while (hn > 0 && ((unsigned char)head.data[hn] & 0xC0) == 0x80)
+            hn--;
     }
-    if (r->problem_count > r->nproblems)
-        return hg_buf_appendf(out, "; and %llu more.",
-                              (unsigned long long)(r->problem_count - r->nproblems));
-    return hg_buf_append_str(out, ".");
+    if (rc == 0)
+        rc = hg_buf_append(out, head.data, hn);
+    bool cut = hn < head.len;
+    hg_buf_cleanup(&head);
+    if (rc != 0)
+        return -1;
+    if (cut || r->problem_count == 0)
+        return 0;
+    /* Room for the end, "; and N more." with N at most problem_count, is
+     * kept free: a problem that would not fit before it ends the list, and
+     * it and the rest are counted in N. */
+    char tail[48];
+    size_t tail_room = (size_t)snprintf(tail, sizeof tail, "; and %llu more.",
+                                        (unsigned long long)r->problem_count);
+    size_t shown = 0;
+    for (; shown < r->nproblems; shown++) {
+        size_t before = out->len;
+        if (hg_buf_append_str(out, shown == 0 ? ": " : "; ") != 0 ||
+            hgc_csv_problem_describe(v->t, &r->problems[shown], out) != 0 ||
+            out->len + tail_room > limit) {
+            out->len = before;   /* whole problems only */
+            out->data[before] = '\0';
+            break;
+        }
+    }
+    if (r->problem_count > shown && shown > 0)
+        return hg_buf_appendf(out, "; and %llu more.", (unsigned long long)(r->problem_count - shown));
+    return out->len < limit ? hg_buf_append_str(out, ".") : 0;
 }

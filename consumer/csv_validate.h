@@ -114,10 +114,19 @@ const struct hgc_csv_result *hgc_csv_validator_result(const struct hgc_csv_valid
 int hgc_csv_problem_describe(const struct hgc_table *table, const struct hgc_csv_problem *p,
                              struct hg_buf *out);
 
+/* Bytes of out's cap hgc_csv_validator_message leaves free, for a prefix
+ * the caller puts before the message (the pipeline's ":x: ERROR: ") and
+ * its NUL: a message built in a buffer capped at HGC_MESSAGE_MAX fits a
+ * Slack text of HGC_MESSAGE_MAX bytes with that prefix, uncut. */
+#define HGC_CSV_MESSAGE_RESERVE 32u
+
 /* Append the one-paragraph summary: "campaign_tags.csv is valid: 1000 rows
  * read, 998 written, 2 dropped." or "campaign_tags.csv has 3 problems in 1000
- * rows: Row 14 ...; Row 20 ...; and 1 more." file_name may be NULL.
- * Returns 0 or -1 (buffer cap). */
+ * rows: Row 14 ...; Row 20 ...; and 1 more." file_name may be NULL. It ends
+ * HGC_CSV_MESSAGE_RESERVE bytes before out's cap: problems are listed while
+ * they fit whole, the rest counted in "and N more"; a first sentence too
+ * long for the cap (a long file name) is cut where a UTF-8 character
+ * starts. Returns 0, or -1 (out of memory, or out has no room left). */
 int hgc_csv_validator_message(const struct hgc_csv_validator *v, const char *file_name,
                               struct hg_buf *out);
 

@@ -1,4 +1,5 @@
 /* test_csv_validate.c — the streaming CSV validator: every rule, spreadsheet habits, chunk splits. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -700,6 +701,117 @@ static void test_limits(const struct hgc_table *t)
     hg_buf_cleanup(&csv);
 }
 
+/* Whole UTF-8 sequences only (the text goes to Slack). */
+static bool utf8_whole(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3
+                   : (c & 0xF8) == 0xF0 ? 4 : 0;
+        if (len == 0 || i + len > n)
+            return false;
+        for (size_t k = 1; k < len; k++)
+            if (((unsigned char)s[i + k] & 0xC0) != 0x80)
+                return false;
+        i += len;
+    }
+    return true;
+}
+
+/* The summary fits its buffer's cap less HGC_CSV_MESSAGE_RESERVE, whole
+ * problems only, the rest counted: the pipeline builds it in a buffer of
+ * HGC_MESSAGE_MAX and posts ":x: ERROR: " and it in a text of that size. */
+static void test_message_budget(void)
+{
+    /* A 128-byte column name (in 3-byte characters, 42 of them, and 2
+     * ASCII), each problem a long one: a bare quote with an 80-byte value. */
+    char name[HG_TABLE_COLUMN_NAME_MAX + 1] = "";
+    for (int i = 0; i < 42; i++)
+        strcat(name, "列");
+    strcat(name, "ab");
+    CHECK_INT(strlen(name), HG_TABLE_COLUMN_NAME_MAX);
+    char json[512];
+    snprintf(json, sizeof json,
+             "{\"project\":\"p\",\"name\":\"t\",\"schema\":\"s\",\"mappings\":[{\"name\":\"%s\",\"type\":\"string\"}]}",
+             name);
+    struct hgc_table *t = table_from(json);
+    CHECK(t != NULL);
+    if (!t)
+        return;
+    struct hg_buf csv;
+    hg_buf_init(&csv, 1u << 20);
+    hg_buf_appendf(&csv, "%s\n", name);
+    for (int i = 0; i < 40; i++) {
+        hg_buf_append_str(&csv, "a\"");
+        for (int k = 0; k < 30; k++)
+            hg_buf_append_str(&csv, "値");
+        hg_buf_append_str(&csv, "\n");
+    }
+    static const char fname[] = "campaign_tags.csv";
+    static const struct { size_t max_problems, cap; } cases[] = {
+        { 20, HGC_MESSAGE_MAX }, { 40, HGC_MESSAGE_MAX }, { 20, 4096 }, { 20, 600 }, { 20, 90 },
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        struct hgc_csv_options o = { .max_problems = cases[c].max_problems };
+        struct hgc_csv_validator *v = hgc_csv_validator_create(t, &o);
+        CHECK(v != NULL);
+        if (!v)
+            break;
+        hgc_csv_validator_feed(v, csv.data, csv.len);
+        CHECK_INT(hgc_csv_validator_finish(v), 1);
+        CHECK_INT(hgc_csv_validator_result(v)->problem_count, 40);
+        struct hg_buf m;
+        hg_buf_init(&m, cases[c].cap);
+        CHECK_INT(hgc_csv_validator_message(v, fname, &m), 0);
+        const char *text = m.data ? m.data : "";
+        CHECK(m.len <= cases[c].cap - HGC_CSV_MESSAGE_RESERVE);
+        CHECK(utf8_whole(text, m.len));
+        CHECK(strncmp(text, "campaign_tags.csv has 40 problems in 40 rows", 44) == 0);
+        /* Problems listed (each starts "Row "), and the count of the rest. */
+        size_t listed = 0;
+        for (const char *p = text; (p = strstr(p, "Row ")) != NULL; p++)
+            listed++;
+        char end[48];
+        snprintf(end, sizeof end, "; and %zu more.", (size_t)40 - listed);
+        size_t el = strlen(end);
+        if (listed == 0)
+            CHECK_STR(text, "campaign_tags.csv has 40 problems in 40 rows.");
+        else
+            CHECK(m.len >= el && strcmp(text + m.len - el, end) == 0);
+        if (cases[c].cap == HGC_MESSAGE_MAX) {
+            CHECK(listed >= 20);   /* the 20 kept by default always fit */
+            char post[HGC_MESSAGE_MAX];
+            int n = snprintf(post, sizeof post, ":x: ERROR: %s", text);
+            CHECK(n >= 0 && (size_t)n < sizeof post);
+        }
+        if (cases[c].cap == 600)
+            CHECK_INT(listed, 1);
+        hg_buf_cleanup(&m);
+        hgc_csv_validator_destroy(v);
+    }
+    hg_buf_cleanup(&csv);
+
+    /* A first sentence longer than the cap (a long file name, in 2-byte
+     * characters) is cut where a character starts. */
+    struct hgc_csv_validator *v = hgc_csv_validator_create(t, NULL);
+    CHECK(v != NULL);
+    if (v) {
+        hgc_csv_validator_feed(v, "x\n", 2);
+        hgc_csv_validator_finish(v);
+        char longname[601] = "";
+        for (int i = 0; i < 300; i++)
+            strcat(longname, "é");
+        struct hg_buf m;
+        hg_buf_init(&m, 128 + HGC_CSV_MESSAGE_RESERVE + 1);
+        CHECK_INT(hgc_csv_validator_message(v, longname, &m), 0);
+        CHECK_INT(m.len, 128);   /* 64 whole characters of the 128.5 that would fit */
+        CHECK(utf8_whole(m.data ? m.data : "", m.len));
+        hg_buf_cleanup(&m);
+        hgc_csv_validator_destroy(v);
+    }
+    hgc_table_destroy(t);
+}
+
 static int fail_writer(void *arg, const char *data, size_t n)
 {
     (void)data;
@@ -818,6 +930,7 @@ int main(void)
     test_duplicates(t);
     test_problem_order();
     test_limits(t);
+    test_message_budget();
     test_write_failure(t);
     test_chunk_splits(t);
     hgc_table_destroy(t);
