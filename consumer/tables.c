@@ -387,6 +387,10 @@ static const char *key_template_check(const char *s)
     }
     if (!has_file_id)
         return "must contain {file_id} (keys must differ per upload)";
+    /* An S3 key naming a folder is no object key: every file would fail
+     * when its key is built (hgc_pipeline_s3_key). */
+    if (s[strlen(s) - 1] == '/')
+        return "must not end in '/' (the key names the file, not a folder)";
     return NULL;
 }
 
@@ -650,16 +654,28 @@ static int parse_options(struct pctx *c, yajl_val root, struct hgc_table *t)
     if (get_strlist(c, o, "forbidden_separators", "options.forbidden_separators",
                     no_strings, &t->forbidden_separators, &present) != 0)
         return -1;
+    /* A forbidden separator found inside the separator (";" in ";;") would
+     * refuse every cell that uses the separator, that is every cell with
+     * more than one value. */
     if (present) {
-        for (size_t i = 0; i < t->forbidden_separators.count; i++)
-            if (t->multi_value_separator &&
-                !strcmp(t->forbidden_separators.items[i], t->multi_value_separator))
+        for (size_t i = 0; i < t->forbidden_separators.count; i++) {
+            const char *fs = t->forbidden_separators.items[i];
+            if (!t->multi_value_separator || !strstr(t->multi_value_separator, fs))
+                continue;
+            if (!strcmp(fs, t->multi_value_separator))
                 return fail(c, "options.forbidden_separators[%zu]: equals "
                                "options.multi_value_separator", i);
+            char shown[64], sep[64];
+            echo_safe(shown, sizeof shown, fs, false);
+            echo_safe(sep, sizeof sep, t->multi_value_separator, false);
+            return fail(c, "options.forbidden_separators[%zu]: '%s' is part of "
+                           "options.multi_value_separator '%s', so every cell with more than "
+                           "one value would be refused", i, shown, sep);
+        }
     } else {
-        /* Defaults, minus one equal to the configured separator. */
+        /* Defaults, minus those found inside the configured separator. */
         for (size_t i = 0; default_forbidden[i]; i++) {
-            if (t->multi_value_separator && !strcmp(default_forbidden[i], t->multi_value_separator))
+            if (t->multi_value_separator && strstr(t->multi_value_separator, default_forbidden[i]))
                 continue;
             if (strlist_add(&t->forbidden_separators, default_forbidden[i]) != 0)
                 return fail(c, "out of memory");

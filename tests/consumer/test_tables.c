@@ -88,6 +88,25 @@ static void test_issue_example(void)
     CHECK_STR(err, "name: must be 'other' (the file's table name)");
 }
 
+/* With multi_value_separator sep and no forbidden_separators, the defaults
+ * left are exactly a and b. */
+static void expect_forbidden(const char *sep, const char *a, const char *b, int line)
+{
+    char json[512];
+    snprintf(json, sizeof json, WITH_OPTS("\"multi_value_column\":\"tag\",\"multi_value_separator\":\"%s\""),
+             sep);
+    struct hgc_table *t = parse(json);
+    hg_test_checks++;
+    if (!t || t->forbidden_separators.count != 2 || strcmp(t->forbidden_separators.items[0], a) ||
+        strcmp(t->forbidden_separators.items[1], b)) {
+        hg_test_failures++;
+        fprintf(stderr, "%s:%d: separator '%s': %s; expected forbidden '%s', '%s'\n", __FILE__, line,
+                sep, t ? "other forbidden separators" : err, a, b);
+    }
+    hgc_table_destroy(t);
+}
+#define EXPECT_FORBIDDEN(sep, a, b) expect_forbidden(sep, a, b, __LINE__)
+
 static void test_defaults_and_all_fields(void)
 {
     struct hgc_table *t = parse("{" HEAD "," MAPS "}");
@@ -127,14 +146,23 @@ static void test_defaults_and_all_fields(void)
     }
     hgc_table_destroy(t);
 
-    /* Separator "、" without explicit forbidden list: the default "、" is left out. */
-    t = parse(WITH_OPTS("\"multi_value_column\":\"tag\",\"multi_value_separator\":\"、\""));
+    /* Separator "、" without explicit forbidden list: the default "、" is left
+     * out; so is a default found inside the separator: ", " in " , " (it
+     * would refuse every cell with two values), "、" in "、、"; ones that
+     * merely contain the separator stay (", " with ","). */
+    EXPECT_FORBIDDEN("、", "，", ", ");
+    EXPECT_FORBIDDEN(" , ", "、", "，");
+    EXPECT_FORBIDDEN("、、", "，", ", ");
+    /* A separator inside a forbidden one is fine: only cells using that one are refused. */
+    t = parse(WITH_OPTS("\"multi_value_column\":\"tag\",\"multi_value_separator\":\";\","
+                        "\"forbidden_separators\":[\";;\"]"));
     CHECK(t != NULL);
-    if (t) {
-        CHECK_INT(t->forbidden_separators.count, 2);
-        CHECK_STR(t->forbidden_separators.items[0], "，");
-        CHECK_STR(t->forbidden_separators.items[1], ", ");
-    }
+    hgc_table_destroy(t);
+    /* A key template whose last segment is not {file_id} itself is fine. */
+    t = parse(WITH_OPTS("\"s3_key_template\":\"{prefix}/{table}/{file_id}/data.csv\""));
+    CHECK(t != NULL);
+    if (t)
+        CHECK_STR(t->s3_key_template, "{prefix}/{table}/{file_id}/data.csv");
     hgc_table_destroy(t);
 
     /* Empty lists are allowed: no markers, no forbidden separators. */
@@ -238,6 +266,15 @@ static void test_invalid_fields(void)
                  "options.split_multi_values: must be true or false");
     EXPECT_ERROR(WITH_OPTS("\"multi_value_column\":\"tag\",\"forbidden_separators\":[\"、\",\",\"]"),
                  "options.forbidden_separators[1]: equals options.multi_value_separator");
+    /* One found inside the separator would refuse every cell with two values. */
+    EXPECT_ERROR(WITH_OPTS("\"multi_value_column\":\"tag\",\"multi_value_separator\":\";;\","
+                           "\"forbidden_separators\":[\"、\",\";\"]"),
+                 "options.forbidden_separators[1]: ';' is part of options.multi_value_separator "
+                 "';;', so every cell with more than one value would be refused");
+    EXPECT_ERROR(WITH_OPTS("\"multi_value_column\":\"tag\",\"multi_value_separator\":\" / \","
+                           "\"forbidden_separators\":[\" /\"]"),
+                 "options.forbidden_separators[0]: ' /' is part of options.multi_value_separator "
+                 "' / ', so every cell with more than one value would be refused");
     EXPECT_ERROR(WITH_OPTS("\"forbidden_separators\":[1]"), "options.forbidden_separators[0]: must be a string");
     EXPECT_ERROR(WITH_OPTS("\"unique_index\":true"), "options.unique_index: needs options.index_column");
     EXPECT_ERROR(WITH_OPTS("\"index_column\":\"id\",\"unique_index\":1"),
@@ -259,6 +296,11 @@ static void test_invalid_fields(void)
                  "options.s3_key_template: has a '}' without '{'");
     EXPECT_ERROR(WITH_OPTS("\"s3_key_template\":\"x/{file_id\""),
                  "options.s3_key_template: has a '{' without '}'");
+    /* A key ending in '/' names a folder: every file would fail at its upload. */
+    EXPECT_ERROR(WITH_OPTS("\"s3_key_template\":\"{prefix}/{table}/{file_id}/\""),
+                 "options.s3_key_template: must not end in '/' (the key names the file, not a folder)");
+    EXPECT_ERROR(WITH_OPTS("\"s3_key_template\":\"{file_id}/\""),
+                 "options.s3_key_template: must not end in '/' (the key names the file, not a folder)");
     EXPECT_ERROR(WITH_OPTS("\"s3_key_template\":\"{prefix}/_hookgate/landed/{file_id}.json\""),
                  "options.s3_key_template: must not use a _hookgate folder (hookgate's markers live there)");
     EXPECT_ERROR(WITH_OPTS("\"s3_prefix\":\"landing/_hookgate\""),
