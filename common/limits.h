@@ -112,6 +112,7 @@
 #define HGC_GLUE_RUN_PAGES            5u                /* GetJobRuns pages searched (200 runs each) */
 #define HGC_GLUE_RUNS_MAX_RESPONSE    (4u * 1024u * 1024u)  /* one GetJobRuns answer */
 #define HGC_MAX_PARTITIONS            1024u             /* per-partition retry state slots */
+#define HGC_GLUE_CLAIM_LEASE_S        120               /* a Glue claim older than this is stale */
 #define HGC_DOCTOR_MAX_TABLES         1000u             /* table configs doctor checks */
 #define HGC_DOCTOR_MAX_CHANNELS       64u               /* result channels doctor checks */
 

@@ -449,31 +449,55 @@ static int step_check_landed(struct job *j)
 
 /* ---- step: Glue StartJobRun --------------------------------------------- */
 
-/* Take the file's Glue claim. Returns 0 when this event holds it (now or
- * from an earlier attempt), -1 with a transient error when another event
- * does, or on an S3 error. */
+/* Take the file's Glue claim. Returns 0 when this process holds it (now, or
+ * from an earlier attempt here) or the claim is stale, -1 with a transient
+ * glue_claimed error while another holds it, or on an S3 error.
+ *
+ * The claim names its process (owner) and when it was taken: the same
+ * event handled by two processes at once (a replay while the worker has
+ * it, a partition moved after max.poll.interval) must not start two runs,
+ * so a claim is ours only when our process wrote it. One left by a process
+ * that died, or by an event dead-lettered since, is stale after
+ * HGC_GLUE_CLAIM_LEASE_S (longer than a StartJobRun with its retries
+ * takes): GetJobRuns, just before, found no run, so it may be started. */
 static int claim_glue(struct job *j)
 {
     const struct hgc_settings *s = j->p->settings;
-    char key[HGC_KEY_MAX], body[256];
+    char key[HGC_KEY_MAX], body[320];
     yajl_val doc = NULL;
     if (hgc_idem_key(s->s3_prefix, HGC_MARK_CLAIM, j->file_id, key, sizeof key))
         return hgc_err_set(&j->res->err, HGC_PERMANENT, "bad_file_id", "file id not usable in a key");
-    snprintf(body, sizeof body, "{\"event_id\":\"%s\",\"file_id\":\"%s\"}", j->event_id, j->file_id);
+    if (!j->p->owner[0] && hg_uuid7(j->p->owner) != 0) {
+        j->p->owner[0] = '\0';
+        return hgc_err_set(&j->res->err, HGC_TRANSIENT, "rng", "random number generator failed");
+    }
+    int64_t now = (int64_t)time(NULL);
+    snprintf(body, sizeof body, "{\"event_id\":\"%s\",\"file_id\":\"%s\",\"owner\":\"%s\","
+             "\"claimed_at\":%" PRId64 "}", j->event_id, j->file_id, j->p->owner, now);
     int r = hgc_idem_put(j->p->s3, s->s3_bucket, key, body, &j->res->err);
     if (r <= 0)
         return r;
     r = hgc_idem_get(j->p->s3, s->s3_bucket, key, &doc, &j->res->err);
     if (r < 0)
         return -1;
-    const char *owner = r == 0 ? hg_json_get_str(doc, "event_id", NULL) : NULL;
-    bool mine = owner && !strcmp(owner, j->event_id);
+    const char *owner = r == 0 ? hg_json_get_str(doc, "owner", NULL) : NULL;
+    yajl_val at = r == 0 ? hg_json_get(doc, "claimed_at", NULL) : NULL;
+    bool mine = owner && !strcmp(owner, j->p->owner);
+    int64_t age = at && YAJL_IS_INTEGER(at) ? now - YAJL_GET_INTEGER(at) : INT64_MAX;
     yajl_tree_free(doc);
     if (mine)
-        return 0;   /* an earlier attempt of this event claimed it and found no run */
+        return 0;   /* an earlier attempt here claimed it and found no run */
+    if (r == 1 || age > HGC_GLUE_CLAIM_LEASE_S) {
+        char a[24];
+        snprintf(a, sizeof a, "%" PRId64, age == INT64_MAX ? -1 : age);
+        hg_log_warn("glue_claim_stale", "event_id", j->event_id, "file_id", j->file_id,
+                    "age_s", a);
+        return 0;
+    }
     reason_set(j, "\"%s\" is being loaded by another share of the same file.", file_label(j));
     return hgc_err_set(&j->res->err, HGC_TRANSIENT, "glue_claimed",
-                       "another event holds the Glue claim of file %s", j->file_id);
+                       "another process holds the Glue claim of file %s (for %" PRId64 " s)",
+                       j->file_id, age);
 }
 
 static int step_glue_start(struct job *j)
@@ -808,7 +832,10 @@ static void finish_failure(struct job *j)
         snprintf(res->message, sizeof res->message, "%s", j->reason.len ? j->reason.data : cause.detail);
         return;
     }
-    if (cause.cls == HGC_TRANSIENT && !j->final) {
+    /* glue_claimed waits for the claim's holder whatever the attempt: its
+     * lease, not the attempt budget, bounds the wait (the worker does not
+     * count these attempts) */
+    if (cause.cls == HGC_TRANSIENT && (!j->final || !strcmp(cause.code, "glue_claimed"))) {
         res->outcome = HGC_OUT_RETRY;
         return;
     }

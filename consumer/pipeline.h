@@ -58,6 +58,7 @@ struct hgc_pipeline {
     struct hg_glue *glue;              /* GetJob, GetJobRuns, StartJobRun */
     struct hg_histogram *step_latency[HGC_STEP_COUNT];  /* seconds; NULL entries ignored */
     bool dry_run;            /* stop after validation: no S3, Glue or Slack writes */
+    char owner[37];          /* this process's Glue claims (set at the first claim) */
 };
 
 struct hgc_pipeline_result {

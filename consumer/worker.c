@@ -457,7 +457,11 @@ static void handle_message(struct hgc_worker *w, rd_kafka_message_t *msg)
         long delay = hg_retry_backoff_ms(&w->policy, attempt, res->err.retry_after_ms);
         if (n) {
             n->offset = msg->offset;
-            n->attempts = attempt < w->policy.max_attempts ? attempt : w->policy.max_attempts - 1;
+            /* waiting for another's Glue claim spends no attempt (its lease bounds it) */
+            if (strcmp(res->err.code, "glue_claimed") != 0)
+                n->attempts = attempt < w->policy.max_attempts ? attempt : w->policy.max_attempts - 1;
+            else
+                n->attempts = failed;
             n->next_ms = mono_ms() + delay;
             n->rewinds = 0;
             snprintf(n->event_id, sizeof n->event_id, "%s", res->event_id);

@@ -620,3 +620,66 @@ def test_error_that_cannot_be_posted_is_dead_lettered_as_a_notify_failure(env):
     assert reason.startswith("slack_channel_not_found: "), reason
     assert "the ERROR it was to post: download_validate: csv_invalid" in reason, reason
     assert not env.s3.keys(env.prefix + "/_hookgate/done/")
+
+
+def test_replay_while_the_worker_has_the_event_starts_one_glue_run(env):
+    # the same event in two processes at once (a replay while the worker is
+    # inside StartJobRun): the claim is the worker's process's, so the
+    # replay waits for its glue marker instead of starting a second run
+    import threading
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    event_id, rec = env.file_shared("F1")
+    held = env.glue.gate("StartJobRun")
+    p = env.start()
+    env.produce(rec)
+    assert held.wait(30)
+    out = {}
+    t = threading.Thread(target=lambda: out.setdefault(
+        "r", env.run("--partition", "0", "--from-offset", "0", "--to-offset", "1", cmd="replay",
+                     timeout=120, HOOKGATE_RETRY_BASE_MS=200, HOOKGATE_RETRY_MAX_MS=500)))
+    t.start()
+    time.sleep(4)   # the replay meets the claim (and retries) meanwhile
+    env.glue.release_gate("StartJobRun")
+    t.join(120)
+    wait_committed(env, 1, timeout=60)
+    res = out["r"]
+    assert res.returncode == 0, res.stdout + res.stderr[-2000:]
+    assert "glue_claimed" in res.stderr, res.stderr[-2000:]
+    assert len([r for r in env.glue.requests if r["op"] == "StartJobRun"]) == 1
+    assert len(env.glue.runs) == 1
+    msgs = [m for m in env.slack.messages if m["text"].startswith(":white_check_mark: PASS")]
+    assert msgs and all("jr_0001" in m["text"] for m in msgs), env.slack.messages
+    env.stop(p)
+
+
+def test_second_share_waits_for_the_claim_without_spending_attempts(env):
+    # share A holds the claim while Glue refuses it for a while (concurrent
+    # runs): share B waits for A's run, and is not set aside when its few
+    # attempts would have run out
+    env.use_topic(2)
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    _, r1 = env.file_shared("F1", channel="C0ONE")
+    _, r2 = env.file_shared("F1", channel="C0TWO")
+    env.glue.fault("StartJobRun", *(["ConcurrentRunsExceededException"] * 16))
+    # five attempts each: A's last starts the run (Glue's client tries each
+    # attempt four times); B, waiting all along, would have run out
+    kw = dict(HOOKGATE_RETRY_MAX_ATTEMPTS=5, HOOKGATE_RETRY_BASE_MS=100, HOOKGATE_RETRY_MAX_MS=300,
+              HOOKGATE_KAFKA_HEARTBEAT_INTERVAL_MS=300, HOOKGATE_KAFKA_SESSION_TIMEOUT_MS=6000,
+              HOOKGATE_KAFKA_MAX_POLL_INTERVAL_MS=10000)
+    a = env.start(**kw)
+    b = env.start(**kw)
+    wait_for(lambda: all(any(e.get("event") == "partitions_assigned" for e in env.log_events(w))
+                         for w in (a, b)), 60, what="both in the group")
+    time.sleep(1.0)
+    env.produce(r1, partition=0)
+    wait_for(lambda: [r for r in env.glue.requests if r["op"] == "StartJobRun"], 30, what="A starts")
+    env.produce(r2, partition=1)
+    msgs = wait_messages(env, 2, timeout=90)
+    wait_for(lambda: env.committed(0) == 1 and env.committed(1) == 1, 60, what="both committed")
+    assert sorted(m["channel"] for m in msgs) == ["C0ONE", "C0TWO"], msgs
+    assert all(m["text"].startswith(":white_check_mark: PASS") and "jr_0001" in m["text"] for m in msgs), msgs
+    assert len(env.glue.runs) == 1
+    assert env.read_topic(env.topic + ".dlq", 1, timeout=3) == []
+    claimed = [e for w in (a, b) for e in env.log_events(w)
+               if e.get("event") == "retry_scheduled" and e.get("code") == "glue_claimed"]
+    assert len(claimed) >= 5, claimed   # as many waits as B has attempts: the 5th was final
