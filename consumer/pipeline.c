@@ -614,11 +614,9 @@ static int step_resume(struct job *j)
     }
     const char *job = hg_json_get_str(doc, "job", NULL), *run = hg_json_get_str(doc, "run_id", NULL);
     const char *name = hg_json_get_str(doc, "file_name", NULL);
-    const char *table = hg_json_get_str(doc, "table", NULL);
     const char *nch = hg_json_get_str(doc, "notify_channel", NULL);
-    if (!job || !run || !name || !table || strlen(job) >= sizeof j->glue_job ||
-        strlen(run) >= sizeof j->res->run_id || strlen(table) >= sizeof j->table_name ||
-        (nch && strlen(nch) >= sizeof j->notify_channel))
+    if (!job || !run || !name || strlen(job) >= sizeof j->glue_job ||
+        strlen(run) >= sizeof j->res->run_id || (nch && strlen(nch) >= sizeof j->notify_channel))
         goto out;
     r = step_check_landed(j);
     if (r <= 0) {
@@ -631,7 +629,6 @@ static int step_resume(struct job *j)
     }
     snprintf(j->glue_job, sizeof j->glue_job, "%s", job);
     snprintf(j->res->run_id, sizeof j->res->run_id, "%s", run);
-    snprintf(j->table_name, sizeof j->table_name, "%s", table);
     snprintf(j->notify_channel, sizeof j->notify_channel, "%s", nch ? nch : "");
     hg_log_info("resumed_from_markers", "event_id", j->event_id, "file_id", j->file_id,
                 "run_id", run);

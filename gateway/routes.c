@@ -205,17 +205,22 @@ static bool kafka_down(const struct gw_app *app)
 void gw_routes_dispatch(struct gw_conn *c)
 {
     const struct gw_request *q = &c->req;
-    bool get = q->method == HTTP_GET || q->method == HTTP_HEAD;
+    char msg[64];
 
+    if (q->route == GW_ROUTE_UNKNOWN) {
+        gw_conn_reply_error(c, 404, "not_found", "no such route", 0);
+        return;
+    }
+    if (!gw_routes_method_ok(q->route, q->method)) {
+        snprintf(msg, sizeof msg, "this route takes %s", gw_routes_allow(q->route));
+        gw_conn_reply_error(c, 405, "method_not_allowed", msg, 0);
+        return;
+    }
     switch (q->route) {
     case GW_ROUTE_HEALTHZ:
-        if (!get)
-            break;
         gw_conn_reply(c, 200, "text/plain", "ok\n", 3, 0);
         return;
     case GW_ROUTE_READYZ:
-        if (!get)
-            break;
         if (atomic_load(&c->t->app->draining))
             gw_conn_reply_error(c, 503, "draining", "shutting down", 0);
         else if (kafka_down(c->t->app))
@@ -225,28 +230,18 @@ void gw_routes_dispatch(struct gw_conn *c)
             gw_conn_reply(c, 200, "text/plain", "ready\n", 6, 0);
         return;
     case GW_ROUTE_METRICS:
-        if (!get)
-            break;
         serve_metrics(c);
-        return;
-    case GW_ROUTE_UNKNOWN:
-        gw_conn_reply_error(c, 404, "not_found", "no such route", 0);
         return;
     case GW_ROUTE_EVENTS:
     case GW_ROUTE_INTERACTIVE:
     case GW_ROUTE_COMMANDS:
-        if (q->method != HTTP_POST)
-            break;
         dispatch_direct(c, (enum gw_slack_route)(q->route - GW_ROUTE_EVENTS));
         return;
     case GW_ROUTE_AWS:
-        if (q->method != HTTP_POST)
-            break;
         dispatch_envelope(c);
         return;
+    case GW_ROUTE_UNKNOWN:
     case GW_ROUTE_COUNT:
         break;
     }
-    gw_conn_reply_error(c, 405, "method_not_allowed",
-                        get ? "this route takes POST" : "this route takes GET", 0);
 }
