@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/utf8.h"
 #include "consumer/csv_scan.h"
 
 #if defined(__SSE2__)
@@ -2317,11 +2318,8 @@ int hgc_csv_validator_message(const struct hgc_csv_validator *v, const char *fil
                             (unsigned long long)r->problem_count, r->problem_count == 1 ? "" : "s",
                             (unsigned long long)r->rows_in);
     size_t hn = head.len;
-    if (rc == 0 && out->len + hn > limit) {   /* cut where a character starts */
-        hn = limit - out->len;
-        while (hn > 0 && ((unsigned char)head.data[hn] & 0xC0) == 0x80)
-            hn--;
-    }
+    if (rc == 0 && out->len + hn > limit)   /* cut where a character starts */
+        hn = hg_utf8_cut(head.data, limit - out->len);
     if (rc == 0)
         rc = hg_buf_append(out, head.data, hn);
     bool cut = hn < head.len;

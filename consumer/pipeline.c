@@ -17,6 +17,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/record.h"
+#include "common/utf8.h"
 #include "consumer/csv_validate.h"
 #include "consumer/idempotency.h"
 #include "consumer/tables.h"
@@ -74,13 +75,15 @@ static void step_end(struct job *j)
         hg_histogram_observe(h, (double)(hg_clock_mono_us() - j->step_t0) / 1e6);
 }
 
+/* The ERROR text for the channel; one too long for HGC_MESSAGE_MAX is cut
+ * where a UTF-8 character starts (file names are often Japanese). */
 static void reason_set(struct job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void reason_set(struct job *j, const char *fmt, ...)
 {
     char tmp[HGC_MESSAGE_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(tmp, sizeof tmp, fmt, ap);
+    hg_utf8_vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
     hg_buf_reset(&j->reason);
     hg_buf_append_str(&j->reason, tmp);
@@ -840,12 +843,15 @@ static void finish_failure(struct job *j)
         res->outcome = HGC_OUT_DEAD;   /* the report itself cannot be delivered */
         return;
     }
+    /* a text too long is cut where a UTF-8 character starts, so Slack gets
+     * valid UTF-8 */
     if (cause.cls == HGC_TRANSIENT)
-        snprintf(text, sizeof text, ":x: ERROR: %s could not be processed after %d attempts "
-                 "(step %s: %s). It has been set aside for the data team to retry.",
-                 file_label(j), j->attempt, hgc_step_name(failed), cause.code);
+        hg_utf8_snprintf(text, sizeof text, ":x: ERROR: %s could not be processed after %d "
+                         "attempts (step %s: %s). It has been set aside for the data team to "
+                         "retry.", file_label(j), j->attempt, hgc_step_name(failed), cause.code);
     else
-        snprintf(text, sizeof text, ":x: ERROR: %s", j->reason.len ? j->reason.data : cause.detail);
+        hg_utf8_snprintf(text, sizeof text, ":x: ERROR: %s",
+                         j->reason.len ? j->reason.data : cause.detail);
     bool permanent = cause.cls == HGC_PERMANENT;
     if (step_notify(j, text, permanent, permanent ? "error" : HGC_OUTCOME_SET_ASIDE) < 0) {
         res->outcome = res->err.cls == HGC_TRANSIENT && !j->final ? HGC_OUT_RETRY : HGC_OUT_DEAD;
@@ -856,9 +862,8 @@ static void finish_failure(struct job *j)
              * step is notify and the reason says so, with the cause the
              * ERROR was about (a redrive posts it again). */
             char d[sizeof res->err.detail];
-            if (snprintf(d, sizeof d, "%s; the ERROR it was to post: %s: %s: %s", res->err.detail,
-                         hgc_step_name(failed), cause.code, cause.detail) < 0)
-                d[0] = '\0';
+            hg_utf8_snprintf(d, sizeof d, "%s; the ERROR it was to post: %s: %s: %s",
+                             res->err.detail, hgc_step_name(failed), cause.code, cause.detail);
             memcpy(res->err.detail, d, sizeof d);
             return;
         }

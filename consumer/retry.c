@@ -5,13 +5,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/utf8.h"
+
 int hgc_err_set(struct hgc_err *e, enum hgc_class cls, const char *code, const char *fmt, ...)
 {
     va_list ap;
     e->cls = cls;
     snprintf(e->code, sizeof e->code, "%s", code);
     va_start(ap, fmt);
-    vsnprintf(e->detail, sizeof e->detail, fmt, ap);
+    hg_utf8_vsnprintf(e->detail, sizeof e->detail, fmt, ap);   /* may be an ERROR's text */
     va_end(ap);
     return -1;
 }

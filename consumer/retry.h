@@ -24,8 +24,9 @@ struct hgc_err {
     char detail[512];      /* one line for logs */
 };
 
-/* Set e (cls, code, printf-style detail). Returns -1 so callers can
- * `return hgc_err_set(...)`. */
+/* Set e (cls, code, printf-style detail; a detail too long for e->detail
+ * is cut where a UTF-8 character starts: it may become an ERROR's text).
+ * Returns -1 so callers can `return hgc_err_set(...)`. */
 int hgc_err_set(struct hgc_err *e, enum hgc_class cls, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void hgc_err_clear(struct hgc_err *e);

@@ -61,6 +61,16 @@ static void test_classify(void)
     CHECK_STR(e.code, "s3_put_SlowDown");
     CHECK_STR(e.detail, "x 5");
     CHECK_INT(e.cls, HGC_TRANSIENT);
+    /* a detail too long (a Japanese file name) is cut where a character
+     * starts: it may become the ERROR's text (no reason set) and a DLQ
+     * header; 511 bytes of "あ" would end in a lone lead byte */
+    char name[3 * 200 + 1] = "";
+    for (int i = 0; i < 200; i++)
+        strcat(name, "\xe3\x81\x82");
+    hgc_err_set(&e, HGC_PERMANENT, "table_invalid", "%s", name);
+    CHECK_INT(strlen(e.detail), 510);
+    CHECK(hg_json_utf8_check(e.detail, strlen(e.detail)) == NULL);
+    CHECK(strncmp(e.detail, name, 510) == 0);
 }
 
 static void test_slack_parse(void)
