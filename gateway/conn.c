@@ -21,6 +21,7 @@
 #include "common/log.h"
 #include "gateway/acks.h"
 #include "gateway/budget.h"
+#include "gateway/http_framing.h"
 #include "gateway/routes.h"
 
 #define GW_OUT_MAX (HG_HTTP_MAX_BODY_CEILING + 4096)
@@ -30,9 +31,13 @@
  * --max-body. */
 #define GW_CONN_IDLE_KEEP (16u * 1024u)
 
-static const char *const hdr_names[GW_HDR_COUNT] = {
+/* The header fields read while parsing: the ones kept (enum gw_hdr), then
+ * Host, which is only checked (GW_FIELD_HOST). */
+#define GW_FIELD_HOST GW_HDR_COUNT
+static const char *const hdr_names[GW_HDR_COUNT + 1] = {
     "content-type", "x-slack-signature", "x-slack-request-timestamp",
-    "x-slack-retry-num", "x-slack-retry-reason", "expect",
+    "x-slack-retry-num", "x-slack-retry-reason", "expect", "transfer-encoding",
+    "host",
 };
 
 static void on_read(evutil_socket_t fd, short what, void *arg);
@@ -55,6 +60,7 @@ static const char *status_text(int status)
     case 415: return "Unsupported Media Type";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
     case 503: return "Service Unavailable";
     default:  return "Unknown";
     }
@@ -66,6 +72,15 @@ static int fail(struct gw_conn *c, int status, const char *code)
 {
     c->fail_status = status;
     c->fail_code = code;
+    c->fail_msg = NULL;
+    return -1;
+}
+
+/* fail, with the message the answer gives */
+static int fail_why(struct gw_conn *c, int status, const char *code, const char *why)
+{
+    fail(c, status, code);
+    c->fail_msg = why;
     return -1;
 }
 
@@ -129,6 +144,8 @@ static int cb_message_begin(http_parser *p)
     c->hcur = -1;
     c->header_bytes = 0;
     c->nheaders = 0;
+    c->host_lines = 0;
+    gw_host_check_begin(&c->host_check);
     c->body_seen = 0;
     body_release(c);
     c->state = GW_CONN_READING;
@@ -176,6 +193,48 @@ static int cb_header_field(http_parser *p, const char *at, size_t len)
     return 0;
 }
 
+/* The field whose name was just read: its index in hdr_names, or -1. */
+static int field_named(struct gw_conn *c)
+{
+    if (c->hname_long)
+        return -1;
+    c->hname[c->hname_len] = '\0';
+    for (int i = 0; i <= GW_FIELD_HOST; i++)
+        if (!strcasecmp(c->hname, hdr_names[i]))
+            return i;
+    return -1;
+}
+
+/* More of a kept header's value; one over GW_HDR_VALUE_MAX is marked so. */
+static void value_append(struct gw_request *r, int h, const char *at, size_t len)
+{
+    if (r->hv_len[h] + len > GW_HDR_VALUE_MAX) {
+        r->hv_overflow[h] = true;
+        return;
+    }
+    memcpy(r->hv[h] + r->hv_len[h], at, len);
+    r->hv_len[h] += len;
+    r->hv[h][r->hv_len[h]] = '\0';
+}
+
+/* A read field's value begins. */
+static void value_begin(struct gw_conn *c, int h)
+{
+    struct gw_request *r = &c->req;
+    if (h == GW_FIELD_HOST) {
+        c->host_lines++;
+        return;
+    }
+    if (h == GW_HDR_TRANSFER_ENCODING && r->hv_set[h]) {
+        value_append(r, h, ",", 1);   /* one list across its lines (RFC 9110 §5.3) */
+        return;
+    }
+    /* another repeated header: the last one wins, as with envelopes */
+    r->hv_len[h] = 0;
+    r->hv_overflow[h] = false;
+    r->hv_set[h] = true;
+}
+
 static int cb_header_value(http_parser *p, const char *at, size_t len)
 {
     struct gw_conn *c = p->data;
@@ -199,30 +258,82 @@ static int cb_header_value(http_parser *p, const char *at, size_t len)
         return 0;
     if (!c->in_value) {
         c->in_value = true;
-        c->hcur = -1;
-        if (!c->hname_long) {
-            c->hname[c->hname_len] = '\0';
-            for (int i = 0; i < GW_HDR_COUNT; i++)
-                if (!strcasecmp(c->hname, hdr_names[i])) {
-                    c->hcur = i;
-                    /* a repeated header: the last one wins, as with envelopes */
-                    r->hv_len[i] = 0;
-                    r->hv_overflow[i] = false;
-                    r->hv_set[i] = true;
-                    break;
-                }
-        }
+        c->hcur = field_named(c);
+        if (c->hcur >= 0)
+            value_begin(c, c->hcur);
     }
-    if (c->hcur < 0)
+    if (c->hcur == GW_FIELD_HOST)
+        gw_host_check_feed(&c->host_check, at, len);
+    else if (c->hcur >= 0)
+        value_append(r, c->hcur, at, len);
+    return 0;
+}
+
+/* An absolute-form target is routed by its path (RFC 9112 §3.2.2). The
+ * gateway reads no host, neither from the target nor from Host: the
+ * target's authority only has to be valid. */
+static int check_target(struct gw_conn *c, enum gw_target target)
+{
+    switch (target) {
+    case GW_TARGET_OK:
         return 0;
-    int h = c->hcur;
-    if (r->hv_len[h] + len > GW_HDR_VALUE_MAX) {
-        r->hv_overflow[h] = true;
-        return 0;
+    case GW_TARGET_BAD_SCHEME:
+        return fail_why(c, 400, "invalid_request_target",
+                        "an absolute-form request target must be an http or https URI");
+    case GW_TARGET_BAD_AUTHORITY:
+        return fail_why(c, 400, "invalid_request_target", "the request target's authority is not a "
+                        "valid host[:port] without user info (RFC 9110 section 4.2)");
     }
-    memcpy(r->hv[h] + r->hv_len[h], at, len);
-    r->hv_len[h] += len;
-    r->hv[h][r->hv_len[h]] = '\0';
+    return 0;
+}
+
+/* RFC 9112 §3.2: an HTTP/1.1 request has a Host header, and no request
+ * more than one or one with an invalid value. Also with an absolute-form
+ * target, whose authority then names the host (as nginx has it). */
+static int check_host(struct gw_conn *c, bool http11)
+{
+    if (c->host_lines == 0)
+        return http11 ? fail_why(c, 400, "missing_host",
+                                 "an HTTP/1.1 request needs a Host header (RFC 9112 section 3.2)") : 0;
+    if (c->host_lines > 1)
+        return fail_why(c, 400, "duplicate_host", "more than one Host header (RFC 9112 section 3.2)");
+    if (!gw_host_check_ok(&c->host_check, GW_HOST_FIELD))
+        return fail_why(c, 400, "invalid_host",
+                        "the Host header is not a valid host[:port] (RFC 9112 section 3.2)");
+    return 0;
+}
+
+/* RFC 9112 §6: a body is taken chunked, or by Content-Length (both at
+ * once http_parser refuses before this: parse_failed). Any other coding
+ * is refused before the body is read, so the connection closes after the
+ * answer (parse_failed). */
+static int check_transfer_encoding(struct gw_conn *c, const http_parser *p, bool http11)
+{
+    const struct gw_request *r = &c->req;
+    if (!r->hv_set[GW_HDR_TRANSFER_ENCODING])
+        return 0;
+    /* HTTP/1.0 has no Transfer-Encoding: the message is answered, but its
+     * framing is not trusted for a next one (§6.1) */
+    if (!http11)
+        c->close_after_write = true;
+    enum gw_te te;
+    if (r->hv_overflow[GW_HDR_TRANSFER_ENCODING])   /* more codings than are kept: not chunked alone */
+        te = (p->flags & F_CHUNKED) ? GW_TE_UNSUPPORTED : GW_TE_NOT_FINAL;
+    else
+        te = gw_te_classify(r->hv[GW_HDR_TRANSFER_ENCODING], r->hv_len[GW_HDR_TRANSFER_ENCODING]);
+    switch (te) {
+    case GW_TE_CHUNKED:
+        return 0;   /* (one http_parser did not read as chunked, it refuses: parse_failed) */
+    case GW_TE_UNSUPPORTED:
+        return fail_why(c, 501, "unsupported_transfer_coding",
+                        "only the chunked transfer coding is taken, with no other (RFC 9112 section 6.1)");
+    case GW_TE_NOT_FINAL:
+        return fail_why(c, 400, "invalid_transfer_encoding", "the final transfer coding must be "
+                        "chunked, or the body's length is unknown (RFC 9112 section 6.3)");
+    case GW_TE_CHUNKED_TWICE:
+        return fail_why(c, 400, "invalid_transfer_encoding",
+                        "chunked is applied more than once (RFC 9112 section 7)");
+    }
     return 0;
 }
 
@@ -236,9 +347,14 @@ static int cb_headers_complete(http_parser *p)
     for (int i = 0; i < GW_HDR_COUNT; i++)
         while (r->hv_len[i] > 0 && (r->hv[i][r->hv_len[i] - 1] == ' ' || r->hv[i][r->hv_len[i] - 1] == '\t'))
             r->hv[i][--r->hv_len[i]] = '\0';
-    size_t plen = strcspn(r->url, "?#");
+    bool http11 = p->http_major > 1 || (p->http_major == 1 && p->http_minor >= 1);
+    const char *path = r->url;
+    size_t plen = 0;
+    enum gw_target target = gw_target_path(r->url, r->url_len, &path, &plen);
     r->method = p->method;
-    r->route = gw_routes_match(r->url, plen);
+    r->route = target == GW_TARGET_OK ? gw_routes_match(path, plen) : GW_ROUTE_UNKNOWN;
+    if (check_target(c, target) || check_host(c, http11) || check_transfer_encoding(c, p, http11))
+        return -1;
     size_t cap = gw_routes_body_cap(c->t->app, r->route);
     r->body.max = cap;
     if (!(p->flags & F_CHUNKED) && p->content_length != ULLONG_MAX && p->content_length > cap)
@@ -254,7 +370,6 @@ static int cb_headers_complete(http_parser *p)
     }
     /* HTTP/1.0 clients do not know 100 (Continue): the expectation is
      * ignored (RFC 9110 §10.1.1); so is one with no body to wait for. */
-    bool http11 = p->http_major > 1 || (p->http_major == 1 && p->http_minor >= 1);
     bool has_body = (p->flags & F_CHUNKED) || (p->content_length != ULLONG_MAX && p->content_length > 0);
     if (http11 && has_body && r->hv_set[GW_HDR_EXPECT] && !r->hv_overflow[GW_HDR_EXPECT] &&
         !strcasecmp(r->hv[GW_HDR_EXPECT], "100-continue")) {
@@ -535,13 +650,27 @@ static void parse_failed(struct gw_conn *c)
 {
     int status = c->fail_status;
     const char *code = c->fail_code;
+    const char *why = c->fail_msg;
     enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
     char msg[160];
+    if (!status && e == HPE_UNEXPECTED_CONTENT_LENGTH) {
+        status = 400;
+        code = "ambiguous_length";
+        why = "Content-Length with Transfer-Encoding, or more than one Content-Length: "
+              "the body's length is ambiguous (RFC 9112 section 6.3)";
+    } else if (!status && e == HPE_INVALID_TRANSFER_ENCODING) {
+        status = 400;
+        code = "invalid_transfer_encoding";
+        why = "send Transfer-Encoding as \"chunked\" alone: no empty list elements, no tabs "
+              "(RFC 9112 section 6.3)";
+    }
     if (!status) {
         status = e == HPE_HEADER_OVERFLOW ? 431 : 400;
         code = "malformed_http";
     }
-    if (status == 413)
+    if (why)
+        snprintf(msg, sizeof msg, "%s", why);
+    else if (status == 413)
         snprintf(msg, sizeof msg, "request body is larger than the %zu-byte limit for this route",
                  c->req.body.max);
     else if (status == 431 && code && strcmp(code, "too_many_headers") == 0)

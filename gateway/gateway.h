@@ -22,6 +22,7 @@
 #include "common/limits.h"
 #include "gateway/gw_config.h"
 #include "gateway/gw_metrics.h"
+#include "gateway/http_framing.h"
 
 struct gw_dedup;
 struct gw_conn;
@@ -106,7 +107,8 @@ struct gw_thread {
     int                 exit_code;
 };
 
-/* The headers ingest needs, captured while parsing (others are skipped). */
+/* The headers ingest and the framing checks need, captured while parsing
+ * (others are skipped; Host is checked as it comes, not kept: conn.c). */
 enum gw_hdr {
     GW_HDR_CONTENT_TYPE = 0,
     GW_HDR_SIGNATURE,
@@ -114,6 +116,7 @@ enum gw_hdr {
     GW_HDR_RETRY_NUM,
     GW_HDR_RETRY_REASON,
     GW_HDR_EXPECT,
+    GW_HDR_TRANSFER_ENCODING,   /* its field lines joined with "," (a list) */
     GW_HDR_COUNT
 };
 #define GW_HDR_VALUE_MAX 192
@@ -161,10 +164,13 @@ struct gw_conn {
     unsigned char      tail_nonws;    /* last byte other than SP/HT the parser consumed (obs-fold) */
     size_t             header_bytes;
     unsigned           nheaders;     /* header fields so far (HG_HTTP_MAX_HEADERS) */
+    unsigned           host_lines;    /* Host field lines so far (RFC 9112 §3.2: one) */
+    struct gw_host_check host_check;  /* their value, checked as it comes */
     size_t             body_seen;
     size_t             body_reserved; /* of the current body, taken from the budget */
     int                fail_status;   /* set by a parser callback to abort */
     const char        *fail_code;
+    const char        *fail_msg;      /* its message, when the code alone does not make one */
     bool               keepalive;
     bool               close_after_write;
     bool               peer_closed;   /* read() saw EOF: answer what is buffered, then close */

@@ -7,7 +7,7 @@
 #include "gateway/gateway.h"
 
 static const int statuses[GW_METRIC_STATUSES] = {
-    200, 400, 401, 404, 405, 408, 411, 413, 414, 415, 431, 500, 503, 0 /* other */
+    200, 400, 401, 404, 405, 408, 411, 413, 414, 415, 431, 500, 501, 503, 0 /* other */
 };
 
 extern const char *const gw_route_names[GW_ROUTE_COUNT];

@@ -5,7 +5,7 @@
 #include "common/metrics.h"
 
 /* Status codes the gateway answers with; anything else is counted as "other". */
-#define GW_METRIC_STATUSES 14
+#define GW_METRIC_STATUSES 15
 
 struct gw_metrics {
     struct hg_metrics   *reg;
