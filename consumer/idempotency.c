@@ -32,14 +32,23 @@ int hgc_err_from_aws(struct hgc_err *e, const char *step, const struct hg_aws_er
 int hgc_idem_get(struct hg_s3 *s3, const char *bucket, const char *key, yajl_val *doc,
                  struct hgc_err *e)
 {
+    return hgc_idem_get_etag(s3, bucket, key, doc, NULL, e);
+}
+
+int hgc_idem_get_etag(struct hg_s3 *s3, const char *bucket, const char *key, yajl_val *doc,
+                      char *etag, struct hgc_err *e)
+{
     struct hg_buf b;
     struct hg_aws_error ae;
+    struct hg_s3_object_info info;
     char errbuf[256];
     int rc = -1;
     *doc = NULL;
+    if (etag)
+        etag[0] = '\0';
     hg_buf_init(&b, HGC_MARKER_MAX);
     hg_aws_error_clear(&ae);
-    int r = hg_s3_get(s3, bucket, key, &b, NULL, &ae);
+    int r = hg_s3_get(s3, bucket, key, &b, &info, &ae);
     if (r == 1) {
         rc = 1;
         goto out;
@@ -53,6 +62,8 @@ int hgc_idem_get(struct hg_s3 *s3, const char *bucket, const char *key, yajl_val
         hgc_err_set(e, HGC_PERMANENT, "marker_corrupt", "marker %s is not JSON: %s", key, errbuf);
         goto out;
     }
+    if (etag)
+        memcpy(etag, info.etag, sizeof info.etag);
     rc = 0;
 out:
     hg_buf_cleanup(&b);
@@ -68,5 +79,20 @@ int hgc_idem_put(struct hg_s3 *s3, const char *bucket, const char *key, const ch
     int r = hg_s3_put(s3, bucket, key, json, strlen(json), &o, NULL, &ae);
     if (r < 0)
         return hgc_err_from_aws(e, "marker_put", &ae);
+    return r;
+}
+
+int hgc_idem_replace(struct hg_s3 *s3, const char *bucket, const char *key, const char *json,
+                     const char *etag, struct hgc_err *e)
+{
+    struct hg_aws_error ae;
+    struct hg_s3_put_opts o = { .content_type = "application/json", .if_match = etag };
+    hg_aws_error_clear(&ae);
+    if (!etag || !*etag)   /* without one the PUT would overwrite whatever is there */
+        return hgc_err_set(e, HGC_TRANSIENT, "marker_no_etag", "S3 sent marker %s without an ETag",
+                           key);
+    int r = hg_s3_put(s3, bucket, key, json, strlen(json), &o, NULL, &ae);
+    if (r < 0)
+        return hgc_err_from_aws(e, "marker_replace", &ae);
     return r;
 }

@@ -453,8 +453,9 @@ static int step_check_landed(struct job *j)
 /* ---- step: Glue StartJobRun --------------------------------------------- */
 
 /* Take the file's Glue claim. Returns 0 when this process holds it (now, or
- * from an earlier attempt here) or the claim is stale, -1 with a transient
- * glue_claimed error while another holds it, or on an S3 error.
+ * from an earlier attempt here, or by taking over a stale one), -1 with a
+ * transient glue_claimed error while another holds it (or took the stale
+ * one over first, or it went while read), or on an S3 error.
  *
  * The claim names its process (owner) and when it was taken: the same
  * event handled by two processes at once (a replay while the worker has
@@ -462,11 +463,14 @@ static int step_check_landed(struct job *j)
  * so a claim is ours only when our process wrote it. One left by a process
  * that died, or by an event dead-lettered since, is stale after
  * HGC_GLUE_CLAIM_LEASE_S (longer than a StartJobRun with its retries
- * takes): GetJobRuns, just before, found no run, so it may be started. */
+ * takes): GetJobRuns, just before, found no run, so it may be started. Any
+ * number of processes may find it stale at once: each replaces it with its
+ * own claim only while it is still the stale object (If-Match on the ETag
+ * read), so one takes it over and the others wait on the new claim. */
 static int claim_glue(struct job *j)
 {
     const struct hgc_settings *s = j->p->settings;
-    char key[HGC_KEY_MAX], body[320];
+    char key[HGC_KEY_MAX], body[320], etag[HG_S3_ETAG_MAX];
     yajl_val doc = NULL;
     if (hgc_idem_key(s->s3_prefix, HGC_MARK_CLAIM, j->file_id, key, sizeof key))
         return hgc_err_set(&j->res->err, HGC_PERMANENT, "bad_file_id", "file id not usable in a key");
@@ -480,27 +484,35 @@ static int claim_glue(struct job *j)
     int r = hgc_idem_put(j->p->s3, s->s3_bucket, key, body, &j->res->err);
     if (r <= 0)
         return r;
-    r = hgc_idem_get(j->p->s3, s->s3_bucket, key, &doc, &j->res->err);
+    r = hgc_idem_get_etag(j->p->s3, s->s3_bucket, key, &doc, etag, &j->res->err);
     if (r < 0)
         return -1;
     const char *owner = r == 0 ? hg_json_get_str(doc, "owner", NULL) : NULL;
     yajl_val at = r == 0 ? hg_json_get(doc, "claimed_at", NULL) : NULL;
     bool mine = owner && !strcmp(owner, j->p->owner);
     int64_t age = at && YAJL_IS_INTEGER(at) ? now - YAJL_GET_INTEGER(at) : INT64_MAX;
+    char prev[64], a[24];
+    snprintf(prev, sizeof prev, "%s", owner ? owner : "");
+    snprintf(a, sizeof a, "%" PRId64, age == INT64_MAX ? -1 : age);
     yajl_tree_free(doc);
     if (mine)
         return 0;   /* an earlier attempt here claimed it and found no run */
-    if (r == 1 || age > HGC_GLUE_CLAIM_LEASE_S) {
-        char a[24];
-        snprintf(a, sizeof a, "%" PRId64, age == INT64_MAX ? -1 : age);
-        hg_log_warn("glue_claim_stale", "event_id", j->event_id, "file_id", j->file_id,
-                    "age_s", a);
-        return 0;
+    const char *why = r == 1 ? "went while it was read (the next attempt claims it afresh)"
+                    : age <= HGC_GLUE_CLAIM_LEASE_S ? "is held by another process" : NULL;
+    if (!why) {
+        r = hgc_idem_replace(j->p->s3, s->s3_bucket, key, body, etag, &j->res->err);
+        if (r < 0)
+            return -1;
+        if (r == 0) {
+            hg_log_warn("glue_claim_stale", "event_id", j->event_id, "file_id", j->file_id,
+                        "age_s", a, "stale_owner", prev);
+            return 0;
+        }
+        why = "was stale, and another process took it over first";
     }
     reason_set(j, "\"%s\" is being loaded by another share of the same file.", file_label(j));
     return hgc_err_set(&j->res->err, HGC_TRANSIENT, "glue_claimed",
-                       "another process holds the Glue claim of file %s (for %" PRId64 " s)",
-                       j->file_id, age);
+                       "the Glue claim of file %s %s (age_s %s)", j->file_id, why, a);
 }
 
 static int step_glue_start(struct job *j)

@@ -443,7 +443,7 @@ static int put_headers(const struct hg_s3_put_opts *o, bool single, struct hg_ht
                        size_t cap, size_t *n, struct hg_aws_error *err)
 {
     *n = 0;
-    if (o && o->nheaders + 2 > cap) {
+    if (o && o->nheaders + 3 > cap) {
         hg_aws_error_set(err, HG_AWS_PERMANENT, 0, "TooManyHeaders", "too many headers");
         return -1;
     }
@@ -452,9 +452,22 @@ static int put_headers(const struct hg_s3_put_opts *o, bool single, struct hg_ht
                                                                : "application/octet-stream" };
     if (single && o && o->if_none_match)
         hh[(*n)++] = (struct hg_http_header){ "If-None-Match", "*" };
+    if (single && o && o->if_match)
+        hh[(*n)++] = (struct hg_http_header){ "If-Match", o->if_match };
     for (size_t i = 0; o && i < o->nheaders; i++)
         hh[(*n)++] = o->headers[i];
     return 0;
+}
+
+/* Whether err answers a condition of o that did not hold: 412 (for a
+ * Complete also a 200 carrying PreconditionFailed), or for If-Match a 404
+ * NoSuchKey (no object to match). */
+static bool put_condition_failed(const struct hg_s3_put_opts *o, const struct hg_aws_error *err)
+{
+    if (!o || (!o->if_none_match && !o->if_match))
+        return false;
+    return err->status == 412 || !strcmp(err->code, "PreconditionFailed") ||
+           (o->if_match && err->status == 404 && !strcmp(err->code, "NoSuchKey"));
 }
 
 static int put_single(struct hg_s3 *s3, const struct s3_target *t, const void *data, size_t len,
@@ -471,9 +484,8 @@ static int put_single(struct hg_s3 *s3, const struct s3_target *t, const void *d
     struct s3_call c = { .method = "PUT", .headers = hh, .nheaders = n,
                          .body = data ? data : "", .body_len = len };
     if (s3_call(s3, t, &c, &resp, err) != 0) {
-        if (err->status == 412 && o && o->if_none_match) {
+        if (put_condition_failed(o, err))
             rc = 1;
-        }
         goto out;
     }
     if (info) {
@@ -660,15 +672,19 @@ static int put_multipart(struct hg_s3 *s3, const struct s3_target *t, char *buf,
      * conditional Complete) is not retried with this upload id: S3 says to
      * start the multipart upload again, so it returns (retryable) to the
      * caller, which re-sends the whole stream; this upload is aborted. */
-    struct hg_http_header ch[2] = { { "Content-Type", "application/xml" }, { "If-None-Match", "*" } };
-    struct s3_call cc = { .method = "POST", .query = q.data, .headers = ch,
-                          .nheaders = o && o->if_none_match ? 2 : 1,
+    struct hg_http_header ch[3] = { { "Content-Type", "application/xml" } };
+    size_t nch = 1;
+    if (o && o->if_none_match)
+        ch[nch++] = (struct hg_http_header){ "If-None-Match", "*" };
+    if (o && o->if_match)
+        ch[nch++] = (struct hg_http_header){ "If-Match", o->if_match };
+    struct s3_call cc = { .method = "POST", .query = q.data, .headers = ch, .nheaders = nch,
                           .body = body.data, .body_len = body.len,
                           .final_code = "ConditionalRequestConflict" };
     int max = s3->retry.max_attempts > 0 ? s3->retry.max_attempts : 4;
     for (int attempt = 1;; attempt++) {
         if (s3_call(s3, t, &cc, &resp, err) != 0) {
-            if (err->status == 412 && o && o->if_none_match)
+            if (put_condition_failed(o, err))
                 rc = 1;
             upload_gone_retryable(err);
             goto out;
@@ -691,8 +707,7 @@ static int put_multipart(struct hg_s3 *s3, const struct s3_target *t, char *buf,
             hg_aws_error_set(err, hg_aws_s3_classify(resp.status, cf[1].found ? code : "InternalError"),
                              resp.status, cf[1].found ? code : "InternalError",
                              cf[2].found ? msg : "");
-            if (err->status == 200 && strcmp(err->code, "PreconditionFailed") == 0 &&
-                o && o->if_none_match) {
+            if (err->status == 200 && put_condition_failed(o, err)) {
                 rc = 1;
                 goto out;
             }

@@ -1,8 +1,10 @@
 /* s3.h — the S3 operations hookgate needs: streamed PutObject (multipart
- * above a threshold, optional create-once with If-None-Match: *), HEAD, GET
- * of small objects, DELETE. Path-style for custom endpoints (S3-compatible
- * servers), virtual-hosted style for AWS.
- * https://docs.aws.amazon.com/AmazonS3/latest/API/ */
+ * above a threshold, optional create-once with If-None-Match: * or
+ * replace-if-unchanged with If-Match: <ETag>), HEAD, GET of small objects,
+ * DELETE. Path-style for custom endpoints (S3-compatible servers),
+ * virtual-hosted style for AWS.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html */
 #ifndef HG_AWS_S3_H
 #define HG_AWS_S3_H
 
@@ -70,6 +72,9 @@ int hg_s3_url(struct hg_s3 *s3, const char *bucket, const char *key, struct hg_b
 struct hg_s3_put_opts {
     const char *content_type;    /* NULL = application/octet-stream */
     bool        if_none_match;   /* create-once: If-None-Match: * on PUT / Complete */
+    const char *if_match;        /* replace only the object of this ETag (quoted, as
+                                    S3 sent it): If-Match on PUT / Complete; NULL =
+                                    none. Borrowed. */
     const struct hg_http_header *headers;  /* extra x-amz-meta-* etc., borrowed */
     size_t      nheaders;
 };
@@ -86,9 +91,12 @@ struct hg_s3_object_info {
  * PutObject; a longer stream becomes a multipart upload of part_size parts
  * (each buffered, hashed and retried on its own), aborted on any failure.
  * Memory use is bounded by part_size. Returns 0 on success (info, may be
- * NULL, gets the ETag and size), 1 when if_none_match was set and the
- * object already exists (HTTP 412), or -1 with err filled (a read abort is
- * permanent "StreamAborted"). The stream is read to its end or to the
+ * NULL, gets the ETag and size), 1 when a condition did not hold (err
+ * says which): if_none_match and the object exists (HTTP 412), if_match
+ * and the object has another ETag (412) or is not there (404 NoSuchKey),
+ * or -1 with err filled (a read abort is permanent "StreamAborted"). A 409
+ * ConditionalRequestConflict (a write racing a conditional one) is retried
+ * by a single PUT; a multipart upload returns it (retryable): send again. The stream is read to its end or to the
  * failure; the caller owns it throughout. */
 int hg_s3_put_stream(struct hg_s3 *s3, const char *bucket, const char *key,
                      hg_http_read_fn read_fn, void *read_ud,

@@ -5,7 +5,7 @@
  *   hg-aws-probe sign < cases.json          SigV4 / presign many cases
  *   hg-aws-probe creds [N [SLEEP_MS]]       the default chain, N gets
  *   hg-aws-probe creds-threads T N          T threads, N gets each
- *   hg-aws-probe s3-put BUCKET KEY FILE|- [--if-none-match] [--part-size N]
+ *   hg-aws-probe s3-put BUCKET KEY FILE|- [--if-none-match] [--if-match ETAG] [--part-size N]
  *   hg-aws-probe s3-head|s3-get|s3-get-stream|s3-delete BUCKET KEY
  *   hg-aws-probe glue-start JOB [NAME VALUE]...
  *   hg-aws-probe glue-get JOB
@@ -400,9 +400,12 @@ static int cmd_s3(int argc, char **argv)
         goto out;
     }
     struct hg_s3_put_opts po = { .content_type = "text/csv" };
-    for (int i = 4; i < argc; i++)
+    for (int i = 4; i < argc; i++) {
         if (strcmp(argv[i], "--if-none-match") == 0)
             po.if_none_match = true;
+        if (strcmp(argv[i], "--if-match") == 0 && i + 1 < argc)
+            po.if_match = argv[++i];
+    }
     if (strcmp(op, "s3-put") == 0) {
         if (argc < 5) {
             jstr("usage", "s3-put BUCKET KEY FILE");

@@ -252,8 +252,10 @@ def s3_error(code, message):
 
 
 class S3Proxy(Handler):
-    """Verifies SigV4 with botocore's S3SigV4Auth, adds If-None-Match: *
-    (create-once) semantics s3rver lacks, then forwards to s3rver."""
+    """Verifies SigV4 with botocore's S3SigV4Auth, adds the conditional
+    writes s3rver lacks (If-None-Match: * create-once; If-Match: <etag>
+    replace-if-unchanged, 404 NoSuchKey when there is no object), then
+    forwards to s3rver."""
     service = "s3"
 
     def op(self):
@@ -282,10 +284,14 @@ class S3Proxy(Handler):
         if self.fault(op, s3_error):
             return
         f = self.server.take_fault("complete-200-error") if op == "complete" else None
-        if self.headers.get("If-None-Match") == "*" and op in ("put", "complete"):
+        want = self.headers.get("If-Match")
+        if (self.headers.get("If-None-Match") == "*" or want) and op in ("put", "complete"):
             path = urllib.parse.urlsplit(self.path).path
-            st, _, _ = self.forward("HEAD", path, b"", {})
-            if st == 200:
+            st, hdrs, _ = self.forward("HEAD", path, b"", {})
+            etag = dict((k.lower(), v) for k, v in hdrs).get("etag")
+            if want and st != 200:
+                return self.send(404, s3_error("NoSuchKey", "The specified key does not exist."))
+            if (want and want != etag) or (not want and st == 200):
                 return self.send(412, s3_error("PreconditionFailed",
                                                "At least one of the pre-conditions you specified did not hold"))
         if f:

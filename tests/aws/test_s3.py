@@ -78,6 +78,40 @@ def test_create_once(probe, s3, tmp_path):
     assert all(h.get("If-None-Match") == "*" for h in puts)
 
 
+def test_replace_if_unchanged(probe, s3, tmp_path):
+    # If-Match: the object is replaced only while it has the ETag named; a
+    # changed or missing object is rc 1 and left as it is
+    f = tmp_path / "a"
+    f.write_bytes(b"first")
+    env = s3env(s3)
+    doc, _ = run_probe(probe, ["s3-put", BUCKET, "cas/a.json", str(f)], env)
+    assert doc["rc"] == 0, doc
+    first = doc["etag"]
+    f.write_bytes(b"second")
+    doc, _ = run_probe(probe, ["s3-put", BUCKET, "cas/a.json", str(f), "--if-match", '"0000"'], env)
+    assert doc["rc"] == 1 and doc["error"]["status"] == 412, doc
+    doc, _ = run_probe(probe, ["s3-put", BUCKET, "cas/a.json", str(f), "--if-match", first], env)
+    assert doc["rc"] == 0, doc
+    f.write_bytes(b"third")
+    doc, _ = run_probe(probe, ["s3-put", BUCKET, "cas/a.json", str(f), "--if-match", first], env)
+    assert doc["rc"] == 1, doc                      # the object changed since first was read
+    doc, _ = run_probe(probe, ["s3-get", BUCKET, "cas/a.json"], env)
+    assert doc["sha256"] == hashlib.sha256(b"second").hexdigest()
+    doc, _ = run_probe(probe, ["s3-put", BUCKET, "cas/none.json", str(f), "--if-match", first], env)
+    assert doc["rc"] == 1 and doc["error"]["code"] == "NoSuchKey", doc
+    puts = [h for m, p, h in s3.log if m == "PUT" and h.get("If-Match")]
+    assert [h["If-Match"] for h in puts] == ['"0000"', first, first, first]
+    # a multipart upload carries it on CompleteMultipartUpload
+    part = 5 * 1024 * 1024
+    big = tmp_path / "big"
+    big.write_bytes(os.urandom(part + 10))
+    menv = s3env(s3, HG_PROBE_PART_SIZE=str(part))
+    doc, _ = run_probe(probe, ["s3-put", BUCKET, "cas/a.json", str(big), "--if-match", first], menv)
+    assert doc["rc"] == 1 and doc["error"]["status"] == 412, doc
+    completes = [h for m, p, h in s3.log if m == "POST" and "uploadId=" in p]
+    assert completes and completes[-1].get("If-Match") == first
+
+
 def test_multipart(probe, s3, tmp_path):
     part = 5 * 1024 * 1024
     data = os.urandom(2 * part + 12345)

@@ -2,9 +2,11 @@
 consumer's tests. Requests are forwarded byte for byte (the Host header
 too, so SigV4 still verifies at s3rver); a fault rule answers instead with
 an S3 error (e.g. PUT of a data key → 403 AccessDenied or 503 SlowDown, HEAD
-→ 404). s3rver ignores `If-None-Match: *` on PUT, so the proxy implements
-S3's conditional create (412 PreconditionFailed when the key exists,
-https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
+→ 404). s3rver ignores `If-None-Match: *` and `If-Match: <etag>` on PUT, so
+the proxy implements S3's conditional writes (412 PreconditionFailed when
+the key exists, or for If-Match when its ETag differs; 404 NoSuchKey for
+If-Match when there is no object), one at a time,
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html.
 deny_missing makes a GET of a missing key 403 AccessDenied, as S3 answers a
 role without s3:ListBucket.
 Every request is recorded (method, path, headers)."""
@@ -77,10 +79,10 @@ class S3Proxy(StandinBase):
                     return
                 c = http.client.HTTPConnection(proxy.up_host, proxy.up_port, timeout=60)
                 hdrs = {k: v for k, v in self.headers.items() if k.lower() not in HOP}
-                if self.command == "PUT" and self.headers.get("If-None-Match") == "*" \
-                        and "uploadId=" not in self.path:
+                conditional = self.headers.get("If-None-Match") == "*" or self.headers.get("If-Match")
+                if self.command == "PUT" and conditional and "uploadId=" not in self.path:
                     with proxy.create_lock:
-                        return self._create_once(c, hdrs, body)
+                        return self._conditional_put(c, hdrs, body)
                 c.request(self.command, self.path, body=body if body or self.command in ("PUT", "POST") else None,
                           headers=hdrs)
                 resp = c.getresponse()
@@ -114,15 +116,19 @@ class S3Proxy(StandinBase):
                 self.end_headers()
                 self.wfile.write(xml)
 
-            def _create_once(self, c, hdrs, body):
+            def _conditional_put(self, c, hdrs, body):
                 # HEAD is signed differently; ask s3rver's store through an
                 # unsigned-safe route: s3rver accepts any HEAD without auth
                 # checks on its default (non-strict) settings.
                 h = http.client.HTTPConnection(proxy.up_host, proxy.up_port, timeout=60)
                 h.request("HEAD", self.path.split("?")[0])
-                exists = h.getresponse().status == 200
+                head = h.getresponse()
+                exists, etag = head.status == 200, head.getheader("ETag")
                 h.close()
-                if exists:
+                want = self.headers.get("If-Match")
+                if want and not exists:
+                    return self._error(404, "NoSuchKey", "The specified key does not exist.")
+                if (want and want != etag) or (not want and exists):
                     return self._error(412, "PreconditionFailed",
                                        "At least one of the pre-conditions you specified did not hold")
                 c.request("PUT", self.path, body=body, headers=hdrs)

@@ -652,6 +652,53 @@ def test_replay_while_the_worker_has_the_event_starts_one_glue_run(env):
     env.stop(p)
 
 
+def test_three_takers_of_one_stale_claim_start_one_glue_run(env):
+    # a claim left by a process that died is stale after 120 s; three
+    # processes (the worker and two replays of the event) read it at once
+    # and each finds it stale: only the one whose If-Match replacement of
+    # the stale object lands takes it over and starts the run, the others
+    # wait on its claim and report the same run
+    import threading
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    event_id, rec = env.file_shared("F1")
+    claim = "%s/_hookgate/glue-claim/F1.json" % env.prefix
+    env.s3.put(claim, json.dumps({"event_id": event_id, "file_id": "F1", "owner": "dead-process",
+                                  "claimed_at": int(time.time()) - 600}).encode())
+    env.s3proxy.gate("GET", "/_hookgate/glue-claim/F1")
+    env.produce(rec)
+    kw = dict(HOOKGATE_RETRY_BASE_MS=200, HOOKGATE_RETRY_MAX_MS=500)
+    p = env.start(**kw)
+    out = []
+    threads = [threading.Thread(target=lambda: out.append(
+        env.run("--partition", "0", "--from-offset", "0", "--to-offset", "0", cmd="replay",
+                timeout=120, **kw))) for _ in range(2)]
+    for t in threads:
+        t.start()
+    reads = lambda: [r for r in env.s3proxy.requests
+                     if r["method"] == "GET" and "/_hookgate/glue-claim/F1" in r["path"]]
+    wait_for(lambda: len(reads()) >= 3, 25, what="three processes reading the stale claim")
+    env.s3proxy.release_gate("GET", "/_hookgate/glue-claim/F1")
+    for t in threads:
+        t.join(120)
+    wait_committed(env, 1, timeout=60)
+    assert len(out) == 2 and all(r.returncode == 0 for r in out), [r.stderr[-2000:] for r in out]
+    assert len([r for r in env.glue.requests if r["op"] == "StartJobRun"]) == 1
+    assert len(env.glue.runs) == 1
+    replaced = [r for r in env.s3proxy.requests
+                if r["method"] == "PUT" and "/_hookgate/glue-claim/F1" in r["path"]
+                and r["headers"].get("if-match")]
+    assert len(replaced) == 3, replaced              # each tried, on the stale object's ETag
+    assert len({r["headers"]["if-match"] for r in replaced}) == 1
+    stale = [e for e in env.log_events(p) if e.get("event") == "glue_claim_stale"]
+    stale += [json.loads(line) for r in out for line in r.stderr.splitlines()
+              if '"glue_claim_stale"' in line]
+    assert len(stale) == 1 and stale[0]["stale_owner"] == "dead-process", stale
+    assert json.loads(env.s3.get(claim))["owner"] != "dead-process"
+    msgs = [m for m in env.slack.messages if m["text"].startswith(":white_check_mark: PASS")]
+    assert msgs and all("jr_0001" in m["text"] for m in msgs), env.slack.messages
+    env.stop(p)
+
+
 def test_second_share_waits_for_the_claim_without_spending_attempts(env):
     # share A holds the claim while Glue refuses it for a while (concurrent
     # runs): share B waits for A's run, and is not set aside when its few
