@@ -1,13 +1,16 @@
 """standin_base.py — what the consumer tests' HTTP stand-ins share: a
-threaded server on 127.0.0.1 port 0, queued fault modes per operation
-("always:MODE" repeats), gates that hold a call until the test releases
-it, and a request log."""
+threaded server on 127.0.0.1 port 0 (no Nagle delay), queued fault modes
+per operation ("always:MODE" repeats), gates that hold a call until the
+test releases it, and a request log."""
 import threading
 from http.server import ThreadingHTTPServer
 
 
 class StandinBase:
     def __init__(self, handler_class):
+        # An answer goes out as headers, then body: with Nagle's algorithm
+        # the body waits for the client's delayed ACK, ~40 ms a request.
+        handler_class.disable_nagle_algorithm = True
         self.requests = []
         self.faults = {}
         self.gates = {}
