@@ -111,7 +111,8 @@
 #define HGC_ADMIN_LINGER_MS           1000      /* ... and for at most this long */
 #define HGC_GLUE_RUN_PAGES            5u                /* GetJobRuns pages searched (200 runs each) */
 #define HGC_GLUE_RUNS_MAX_RESPONSE    (4u * 1024u * 1024u)  /* one GetJobRuns answer */
-#define HGC_MAX_PARTITIONS            1024u             /* per-partition retry state slots */
+#define HGC_MAX_PARTITIONS            1024u             /* partitions backing off at once, each in a
+                                                           retry slot; one more is retried in place */
 #define HGC_GLUE_CLAIM_LEASE_S        120               /* a Glue claim older than this is stale */
 #define HGC_DOCTOR_MAX_TABLES         1000u             /* table configs doctor checks */
 #define HGC_DOCTOR_MAX_CHANNELS       64u               /* result channels doctor checks */

@@ -31,8 +31,13 @@ struct hgc_worker {
     struct hgc_dlq *dlq;
     struct hgc_worker_metrics *m;
     struct hg_retry_policy policy;
+    /* One slot per partition backing off, at most HGC_MAX_PARTITIONS: when
+     * all are taken, a failing record of another partition is retried in
+     * place (retry_in_place). */
     struct slot slots[HGC_MAX_PARTITIONS];
     int64_t lag_at_ms;
+    volatile sig_atomic_t *stop;           /* hgc_worker_run's */
+    struct hgc_pipeline_result res;        /* of the record being handled (one at a time) */
 };
 
 static int64_t mono_ms(void)
@@ -105,6 +110,8 @@ static struct slot *slot_find(struct hgc_worker *w, int32_t partition)
     return NULL;
 }
 
+/* The partition's slot, or a free one made its; NULL when every slot is
+ * taken (by other partitions: each has at most one). */
 static struct slot *slot_get(struct hgc_worker *w, int32_t partition)
 {
     struct slot *s = slot_find(w, partition);
@@ -414,31 +421,76 @@ static int dead_letter(struct hgc_dlq *dlq, struct hgc_worker_metrics *m,
     return 0;
 }
 
+/* Attempts of msg in this thread from attempt first on, each after the
+ * backoff the one before asks for, until an outcome other than RETRY (the
+ * last attempt is final: dead-lettered; a DLQ that cannot take it keeps it
+ * RETRY, and the attempts go on) or *stop. res (the caller's) holds the
+ * last attempt's result; with first > 1 it holds attempt first - 1's on
+ * entry. The outcome is counted. Returns it: RETRY only when stopped. */
+static enum hgc_outcome attempts_in_place(struct hgc_pipeline *pipe, struct hgc_dlq *dlq,
+                                          const struct hg_retry_policy *policy,
+                                          struct hgc_worker_metrics *m,
+                                          const rd_kafka_message_t *msg, int first,
+                                          volatile sig_atomic_t *stop,
+                                          struct hgc_pipeline_result *res)
+{
+    enum hgc_outcome o = HGC_OUT_RETRY;
+    for (int attempt = first;; attempt++) {
+        if (attempt > 1) {   /* the one before asked for a retry */
+            if (m)
+                hg_counter_add(m->retries, 1);
+            long delay = hg_retry_backoff_ms(policy, attempt - 1, res->err.retry_after_ms);
+            for (long waited = 0; waited < delay && !*stop; waited += 100)
+                hg_sleep_ms(delay - waited < 100 ? delay - waited : 100);
+        }
+        if (*stop)
+            break;
+        bool final = !hgc_retry_again(policy, attempt);
+        hgc_pipeline_process(pipe, msg->payload, msg->len, attempt, final, res);
+        hgc_worker_log_result(msg, res, attempt);
+        o = res->outcome;
+        if (o == HGC_OUT_DEAD && dlq && dead_letter(dlq, m, msg, res, attempt) != 0)
+            o = HGC_OUT_RETRY;
+        if (o != HGC_OUT_RETRY)
+            break;
+    }
+    if (o != HGC_OUT_RETRY)
+        count(m, o);
+    return o;
+}
+
+/* msg failed attempt `attempt` and every slot is taken by other backing-off
+ * partitions: pausing its partition without a slot would leave it paused
+ * for good. It is retried here instead, the way replay does, holding up the
+ * other partitions until it has an outcome, and then committed; stopped
+ * meanwhile, it is not committed and comes again. */
+static void retry_in_place(struct hgc_worker *w, const rd_kafka_message_t *msg, int attempt)
+{
+    char part[16], off[24], max[16];
+    snprintf(part, sizeof part, "%" PRId32, msg->partition);
+    snprintf(off, sizeof off, "%" PRId64, msg->offset);
+    snprintf(max, sizeof max, "%u", HGC_MAX_PARTITIONS);
+    hg_log_warn("retry_slots_full", "partition", part, "offset", off, "event_id", w->res.event_id,
+                "slots", max, "code", w->res.err.code,
+                "reason", "every retry slot is taken by a backing-off partition: the record is "
+                          "retried in place, and the other partitions wait until it is done");
+    if (attempts_in_place(w->pipe, w->dlq, &w->policy, w->m, msg, attempt + 1, w->stop,
+                          &w->res) != HGC_OUT_RETRY)
+        commit_offset(w, msg);
+}
+
 static void handle_message(struct hgc_worker *w, rd_kafka_message_t *msg)
 {
-    struct hgc_pipeline_result *res = malloc(sizeof *res);
+    struct hgc_pipeline_result *res = &w->res;
     struct slot *s = slot_find(w, msg->partition);
-    if (!res) {
-        hg_log_error("out_of_memory", "where", "handle_message");
-        pause_and_rewind(w, msg);
-        struct slot *n = slot_get(w, msg->partition);
-        if (n && n != s)
-            n->offset = msg->offset;   /* a new slot waits for this record */
-        if (n)
-            n->next_ms = mono_ms() + 1000;
-        return;
-    }
     if (s && s->next_ms) {
         /* Fetched before the pause took effect: it will come again (after
          * the record, or slot_passed rewinds to the record). */
-        free(res);
         return;
     }
     if (s && msg->offset > s->offset) {
-        if (slot_passed(w, s, msg) != 0) {
-            free(res);
+        if (slot_passed(w, s, msg) != 0)
             return;
-        }
         s = NULL;
     }
     int failed = s && s->offset == msg->offset ? s->attempts : 0;
@@ -454,18 +506,20 @@ static void handle_message(struct hgc_worker *w, rd_kafka_message_t *msg)
     }
     if (res->outcome == HGC_OUT_RETRY) {
         struct slot *n = slot_get(w, msg->partition);
-        long delay = hg_retry_backoff_ms(&w->policy, attempt, res->err.retry_after_ms);
-        if (n) {
-            n->offset = msg->offset;
-            /* waiting for another's Glue claim spends no attempt (its lease bounds it) */
-            if (strcmp(res->err.code, "glue_claimed") != 0)
-                n->attempts = attempt < w->policy.max_attempts ? attempt : w->policy.max_attempts - 1;
-            else
-                n->attempts = failed;
-            n->next_ms = mono_ms() + delay;
-            n->rewinds = 0;
-            snprintf(n->event_id, sizeof n->event_id, "%s", res->event_id);
+        if (!n) {
+            retry_in_place(w, msg, attempt);
+            return;
         }
+        long delay = hg_retry_backoff_ms(&w->policy, attempt, res->err.retry_after_ms);
+        n->offset = msg->offset;
+        /* waiting for another's Glue claim spends no attempt (its lease bounds it) */
+        if (strcmp(res->err.code, "glue_claimed") != 0)
+            n->attempts = attempt < w->policy.max_attempts ? attempt : w->policy.max_attempts - 1;
+        else
+            n->attempts = failed;
+        n->next_ms = mono_ms() + delay;
+        n->rewinds = 0;
+        snprintf(n->event_id, sizeof n->event_id, "%s", res->event_id);
         char d[24];
         snprintf(d, sizeof d, "%ld", delay);
         hg_log_info("retry_scheduled", "event_id", res->event_id, "delay_ms", d,
@@ -474,7 +528,6 @@ static void handle_message(struct hgc_worker *w, rd_kafka_message_t *msg)
             hg_counter_add(w->m->retries, 1);
         pause_and_rewind(w, msg);
         paused_gauge(w);
-        free(res);
         return;
     }
     count(w->m, res->outcome);
@@ -482,11 +535,11 @@ static void handle_message(struct hgc_worker *w, rd_kafka_message_t *msg)
         s->used = false;   /* a record before it (a refetch) leaves it waiting */
     paused_gauge(w);
     commit_offset(w, msg);
-    free(res);
 }
 
 int hgc_worker_run(struct hgc_worker *w, volatile sig_atomic_t *stop)
 {
+    w->stop = stop;
     hg_log_info("worker_started", "topic", w->s->topic, "group", w->s->group,
                 "dlq_topic", w->s->dlq_topic);
     while (!*stop) {
@@ -527,28 +580,11 @@ enum hgc_outcome hgc_worker_process_inline(struct hgc_pipeline *pipe, struct hgc
         .max_backoff_ms = (long)s->retry_max_ms,
     };
     struct hgc_pipeline_result *res = calloc(1, sizeof *res);
-    enum hgc_outcome o = HGC_OUT_RETRY;
     if (!res)
         return HGC_OUT_RETRY;
     res->outcome = HGC_OUT_RETRY;   /* what *last says if stopped before any attempt */
     snprintf(res->message, sizeof res->message, "stopped before it was processed");
-    for (int attempt = 1; !*stop; attempt++) {
-        bool final = !hgc_retry_again(&policy, attempt);
-        hgc_pipeline_process(pipe, msg->payload, msg->len, attempt, final, res);
-        hgc_worker_log_result(msg, res, attempt);
-        o = res->outcome;
-        if (o == HGC_OUT_DEAD && dlq && dead_letter(dlq, m, msg, res, attempt) != 0)
-            o = HGC_OUT_RETRY;
-        if (o != HGC_OUT_RETRY)
-            break;
-        if (m)
-            hg_counter_add(m->retries, 1);
-        long delay = hg_retry_backoff_ms(&policy, attempt, res->err.retry_after_ms);
-        for (long waited = 0; waited < delay && !*stop; waited += 100)
-            hg_sleep_ms(delay - waited < 100 ? delay - waited : 100);
-    }
-    if (o != HGC_OUT_RETRY)
-        count(m, o);
+    enum hgc_outcome o = attempts_in_place(pipe, dlq, &policy, m, msg, 1, stop, res);
     if (last)
         *last = *res;
     free(res);

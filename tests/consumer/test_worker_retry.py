@@ -652,6 +652,43 @@ def test_replay_while_the_worker_has_the_event_starts_one_glue_run(env):
     env.stop(p)
 
 
+def test_more_partitions_backing_off_than_slots_are_retried_in_place(env):
+    # 1024 partitions back off at once (files.info failing), which takes
+    # every retry slot; the records of the partitions beyond them were
+    # paused with no slot to resume them, never processed or committed.
+    # Now each is retried in place until it passes, and all are committed.
+    from confluent_kafka import Consumer, TopicPartition
+    n = 1030
+    env.use_topic(n)
+    for i in range(n):
+        env.slack.add_file("F%04d" % i, "notes-%d.txt" % i, b"hello", filetype="text")
+    env.slack.fault("files.info", "always:503")
+    for i in range(n):
+        env.produce(env.file_shared("F%04d" % i)[1], partition=i)
+    p = env.start(HOOKGATE_RETRY_BASE_MS=15000, HOOKGATE_RETRY_MAX_MS=15000,
+                  HOOKGATE_RETRY_MAX_ATTEMPTS=1000, HOOKGATE_LOG_LEVEL="info")
+    tried = lambda: len({r["query"].get("file") for r in env.slack.calls("files.info")})
+    wait_for(lambda: tried() > 1024, 120, step=0.5, what="a record beyond the slots tried")
+    env.slack.clear_faults()
+
+    def committed():
+        c = Consumer({"bootstrap.servers": env.kafka.bootstrap, "group.id": env.group,
+                      "enable.auto.commit": False})
+        try:
+            tps = c.committed([TopicPartition(env.topic, i) for i in range(n)], timeout=10)
+            return sum(1 for tp in tps if tp.offset == 1)
+        finally:
+            c.close()
+    wait_for(lambda: committed() == n, 120, step=2, what="every partition committed")
+    events = env.log_events(p)
+    full = [e for e in events if e.get("event") == "retry_slots_full"]
+    assert full and all(e["slots"] == "1024" and e["code"] == "slack_http" for e in full), full[:3]
+    assert len([e for e in events if e.get("event") == "record_done"
+                and e.get("outcome") == "ignored"]) == n
+    assert env.read_topic(env.topic + ".dlq", 1, timeout=2) == []
+    env.stop(p)
+
+
 def test_three_takers_of_one_stale_claim_start_one_glue_run(env):
     # a claim left by a process that died is stale after 120 s; three
     # processes (the worker and two replays of the event) read it at once
