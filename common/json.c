@@ -27,15 +27,44 @@ struct json_base {
 
 struct json_ctx {
     struct json_base b;   /* first: the driver's view */
+    bool nul_ok;          /* HG_JSON_NUL_OK */
     yajl_val root;
     yajl_val stack[HG_JSON_MAX_DEPTH];
     size_t depth;
     size_t values, max_values;   /* values in the tree so far, and the cap */
 };
 
+/* What utf8_check returns for valid UTF-8 holding U+0000: a reason to
+ * refuse it where a C string must carry the text. */
+static const char utf8_nul[] = "string contains U+0000";
+
+static const char *utf8_check(const unsigned char *s, size_t n);
+
+/* What follows a 0 byte of a string: utf8_nul when it is valid, else the
+ * reason. Off the hot path (a 0 byte comes only from \u0000): the runs
+ * between 0 bytes go through utf8_check, which finds none in them (no
+ * UTF-8 sequence holds a 0 byte, so cutting there splits none that is
+ * valid). */
+static __attribute__((noinline, cold)) const char *utf8_after_nul(const unsigned char *s, size_t n)
+{
+    for (;;) {
+        const unsigned char *z = n ? memchr(s, 0, n) : NULL;
+        size_t run = z ? (size_t)(z - s) : n;
+        const char *bad = utf8_check(s, run);
+        if (bad)
+            return bad;
+        if (!z)
+            return utf8_nul;
+        s = z + 1;
+        n -= run + 1;
+    }
+}
+
 /* Strict UTF-8 (RFC 3629): no overlongs, no surrogates, nothing above
- * U+10FFFF. Also refuses NUL, which a C-string tree cannot carry.
- * Returns NULL when valid, else the reason. */
+ * U+10FFFF. Returns NULL when valid; utf8_nul when valid but holding a 0
+ * byte (in a string yajl hands over, only ever decoded from \u0000: its
+ * lexer refuses raw control bytes), which a C string cannot carry; else
+ * the reason it is invalid. */
 static const char *utf8_check(const unsigned char *s, size_t n)
 {
     size_t i = 0;
@@ -53,7 +82,7 @@ static const char *utf8_check(const unsigned char *s, size_t n)
             break;
         unsigned char c = s[i];
         if (c == 0)
-            return "string contains U+0000";
+            return utf8_after_nul(s + i + 1, n - i - 1);
         if (c < 0x80) {
             i++;
             continue;
@@ -172,11 +201,44 @@ static int json_number(void *ctx, const char *s, size_t n)
     return json_attach(c, v);
 }
 
+/* s[0..n) escaped as the inside of a JSON string, after prefix (0 or 1
+ * bytes), in one allocation of at least head + that text + NUL; the text
+ * starts head bytes in. NULL when out of memory. */
+static char *json_escaped(const unsigned char *s, size_t n, size_t head, const char *prefix,
+                          size_t plen)
+{
+    struct hg_buf b;
+    char *out = NULL;
+    hg_buf_init(&b, 6 * n + plen + 1);   /* worst case: every byte becomes \u00XX */
+    if (hg_buf_append(&b, prefix, plen) == 0 && hg_buf_append_json_str(&b, (const char *)s, n) == 0 &&
+        (out = malloc(head + b.len + 1)) != NULL)
+        memcpy(out + head, b.data, b.len + 1);
+    hg_buf_cleanup(&b);
+    return out;
+}
+
+/* A string value holding U+0000 (HG_JSON_NUL_OK): one block, the node and
+ * its escaped text, as yajl_tree_free frees a node of a type it does not
+ * know (free(v)). */
+static yajl_val json_nul_string(const unsigned char *s, size_t n)
+{
+    char *blk = json_escaped(s, n, sizeof(struct yajl_val_s), "", 0);
+    if (!blk)
+        return NULL;
+    yajl_val v = (yajl_val)(void *)blk;
+    memset(v, 0, sizeof *v);
+    v->type = HG_JSON_T_NUL_STRING;
+    v->u.string = blk + sizeof *v;
+    return v;
+}
+
 static int json_string(void *ctx, const unsigned char *s, size_t n)
 {
     struct json_ctx *c = ctx;
     const char *bad = utf8_check(s, n);
     if (bad) {
+        if (bad == utf8_nul && c->nul_ok)
+            return json_attach(c, json_nul_string(s, n));
         c->b.err = bad;
         return 0;
     }
@@ -228,11 +290,16 @@ static int json_end(void *ctx)
 
 static int json_map_key(void *ctx, const unsigned char *s, size_t n)
 {
+    static const char nul_key[1] = { HG_JSON_NUL_KEY };
     struct json_ctx *c = ctx;
     const char *bad = utf8_check(s, n);
+    bool nul = false;
     if (bad) {
-        c->b.err = bad;
-        return 0;
+        if (bad != utf8_nul || !c->nul_ok) {
+            c->b.err = bad;
+            return 0;
+        }
+        nul = true;
     }
     int ok = 0;
     yajl_val top = c->stack[c->depth - 1];
@@ -248,11 +315,15 @@ static int json_map_key(void *ctx, const unsigned char *s, size_t n)
             goto out;
         top->u.object.values = nv;
     }
-    char *k = malloc(n + 1);
+    char *k;
+    if (__builtin_expect(nul, 0)) {
+        k = json_escaped(s, n, 0, nul_key, 1);   /* HG_JSON_NUL_KEY, then its JSON text */
+    } else if ((k = malloc(n + 1)) != NULL) {
+        memcpy(k, s, n);
+        k[n] = '\0';
+    }
     if (!k)
         goto out;
-    memcpy(k, s, n);
-    k[n] = '\0';
     top->u.object.keys[len] = k;
     top->u.object.values[len] = NULL;
     top->u.object.len = len + 1;
@@ -352,9 +423,16 @@ yajl_val hg_json_parse(const char *text, size_t len, char *errstr, size_t errstr
 yajl_val hg_json_parse_max(const char *text, size_t len, size_t max_values, char *errstr,
                            size_t errstr_size)
 {
+    return hg_json_parse_opts(text, len, max_values, 0, errstr, errstr_size);
+}
+
+yajl_val hg_json_parse_opts(const char *text, size_t len, size_t max_values, unsigned flags,
+                            char *errstr, size_t errstr_size)
+{
     struct json_ctx c;
     memset(&c, 0, sizeof c);
     c.max_values = max_values;
+    c.nul_ok = (flags & HG_JSON_NUL_OK) != 0;
     yajl_val result = NULL;
     if (json_drive(&json_callbacks, &c.b, text, len, errstr, errstr_size) == 0) {
         result = c.root;
@@ -406,7 +484,7 @@ static uint16_t pick_value(struct pick_ctx *c, enum hg_json_pick_kind kind, cons
         }
         struct hg_json_pick *p = &c->picks[i];
         p->kind = kind;
-        if (kind == HG_JSON_PICK_STRING) {
+        if (kind == HG_JSON_PICK_STRING) {   /* (HG_JSON_PICK_STRING_NUL keeps nothing) */
             if (n > p->max_len || c->arena_size - c->arena_used < n + 1) {
                 p->kind = HG_JSON_PICK_TOO_LONG;
                 continue;
@@ -464,12 +542,16 @@ static int pick_number(void *ctx, const char *s, size_t n)
 static int pick_string(void *ctx, const unsigned char *s, size_t n)
 {
     struct pick_ctx *c = ctx;
+    enum hg_json_pick_kind kind = HG_JSON_PICK_STRING;
     const char *bad = utf8_check(s, n);
     if (bad) {
-        c->b.err = bad;
-        return 0;
+        if (bad != utf8_nul) {
+            c->b.err = bad;
+            return 0;
+        }
+        kind = HG_JSON_PICK_STRING_NUL;   /* nothing is kept of it */
     }
-    return pick_scalar(c, HG_JSON_PICK_STRING, (const char *)s, n);
+    return pick_scalar(c, kind, (const char *)s, n);
 }
 
 static int pick_push(struct pick_ctx *c, bool is_object)
@@ -510,6 +592,8 @@ static int pick_map_key(void *ctx, const unsigned char *s, size_t n)
 {
     struct pick_ctx *c = ctx;
     const char *bad = utf8_check(s, n);
+    if (bad == utf8_nul)
+        bad = NULL;   /* such a key matches no path below: their keys hold no 0 byte */
     if (bad) {
         c->b.err = bad;
         return 0;
@@ -610,13 +694,22 @@ const char *hg_json_get_str(yajl_val v, ...)
     return r && r->type == yajl_t_string ? r->u.string : NULL;
 }
 
-static int json_write_str(struct hg_buf *out, const char *s)
+/* s as a JSON string; escaped: s is JSON string text already. */
+static int json_write_str(struct hg_buf *out, const char *s, bool escaped)
 {
+    size_t n = s ? strlen(s) : 0;
     if (hg_buf_append(out, "\"", 1) != 0 ||
-        hg_buf_append_json_str(out, s ? s : "", s ? strlen(s) : 0) != 0 ||
+        (escaped ? hg_buf_append(out, s, n) : hg_buf_append_json_str(out, s ? s : "", n)) != 0 ||
         hg_buf_append(out, "\"", 1) != 0)
         return -1;
     return 0;
+}
+
+static int json_write_key(struct hg_buf *out, const char *k)
+{
+    if (k && k[0] == HG_JSON_NUL_KEY)
+        return json_write_str(out, k + 1, true);
+    return json_write_str(out, k, false);
 }
 
 int hg_json_write(struct hg_buf *out, yajl_val v)
@@ -625,7 +718,9 @@ int hg_json_write(struct hg_buf *out, yajl_val v)
         return hg_buf_append_str(out, "null");
     switch (v->type) {
     case yajl_t_string:
-        return json_write_str(out, v->u.string);
+        return json_write_str(out, v->u.string, false);
+    case HG_JSON_T_NUL_STRING:
+        return json_write_str(out, v->u.string, true);
     case yajl_t_number:
         if (v->u.number.r)
             return hg_buf_append_str(out, v->u.number.r);
@@ -637,7 +732,7 @@ int hg_json_write(struct hg_buf *out, yajl_val v)
             return -1;
         for (size_t i = 0; i < v->u.object.len; i++) {
             if ((i && hg_buf_append(out, ",", 1) != 0) ||
-                json_write_str(out, v->u.object.keys[i]) != 0 ||
+                json_write_key(out, v->u.object.keys[i]) != 0 ||
                 hg_buf_append(out, ":", 1) != 0 ||
                 hg_json_write(out, v->u.object.values[i]) != 0)
                 return -1;

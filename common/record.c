@@ -92,6 +92,10 @@ static int rec_get_str(yajl_val root, const char *key, int required, size_t max,
         snprintf(errstr, errstr_size, "record: \"%s\" is missing", key);
         return -1;
     }
+    if (v->type == HG_JSON_T_NUL_STRING) {
+        snprintf(errstr, errstr_size, "record: \"%s\" holds U+0000", key);
+        return -1;
+    }
     if (!YAJL_IS_STRING(v)) {
         snprintf(errstr, errstr_size, "record: \"%s\" is not a string", key);
         return -1;
@@ -114,7 +118,9 @@ int hg_record_parse(const char *buf, size_t len, struct hg_record *out,
     int rc = -1;
     char jerr[160];
     memset(out, 0, sizeof *out);
-    yajl_val root = hg_json_parse(buf, len, jerr, sizeof jerr);
+    /* data is the sender's JSON, which may hold U+0000 (\u0000) in its
+     * strings: such a string reads as no string (HG_JSON_NUL_OK) */
+    yajl_val root = hg_json_parse_opts(buf, len, HG_JSON_MAX_VALUES, HG_JSON_NUL_OK, jerr, sizeof jerr);
     if (!root) {
         snprintf(errstr, errstr_size, "record: not valid JSON (%s)", jerr);
         goto out;

@@ -48,8 +48,10 @@ struct hg_record {
 
 /* Parse and check a record: specversion "1.0", id/type/source/time strings,
  * data an object, hgrecordversion a number this build understands (a newer
- * major version is an error naming it). Returns 0, or -1 with errstr; out
- * then holds nothing to free. */
+ * major version is an error naming it). A string holding U+0000 in data is
+ * accepted and reads as no string (HG_JSON_NUL_OK in common/json.h); in an
+ * attribute it is an error. Returns 0, or -1 with errstr; out then holds
+ * nothing to free. */
 int hg_record_parse(const char *buf, size_t len, struct hg_record *out,
                     char *errstr, size_t errstr_size);
 void hg_record_cleanup(struct hg_record *r);

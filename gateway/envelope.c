@@ -67,6 +67,10 @@ static int take_headers(struct gw_envelope *env, yajl_val root, char *errstr, si
                     continue;
                 if (pass == 1 && YAJL_IS_ARRAY(v) && v->u.array.len > 0)
                     v = v->u.array.values[v->u.array.len - 1];
+                if (v && v->type == HG_JSON_T_NUL_STRING) {
+                    snprintf(errstr, errstr_size, "envelope header \"%s\" holds U+0000", wanted[w]);
+                    return -1;
+                }
                 if (!YAJL_IS_STRING(v)) {
                     snprintf(errstr, errstr_size, "envelope header \"%s\" must be a string", wanted[w]);
                     return -1;
@@ -92,8 +96,11 @@ int gw_envelope_parse(const char *json, size_t len, size_t max_body,
     int rc = GW_ENVELOPE_MALFORMED;
     memset(env, 0, sizeof *env);
     /* Parsed before the signature check: its tree is capped (a real
-     * envelope holds a few hundred values). */
-    yajl_val root = hg_json_parse_max(json, len, HG_ENVELOPE_MAX_VALUES, why, sizeof why);
+     * envelope holds a few hundred values). U+0000 is accepted where the
+     * gateway does not look (API Gateway v1 decodes ?x=%00 into
+     * queryStringParameters); a field it reads that holds one is no string
+     * (HG_JSON_NUL_OK) and refused below. */
+    yajl_val root = hg_json_parse_opts(json, len, HG_ENVELOPE_MAX_VALUES, HG_JSON_NUL_OK, why, sizeof why);
     if (!root && strstr(why, "more values than the limit")) {
         snprintf(errstr, errstr_size, "envelope has more than %u JSON values", HG_ENVELOPE_MAX_VALUES);
         return GW_ENVELOPE_MALFORMED;
@@ -149,7 +156,11 @@ int gw_envelope_parse(const char *json, size_t len, size_t max_body,
     const char *text = "";
     if (body && YAJL_IS_STRING(body))
         text = YAJL_GET_STRING(body);
-    else if (body && !YAJL_IS_NULL(body)) {
+    else if (body && body->type == HG_JSON_T_NUL_STRING) {
+        /* JSON carries U+0000 only escaped, a form only as %00 */
+        snprintf(errstr, errstr_size, "envelope field \"body\" holds U+0000, which no JSON or form body does");
+        goto fail;
+    } else if (body && !YAJL_IS_NULL(body)) {
         snprintf(errstr, errstr_size, "envelope field \"body\" must be a string or null");
         goto fail;
     }

@@ -109,11 +109,16 @@ static const char *slack_id(const char *s)
     return token_ok(s, HG_RECORD_KEY_MAX) ? s : NULL;
 }
 
-/* A picked string: its text; "" when it was a string too long to keep
- * (every check that follows refuses ""); NULL when absent or no string. */
+/* A picked string: its text; "" when it was a string too long to keep or
+ * one holding U+0000, which no C string carries (every check that follows
+ * refuses "": such an event_id or type is a 400, such a team, channel or
+ * app id is left out like any other that is no Slack ID); NULL when absent
+ * or no string. */
 static const char *picked_str(const struct hg_json_pick *p)
 {
-    return p->kind == HG_JSON_PICK_STRING ? p->str : p->kind == HG_JSON_PICK_TOO_LONG ? "" : NULL;
+    if (p->kind == HG_JSON_PICK_STRING)
+        return p->str;
+    return p->kind == HG_JSON_PICK_TOO_LONG || p->kind == HG_JSON_PICK_STRING_NUL ? "" : NULL;
 }
 
 /* Where a channel id sits in Events API events and interaction payloads,

@@ -277,9 +277,42 @@ static void test_glue_runs_scan(void)
     CHECK_INT(hgc_glue_runs_scan("{", 1, "--x", "F1", id, sizeof id, NULL), -1);
 }
 
+/* Records whose data holds U+0000 (\u0000, valid JSON the gateway writes as
+ * Slack sent it): read, never dead-lettered as bad_record; such a string is
+ * no string, so a file id holding it is no usable file id (not "F1" cut at
+ * the NUL). These paths end before any service is called. */
+static void test_records_with_u0000(void)
+{
+    struct hgc_pipeline p;
+    struct hgc_pipeline_result res;
+    memset(&p, 0, sizeof p);
+#define REC(type, data) "{\"specversion\":\"1.0\",\"id\":\"Ev1\",\"source\":\"slack://T1\",\"type\":\"" \
+    type "\",\"time\":\"2026-11-22T07:00:00.000Z\",\"hgrecordversion\":1,\"data\":" data "}"
+    static const char other[] = REC("com.slack.events.message",
+                                    "{\"event\":{\"text\":\"a\\u0000b\",\"k\\u0000\":1}}");
+    hgc_pipeline_process(&p, other, sizeof other - 1, 1, false, &res);
+    CHECK_INT(res.outcome, HGC_OUT_SKIPPED);
+    static const char nul_id[] = REC("com.slack.events.file_shared",
+                                     "{\"event_id\":\"Ev1\",\"event\":{\"type\":\"file_shared\","
+                                     "\"file_id\":\"F1\\u0000../x\",\"note\":\"\\u0000\"}}");
+    hgc_pipeline_process(&p, nul_id, sizeof nul_id - 1, 1, false, &res);
+    CHECK_INT(res.outcome, HGC_OUT_DEAD);
+    CHECK_STR(res.err.code, "bad_event");
+    CHECK_STR(res.file_id, "");
+    /* an attribute holding it is a bad record, named */
+    static const char nul_attr[] = "{\"specversion\":\"1.0\",\"id\":\"Ev1\\u0000\",\"source\":\"s\","
+                                   "\"type\":\"t\",\"time\":\"x\",\"hgrecordversion\":1,\"data\":{}}";
+    hgc_pipeline_process(&p, nul_attr, sizeof nul_attr - 1, 1, false, &res);
+    CHECK_INT(res.outcome, HGC_OUT_DEAD);
+    CHECK_STR(res.err.code, "bad_record");
+    CHECK(strstr(res.err.detail, "\"id\" holds U+0000") != NULL);
+#undef REC
+}
+
 int main(void)
 {
     test_glue_runs_scan();
+    test_records_with_u0000();
     test_classify();
     test_slack_parse();
     test_keys();

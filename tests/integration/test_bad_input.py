@@ -83,6 +83,33 @@ def test_400_event_fields_outside_their_limits(gateway):
     assert_error(r, 400)
 
 
+def test_400_ids_and_types_holding_u0000(gateway):
+    # \u0000 is accepted in strings (test_records.py), but not in what becomes
+    # the record's id (and dedup key) or type: a 400 naming the field, not a
+    # value cut at the NUL
+    for mutate, field in ((lambda d: d.update(event_id=d["event_id"] + "\u0000x"), "event_id"),
+                          (lambda d: d.update(type="event_callback\u0000"), "type"),
+                          (lambda d: d["event"].update(type="message\u0000evil"), "type")):
+        doc = bad_event()
+        mutate(doc)
+        d = assert_error(post_event(gateway.port, doc), 400, "malformed_event")
+        assert field in d["message"], d
+    chal = {"token": "t", "challenge": "abc\u0000def", "type": "url_verification"}
+    d = assert_error(post_event(gateway.port, chal), 400, "malformed_event")
+    assert "challenge" in d["message"], d
+    payload = {"type": "block_actions\u0000", "team": {"id": "T1"}}
+    body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+    d = assert_error(post_signed(gateway.port, "/slack/interactive", body, FORM), 400, "malformed_payload")
+    assert "type" in d["message"], d
+    # a raw control byte (not the escape) stays refused, in strings and out
+    for raw in (b"\x00", b"\x01", b"\x1f"):
+        body = json.dumps(bad_event()).encode().replace(b'"hello"', b'"he' + raw + b'llo"')
+        assert_error(post_signed(gateway.port, "/slack/events", body, "application/json"), 400, "malformed_json")
+        payload = b'{"type":"block_actions","team":{"id":"T1"},"x":"a' + raw + b'"}'
+        form = b"payload=" + urllib.parse.quote_from_bytes(payload).encode()
+        assert_error(post_signed(gateway.port, "/slack/interactive", form, FORM), 400, "malformed_json")
+
+
 def test_400_malformed_form(gateway):
     r = post_signed(gateway.port, "/slack/commands", b"command=%2Fx&text=%zz&team_id=T1", FORM)
     doc = assert_error(r, 400, "malformed_form")
@@ -144,6 +171,7 @@ def test_400_malformed_envelope(gateway):
         json.dumps({**env_v1("{}", False, {}), "path": "no-slash"}).encode(),       # bad path
         b'{"a":' * 200 + b'1' + b'}' * 200,                                         # nesting over the limit (not 413)
         json.dumps(env_v1('{"type":"a\u0000b"}', False, {})).encode(),             # U+0000 in the body (not cut at it)
+        json.dumps(env_v1("{}", False, {"Content-Type": "application/json\u0000x"})).encode(),  # in a header it reads
         json.dumps({**env_v1("{}", False, {}), "pad": [0] * 5000}).encode(),       # over 4096 values (not parsed whole)
     ]
     for raw in cases:

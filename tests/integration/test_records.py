@@ -533,6 +533,74 @@ def test_untrusted_ids_left_out_of_key_and_extensions(gateway, reader):
     assert rec["data"] == doc
 
 
+# ---- U+0000 (\u0000) in strings ------------------------------------------------------
+# Valid JSON (RFC 8259 §7), so Slack may send it: it was answered 400, Slack
+# retried and then dropped the event. The record carries it as sent, escaped.
+
+def test_u0000_in_strings_reaches_the_topic_escaped(gateway, reader):
+    doc = event_callback(team="T0NUL", app="A0NUL")
+    doc["event"]["text"] = "before\u0000after"
+    doc["event"]["blocks"] = [{"k\u0000ey": "\u0000", "t": "x\u0000" * 40}]
+    body = json.dumps(doc).encode()
+    assert b"\\u0000" in body and b"\x00" not in body
+    r = post_signed(gateway.port, "/slack/events", body, "application/json")
+    assert r.status == 200, r
+    key, rec = one(reader, lambda x: x["id"] == doc["event_id"])
+    check_record(key, rec, id=doc["event_id"], type="com.slack.events.message", team="T0NUL",
+                 channel="C0IT1", app="A0NUL", route="events", envelope="none", encoding="json",
+                 data=doc, time_s=1700000000)
+    assert rec["data"]["event"]["text"] == "before\u0000after"   # not cut at the NUL
+    raw = reader.raw_by_id(doc["event_id"])[0]
+    assert body in raw, "data must be the sent JSON inserted verbatim"
+    assert b"\x00" not in raw, "the record holds the escape, never a raw NUL byte"
+
+
+def test_ids_holding_u0000_are_left_out_not_cut(gateway, reader):
+    # a team, channel or app id with U+0000 is no Slack ID: left out of the
+    # key and extensions like any other (not "T0NUL" cut at the NUL)
+    doc = event_callback(team="T0NUL\u0000T0EVIL", app="A0NUL\u0000")
+    doc["event"]["channel"] = "C0NUL\u0000"
+    r = post_event(gateway.port, doc)
+    assert r.status == 200, r
+    key, rec = one(reader, lambda x: x["id"] == doc["event_id"])
+    for absent in ("slackteam", "slackchannel", "slackapp"):
+        assert absent not in rec, absent
+    assert key is None
+    assert rec["source"] == "slack://unknown"
+    assert rec["data"] == doc
+
+
+def test_interactive_payload_with_u0000(gateway, reader):
+    payload = block_actions_payload(uid(""))
+    payload["actions"][0]["value"] = "yes\u0000no"
+    payload["k\u0000"] = ["\u0000"]
+    body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+    r = post_signed(gateway.port, "/slack/interactive", body, FORM)
+    assert r.status == 200, r
+    key, rec = one(reader, lambda x: x["data"].get("trigger_id") == payload["trigger_id"])
+    check_record(key, rec, type="com.slack.interactive.block_actions", team="T0INTER", channel="C0INTER",
+                 app="A0INTER", route="interactive", envelope="none", encoding="form-payload", data=payload)
+    assert b"\x00" not in reader.raw_by_id(rec["id"])[0]
+
+
+@pytest.mark.parametrize("base64", [True, False])
+def test_envelope_with_u0000(gateway, reader, base64):
+    # in the inner body, and where API Gateway v1 puts a decoded ?q=%00
+    doc = event_callback()
+    doc["event"]["text"] = "a\u0000b"
+    body = json.dumps(doc).encode()
+    h = {"Content-Type": "application/json"}
+    h.update(sign(body))
+    env = envelope("apigw-v1", "/slack/events", body, h, base64=base64)
+    env["queryStringParameters"] = {"q": "\u0000"}
+    env["multiValueQueryStringParameters"] = {"q": ["\u0000"]}
+    r = post_envelope(gateway.port, env)
+    assert r.status == 200, r
+    key, rec = one(reader, lambda x: x["id"] == doc["event_id"])
+    assert rec["hgencoding"] == ("json+base64" if base64 else "json")
+    assert rec["data"] == doc
+
+
 def test_one_channel_keeps_its_order(gateway, reader):
     # the key team:channel puts a channel's records on one partition, in the
     # order they were acknowledged; other channels of the team may go elsewhere

@@ -1,7 +1,8 @@
-/* json_pick_oracle.h — checks hg_json_pick against the tree parser on one
- * input: both accept or both refuse with the same message, and every pick
- * of a fixed set of paths is what hg_json_get finds in the tree. Shared by
- * the unit test and the fuzz target. */
+/* json_pick_oracle.h — checks hg_json_pick against the tree parser (with
+ * HG_JSON_NUL_OK, as the picker accepts U+0000 too) on one input: both
+ * accept or both refuse with the same message, and every pick of a fixed
+ * set of paths is what hg_json_get finds in the tree. Shared by the unit
+ * test and the fuzz target. */
 #ifndef HG_JSON_PICK_ORACLE_H
 #define HG_JSON_PICK_ORACLE_H
 
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "common/json.h"
+#include "common/limits.h"
 
 #define ORACLE_PICKS 12
 
@@ -38,7 +40,7 @@ static const char *json_pick_oracle(const char *text, size_t len)
             pk[i].path[k] = oracle_paths[i][k];
         pk[i].max_len = oracle_max[i];
     }
-    yajl_val root = hg_json_parse(text, len, e1, sizeof e1);
+    yajl_val root = hg_json_parse_opts(text, len, HG_JSON_MAX_VALUES, HG_JSON_NUL_OK, e1, sizeof e1);
     int rc = hg_json_pick(text, len, pk, ORACLE_PICKS, arena, sizeof arena, e2, sizeof e2);
     if (!root || rc != 0) {
         int same = !root && rc != 0 && strcmp(e1, e2) == 0;
@@ -58,6 +60,8 @@ static const char *json_pick_oracle(const char *text, size_t len)
             want = HG_JSON_PICK_INTEGER;
         else if (v && YAJL_IS_OBJECT(v))
             want = HG_JSON_PICK_OBJECT;
+        else if (v && v->type == HG_JSON_T_NUL_STRING)
+            want = HG_JSON_PICK_STRING_NUL;
         else if (v)
             want = HG_JSON_PICK_OTHER;
         if (pk[i].kind != want)

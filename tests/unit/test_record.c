@@ -151,6 +151,14 @@ int main(void)
           "\"slackretrynum\"" },
         { "{\"specversion\":\"1.0\",\"id\":\"a\",\"source\":\"s\",\"type\":\"t\",\"time\":\"x\",\"hgrecordversion\":1,\"data\":{}} trailing",
           "not valid JSON" },
+        /* U+0000 in an attribute: named, not cut at it */
+        { "{\"specversion\":\"1.0\",\"id\":\"Ev1\\u0000x\",\"source\":\"s\",\"type\":\"t\",\"time\":\"x\",\"hgrecordversion\":1,\"data\":{}}",
+          "record: \"id\" holds U+0000" },
+        { "{\"specversion\":\"1.0\",\"id\":\"a\",\"source\":\"s\",\"type\":\"t\",\"time\":\"x\",\"hgrecordversion\":1,\"slackchannel\":\"C1\\u0000\",\"data\":{}}",
+          "record: \"slackchannel\" holds U+0000" },
+        /* a raw NUL is no JSON */
+        { "{\"specversion\":\"1.0\",\"id\":\"a\",\"source\":\"s\",\"type\":\"t\",\"time\":\"x\",\"hgrecordversion\":1,\"data\":{\"a\":\"\x01\"}}",
+          "not valid JSON" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int rc = parse_str(bad[i].in, &r, err, sizeof err);
@@ -161,6 +169,29 @@ int main(void)
         }
         CHECK(r.root == NULL && r.id == NULL);
     }
+    /* U+0000 in data (valid JSON, written by the gateway as sent): the
+     * record is read; such a string reads as no string, such a key as no
+     * member, and writing data back keeps \u0000 */
+    {
+        static const char nul[] =
+            "{\"specversion\":\"1.0\",\"id\":\"Ev1\",\"source\":\"s\",\"type\":\"com.slack.events.file_shared\","
+            "\"time\":\"x\",\"hgrecordversion\":1,\"data\":{\"event_id\\u0000\":\"EvX\",\"event_id\":\"Ev1\","
+            "\"text\":\"a\\u0000b\",\"event\":{\"file_id\":\"F1\\u0000\",\"file\":{\"id\":\"F2\"}}}}";
+        CHECK_INT(hg_record_parse(nul, sizeof nul - 1, &r, err, sizeof err), 0);
+        CHECK_STR(r.id, "Ev1");
+        CHECK_STR(hg_json_get_str(r.data, "event_id", NULL), "Ev1");
+        CHECK(hg_json_get_str(r.data, "text", NULL) == NULL);
+        CHECK(hg_json_get_str(r.data, "event", "file_id", NULL) == NULL);   /* not "F1" */
+        CHECK_STR(hg_json_get_str(r.data, "event", "file", "id", NULL), "F2");
+        struct hg_buf d;
+        hg_buf_init(&d, 1024);
+        CHECK_INT(hg_json_write(&d, r.data), 0);
+        CHECK_STR(d.data, "{\"event_id\\u0000\":\"EvX\",\"event_id\":\"Ev1\",\"text\":\"a\\u0000b\","
+                          "\"event\":{\"file_id\":\"F1\\u0000\",\"file\":{\"id\":\"F2\"}}}");
+        hg_buf_cleanup(&d);
+        hg_record_cleanup(&r);
+    }
+
     /* an over-long id is refused on the way in too */
     char rec[512];
     snprintf(rec, sizeof rec, "{\"specversion\":\"1.0\",\"id\":\"%s\",\"source\":\"s\",\"type\":\"t\","
