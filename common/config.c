@@ -148,6 +148,14 @@ static int props_set(struct hg_kafka_props *p, const char *name, size_t name_len
         snprintf(errstr, errstr_size, "setting %s: Kafka property name or value too long", what);
         goto out;
     }
+    /* A second way to name the brokers would quietly override the first, and
+     * the gateway, seeing no --brokers, would start its embedded cluster too. */
+    if ((name_len == 17 && memcmp(name, "bootstrap.servers", 17) == 0) ||
+        (name_len == 20 && memcmp(name, "metadata.broker.list", 20) == 0)) {
+        snprintf(errstr, errstr_size, "setting %s: the brokers are set with HOOKGATE_KAFKA_BROKERS "
+                 "(or its flag), not as a Kafka property", what);
+        goto out;
+    }
     size_t i = 0;
     while (i < p->n && !(strlen(p->name[i]) == name_len && memcmp(p->name[i], name, name_len) == 0))
         i++;

@@ -86,6 +86,39 @@ static bool topic_name_ok(const char *t)
     return strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
 }
 
+/* With no brokers set the gateway starts its embedded cluster, which
+ * persists nothing: a misspelt broker variable (HOOKGATE_BROKERS,
+ * HOOKGATE_BOOTSTRAP_SERVERS) would have every acknowledged record lost.
+ * Such a name, one no setting has, is refused when no brokers are set. */
+static int broker_env_misspelt(char **envp, char *errstr, size_t errstr_size)
+{
+    static const char prefix[] = "HOOKGATE_";
+    for (char **e = envp; e && *e; e++) {
+        const char *eq = strchr(*e, '=');
+        size_t nlen = eq ? (size_t)(eq - *e) : strlen(*e);
+        if (nlen <= sizeof prefix - 1 || strncmp(*e, prefix, sizeof prefix - 1) != 0)
+            continue;
+        char name[128];
+        if (nlen >= sizeof name)
+            continue;
+        memcpy(name, *e, nlen);
+        name[nlen] = '\0';
+        if (!strstr(name, "BROKER") && !strstr(name, "BOOTSTRAP"))
+            continue;
+        bool known = false;
+        for (size_t i = 0; i < gw_settings_count && !known; i++)
+            known = gw_settings_table[i].env && !strcmp(gw_settings_table[i].env, name);
+        if (known || !strncmp(name, "HOOKGATE_KAFKA_", 15))   /* HOOKGATE_KAFKA_*: Kafka properties */
+            continue;
+        snprintf(errstr, errstr_size,
+                 "%s is set but is no setting (the brokers are HOOKGATE_KAFKA_BROKERS or --brokers); "
+                 "with no brokers hookgate would start its embedded Kafka cluster, which persists nothing",
+                 name);
+        return -1;
+    }
+    return 0;
+}
+
 int gw_config_load(struct gw_config *c, int argc, char **argv, char **envp,
                    char *errstr, size_t errstr_size)
 {
@@ -100,6 +133,8 @@ int gw_config_load(struct gw_config *c, int argc, char **argv, char **envp,
     }
     if (c->s.print_settings)
         return 0;
+    if ((!c->s.brokers || !*c->s.brokers) && broker_env_misspelt(envp, errstr, errstr_size) != 0)
+        return -1;
     if (c->s.signing_secrets && hg_slack_secrets_add_list(&c->secrets, c->s.signing_secrets) < 0) {
         snprintf(errstr, errstr_size,
                  "setting --signing-secret / HOOKGATE_SIGNING_SECRETS: each secret must be 1-%u bytes, at most %u secrets",

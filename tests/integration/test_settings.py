@@ -73,6 +73,45 @@ def test_invalid_environment_refused_naming_it(env, names):
     assert_refused(base(), names, env=env)
 
 
+NO_BROKERS = ["--listen", "127.0.0.1:0", "--signing-secret", SECRET]
+
+
+@pytest.mark.parametrize("env", [{"HOOKGATE_BROKERS": "10.0.0.1:9092"},
+                                 {"HOOKGATE_BOOTSTRAP_SERVERS": "10.0.0.1:9092"},
+                                 {"HOOKGATE_KAFKA_BROKER": "10.0.0.1:9092"},
+                                 {"HOOKGATE_KAFKA_BOOTSTRAP_SERVERS": "10.0.0.1:9092"},
+                                 {"HOOKGATE_KAFKA_METADATA_BROKER_LIST": "10.0.0.1:9092"}])
+def test_misspelt_broker_variable_refused_not_embedded(env):
+    """A broker variable hookgate does not read must not leave it on the
+    embedded cluster (which persists nothing) or beside it: refused, naming
+    the variable; the right name is given where hookgate can tell."""
+    (name,) = env
+    err = assert_refused(NO_BROKERS, [], env=env)
+    assert name in err or name[len("HOOKGATE_KAFKA_"):].lower().replace("_", ".") in err, err
+    if name == "HOOKGATE_KAFKA_BROKER":   # librdkafka's own "no such property", once it is set up
+        return
+    assert "HOOKGATE_KAFKA_BROKERS" in err, err
+    assert "embedded_kafka" not in err, err   # refused before the embedded cluster started
+
+
+@pytest.mark.parametrize("prop", ["bootstrap.servers", "metadata.broker.list"])
+def test_brokers_as_kafka_property_refused(prop):
+    """With --brokers too, the property would override it unseen."""
+    err = assert_refused(base() + ["--kafka", f"{prop}=10.0.0.1:9092"], [prop, "HOOKGATE_KAFKA_BROKERS"])
+    assert "10.0.0.1" not in err
+
+
+def test_unknown_broker_variable_ignored_when_brokers_set(cluster):
+    """Only with no brokers is such a variable a danger (it may be another
+    program's): with --brokers the gateway starts and delivers."""
+    gw = Gateway(gateway_args(cluster.bootstrap), env={"HOOKGATE_BROKERS": "10.0.0.1:9092"})
+    try:
+        doc = event_callback()
+        assert post_event(gw.port, doc).status == 200
+    finally:
+        assert gw.stop() == 0, gw.stderr()
+
+
 def test_no_signing_secret_refused():
     err = assert_refused(["--listen", "127.0.0.1:0", "--brokers", "127.0.0.1:1"],
                          ["--signing-secret", "HOOKGATE_SIGNING_SECRETS"])

@@ -197,6 +197,17 @@ int main(void)
     load(&r, (char *[]){ "prog", "--kafka", "=v", NULL }, (char *[]){ NULL });
     CHECK_INT(r.rc, -1);
     done(&r);
+    /* the brokers have one name: as a property they would override it unseen */
+    load(&r, (char *[]){ "prog", "--kafka", "bootstrap.servers=h:1", NULL }, (char *[]){ NULL });
+    CHECK_INT(r.rc, -1);
+    CHECK(strstr(r.err, "HOOKGATE_KAFKA_BROKERS") != NULL);
+    CHECK_INT(r.props.n, 0);
+    done(&r);
+    load(&r, (char *[]){ "prog", NULL }, (char *[]){ "HOOKGATE_KAFKA_METADATA_BROKER_LIST=h:1", NULL });
+    CHECK_INT(r.rc, -1);
+    CHECK(strstr(r.err, "HOOKGATE_KAFKA_METADATA_BROKER_LIST") != NULL);
+    CHECK(strstr(r.err, "h:1") == NULL);
+    done(&r);
     /* a failed load leaves no props behind and positional at argc */
     load(&r, (char *[]){ "prog", "--kafka", "a=b", "--threads=0", NULL },
          (char *[]){ "HOOKGATE_KAFKA_X=1", NULL });
