@@ -1,8 +1,9 @@
 /* cmd_doctor.c — `hookgate-consumer doctor`: check every dependency with
  * the configured settings and print what is wrong: Kafka reachable (topic
  * and DLQ topic), Slack auth.test, an S3 probe object written, read back,
- * deleted and read again (a missing key must read as missing, not as
- * AccessDenied), each table config (in a directory or under an s3:// prefix)
+ * written again under If-None-Match and If-Match (the bucket must honour
+ * conditional writes), deleted and read again (a missing key must read as
+ * missing, not as AccessDenied), each table config (in a directory or under an s3:// prefix)
  * valid and its Glue job present with its runs readable, the result
  * channels' history readable. Exit 0 when everything is fine, 1 otherwise. */
 #include <dirent.h>
@@ -75,9 +76,35 @@ static int check_slack(struct hgc_services *svc)
     return report(true, "slack auth.test", detail);
 }
 
+/* One conditional PUT of the probe: want_rc is what S3 answers (0 written,
+ * 1 the condition did not hold, hg_s3_put's codes). A store that ignores
+ * the condition writes anyway (0 where 1 was wanted). */
+static int probe_conditional(const struct hgc_settings *s, struct hgc_services *svc,
+                             const char *key, const char *what, const struct hg_s3_put_opts *o,
+                             const char *body, int want_rc, const char *ignored)
+{
+    struct hg_aws_error ae;
+    hg_aws_error_clear(&ae);
+    int r = hg_s3_put(svc->s3, s->s3_bucket, key, body, strlen(body), o, NULL, &ae);
+    if (r < 0)
+        return report(false, what, ae.code[0] ? ae.code : ae.message);
+    return report(r == want_rc, what, r == want_rc ? NULL : ignored);
+}
+
+/* The probe object s3://bucket/<prefix>/_hookgate/doctor/<uuid>.txt:
+ * written create-once, read back, written again under each condition the
+ * worker relies on, deleted (whatever failed before), then read as
+ * missing. */
 static int check_s3(const struct hgc_settings *s, struct hgc_services *svc)
 {
+    static const char ignored_create[] =
+        "the bucket ignores If-None-Match: * (a second create-once write replaced the "
+        "object); the worker's claims and markers need S3 conditional writes";
+    static const char ignored_match[] =
+        "the bucket ignores If-Match (a write naming another ETag replaced the object); "
+        "a stale Glue claim would be taken over twice";
     char key[HGC_KEY_MAX], id[37], what[HGC_KEY_MAX + 64], body[64];
+    struct hg_s3_object_info info;
     struct hg_aws_error ae;
     struct hg_buf got;
     int bad = 0;
@@ -89,8 +116,9 @@ static int check_s3(const struct hgc_settings *s, struct hgc_services *svc)
     snprintf(body, sizeof body, "hookgate doctor %s\n", id);
     snprintf(what, sizeof what, "s3 write s3://%s/%s", s->s3_bucket, key);
     hg_aws_error_clear(&ae);
+    memset(&info, 0, sizeof info);
     struct hg_s3_put_opts o = { .content_type = "text/plain", .if_none_match = true };
-    if (hg_s3_put(svc->s3, s->s3_bucket, key, body, strlen(body), &o, NULL, &ae) != 0)
+    if (hg_s3_put(svc->s3, s->s3_bucket, key, body, strlen(body), &o, &info, &ae) != 0)
         return report(false, what, ae.code[0] ? ae.code : ae.message);
     report(true, what, NULL);
     hg_buf_init(&got, 4096);
@@ -99,6 +127,32 @@ static int check_s3(const struct hgc_settings *s, struct hgc_services *svc)
     bad |= report(same, "s3 read back", r < 0 ? ae.code : r == 1 ? "object missing" : same ? NULL
                                                                                         : "content differs");
     hg_buf_cleanup(&got);
+    /* Conditional writes (the worker's create-once markers and claims, the
+     * If-Match takeover of a stale claim): each wrong condition must be
+     * refused with 412, the right ETag accepted. */
+    bad |= probe_conditional(s, svc, key, "s3 create-once write refused when the key exists "
+                             "(If-None-Match: *)", &o, "second\n", 1, ignored_create);
+    if (!info.etag[0]) {
+        bad |= report(false, "s3 If-Match", "the PUT answer carried no ETag (the worker "
+                      "needs it to replace a stale claim)");
+    } else {
+        struct hg_s3_put_opts m = { .content_type = "text/plain",
+                                    .if_match = "\"00000000000000000000000000000000\"" };
+        bad |= probe_conditional(s, svc, key, "s3 write refused for another ETag (If-Match)", &m,
+                                 "other etag\n", 1, ignored_match);
+        /* The ETag now (a store ignoring the conditions above has
+         * replaced the object twice). */
+        r = hg_s3_head(svc->s3, s->s3_bucket, key, &info, &ae);
+        if (r != 0 || !info.etag[0]) {
+            bad |= report(false, "s3 HEAD of the probe", r < 0 ? ae.code : r ? "object missing"
+                                                                             : "no ETag");
+        } else {
+            m.if_match = info.etag;
+            bad |= probe_conditional(s, svc, key, "s3 write accepted for the object's ETag "
+                                     "(If-Match)", &m, "its etag\n", 0,
+                                     "the bucket refused the object's own ETag");
+        }
+    }
     r = hg_s3_delete(svc->s3, s->s3_bucket, key, &ae);
     bad |= report(r == 0, "s3 delete", r ? ae.code : NULL);
     if (r != 0)

@@ -7,6 +7,7 @@ the proxy implements S3's conditional writes (412 PreconditionFailed when
 the key exists, or for If-Match when its ETag differs; 404 NoSuchKey for
 If-Match when there is no object), one at a time,
 https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html.
+conditions = False passes them through, as a store ignoring them would.
 deny_missing makes a GET of a missing key 403 AccessDenied, as S3 answers a
 role without s3:ListBucket.
 Every request is recorded (method, path, headers)."""
@@ -28,6 +29,7 @@ class S3Proxy(StandinBase):
         self.rules = []          # [method, substring, status, code, remaining(-1 = forever)]
         self.create_lock = threading.Lock()
         self.deny_missing = False   # GET of a missing key → 403 AccessDenied (no s3:ListBucket)
+        self.conditions = True      # False: conditional PUTs reach s3rver, which ignores them
         super().__init__(self._handler())
 
     def fault(self, method, substring, status, code, times=-1):
@@ -80,7 +82,7 @@ class S3Proxy(StandinBase):
                 c = http.client.HTTPConnection(proxy.up_host, proxy.up_port, timeout=60)
                 hdrs = {k: v for k, v in self.headers.items() if k.lower() not in HOP}
                 conditional = self.headers.get("If-None-Match") == "*" or self.headers.get("If-Match")
-                if self.command == "PUT" and conditional and "uploadId=" not in self.path:
+                if self.command == "PUT" and conditional and proxy.conditions and "uploadId=" not in self.path:
                     with proxy.create_lock:
                         return self._conditional_put(c, hdrs, body)
                 c.request(self.command, self.path, body=body if body or self.command in ("PUT", "POST") else None,

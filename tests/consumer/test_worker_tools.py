@@ -409,6 +409,41 @@ def test_doctor_fails_when_a_missing_key_reads_as_access_denied(env, tmp_path):
     assert "ok    s3 read of a missing key" in res.stdout
 
 
+def test_doctor_fails_when_the_bucket_ignores_conditional_writes(env, tmp_path):
+    # The worker's markers and claims are create-once (If-None-Match: *) and
+    # a stale Glue claim is taken over with If-Match: a store that ignores
+    # both (s3rver itself, some S3 look-alikes) lets two workers land and
+    # load one file twice, while plain writes, reads and deletes all work.
+    good = tmp_path / "good_tables"
+    good.mkdir()
+    shutil.copy(os.path.join(str(env.tables), "campaign_tags.json"), good / "campaign_tags.json")
+    env.s3proxy.conditions = False
+    try:
+        res = env.run(cmd="doctor", HOOKGATE_TABLES=good)
+    finally:
+        env.s3proxy.conditions = True
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "ok    s3 write" in res.stdout and "ok    s3 read back" in res.stdout
+    assert ("FAIL  s3 create-once write refused when the key exists (If-None-Match: *): "
+            "the bucket ignores If-None-Match") in res.stdout, res.stdout
+    assert "FAIL  s3 write refused for another ETag (If-Match): the bucket ignores If-Match" in res.stdout
+    # the probe is deleted all the same, and nothing else is blamed
+    assert "ok    s3 delete" in res.stdout and "ok    s3 read of a missing key" in res.stdout
+    assert "ok    table campaign_tags" in res.stdout
+    probes = [r for r in env.s3proxy.requests if "/_hookgate/doctor/" in r["path"]]
+    assert [r["method"] for r in probes] == ["PUT", "GET", "PUT", "PUT", "HEAD", "PUT", "DELETE", "GET"]
+    assert probes[2]["headers"].get("if-none-match") == "*"
+    assert probes[3]["headers"].get("if-match") == '"00000000000000000000000000000000"'
+    assert probes[5]["headers"].get("if-match") not in (None, probes[3]["headers"].get("if-match"))
+    # with conditions honoured every probe passes
+    res = env.run(cmd="doctor", HOOKGATE_TABLES=good)
+    assert res.returncode == 0, res.stdout + res.stderr
+    for line in ("ok    s3 create-once write refused when the key exists (If-None-Match: *)",
+                 "ok    s3 write refused for another ETag (If-Match)",
+                 "ok    s3 write accepted for the object's ETag (If-Match)"):
+        assert line in res.stdout, res.stdout
+
+
 def test_doctor_checks_that_the_glue_job_runs_can_be_read(env, tmp_path):
     # The worker calls GetJobRuns before every StartJobRun. A role allowed
     # glue:GetJob but not glue:GetJobRuns passed doctor, and then every file
