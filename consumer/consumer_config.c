@@ -27,7 +27,7 @@ const struct hg_setting hgc_settings_table[] = {
     { "s3-bucket", "HOOKGATE_S3_BUCKET", HG_SETTING_STR, S(s3_bucket), NULL, 0, 0, 0,
       "Bucket that receives validated CSVs and hookgate's markers." },
     { "s3-prefix", "HOOKGATE_S3_PREFIX", HG_SETTING_STR, S(s3_prefix), "", 0, 0, 0,
-      "Key prefix inside the bucket." },
+      "Key prefix inside the bucket: letters, digits, _ . - = /; no \"..\", \"//\" or \".\" segment." },
     { "slack-bot-token", "HOOKGATE_SLACK_BOT_TOKEN", HG_SETTING_STR, S(slack_bot_token), NULL, 0, 0,
       HG_SETTING_F_SECRET, "Slack bot token (xoxb-...); prefer the _FILE form." },
     { "slack-bot-token-file", "HOOKGATE_SLACK_BOT_TOKEN_FILE", HG_SETTING_STR, S(slack_bot_token_file),
@@ -168,8 +168,16 @@ int hgc_settings_load(struct hgc_settings *s, struct hg_kafka_props *props,
         free(s->dlq_topic);
         s->dlq_topic = d;
     }
-    if (s->s3_prefix)
+    if (s->s3_prefix) {
         strip_slashes(s->s3_prefix);
+        /* Every data key and marker key starts with it: one the key
+         * builder cannot use would fail every file, blamed on its table. */
+        const char *why = *s->s3_prefix ? hgc_s3_prefix_setting_check(s->s3_prefix) : NULL;
+        if (why) {
+            snprintf(errstr, errstr_size, "setting HOOKGATE_S3_PREFIX (--s3-prefix): %s", why);
+            goto out;
+        }
+    }
     if (s->slack_api_url) {
         size_t n = strlen(s->slack_api_url);
         while (n > 0 && s->slack_api_url[n - 1] == '/')

@@ -1125,6 +1125,9 @@ int hgc_pipeline_s3_key(const char *tmpl, const char *prefix, const char *projec
     out[o] = '\0';
     if (o == 0 || out[o - 1] == '/' || strstr(out, ".."))
         goto out;
+    for (size_t i = 0; i < o; i++)       /* a "." segment: read back as another key */
+        if (out[i] == '.' && (i == 0 || out[i - 1] == '/') && (i + 1 == o || out[i + 1] == '/'))
+            goto out;
     rc = 0;
 out:
     hg_buf_cleanup(&b);

@@ -319,8 +319,21 @@ static int get_strlist(struct pctx *c, yajl_val obj, const char *key, const char
     return 0;
 }
 
+/* Whether the path has a segment that is exactly "." ("./a", "a/./b",
+ * "a/."): S3 stores it as written, but S3 clients and tools that read the
+ * data back (Glue's Spark, the AWS CLI's sync, a browser) resolve it away
+ * and so look for another key. */
+static bool has_dot_segment(const char *s)
+{
+    for (const char *p = s; *p; p++)
+        if (*p == '.' && (p == s || p[-1] == '/') && (p[1] == '/' || p[1] == '\0'))
+            return true;
+    return false;
+}
+
 /* S3 prefix / key template characters: [A-Za-z0-9_.=/-], no leading '/',
- * no "//", no ".." (checked before placeholders are handled). */
+ * no "//", no ".." and no "." segment (checked before placeholders are
+ * handled). */
 static const char *s3_path_check(const char *s, bool allow_braces)
 {
     size_t n = strlen(s);
@@ -334,6 +347,8 @@ static const char *s3_path_check(const char *s, bool allow_braces)
         return "must not contain \"//\"";
     if (strstr(s, ".."))
         return "must not contain \"..\"";
+    if (has_dot_segment(s))
+        return "must not have a \".\" segment";
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
         if (ident_char(ch) || ch == '/' || ch == '=')
@@ -397,6 +412,11 @@ static const char *key_template_check(const char *s)
 static const char *glue_job_check(const char *s)
 {
     return ident_check(s, HG_TABLE_IDENT_MAX);
+}
+
+const char *hgc_s3_prefix_setting_check(const char *s)
+{
+    return s3_path_check(s, false);
 }
 
 static const char *s3_prefix_check(const char *s)

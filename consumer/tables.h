@@ -117,6 +117,12 @@ struct hgc_table *hgc_tables_load_s3(struct hg_s3 *s3, const char *uri, const ch
  * chat.postMessage / conversations.history call. */
 const char *hgc_channel_id_check(const char *s);
 
+/* Is s fit as HOOKGATE_S3_PREFIX (leading and trailing '/' already
+ * stripped, not empty)? The rules of a table's s3_prefix: at most
+ * HG_TABLE_PATH_MAX bytes of [A-Za-z0-9_.=/-], no "//", no ".." and no "."
+ * segment. Returns NULL or why not, as hgc_channel_id_check. */
+const char *hgc_s3_prefix_setting_check(const char *s);
+
 /* Free a table and everything it owns. NULL is fine. */
 void hgc_table_destroy(struct hgc_table *t);
 

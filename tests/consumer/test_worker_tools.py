@@ -380,6 +380,9 @@ def test_doctor_checks_the_history_scope(env, tmp_path):
     ({"HOOKGATE_KAFKA_AUTH": "msk-iam", "AWS_REGION": "", "AWS_DEFAULT_REGION": ""},
      ["HOOKGATE_KAFKA_AUTH", "AWS_REGION"]),
     ({"HOOKGATE_SLACK_CHANNEL": "#x"}, ["HOOKGATE_SLACK_CHANNEL", "channel ID", "C0123ABCD"]),
+    # every key starts with it: one the key builder refuses failed every file
+    ({"HOOKGATE_S3_PREFIX": "landing/../x"}, ["HOOKGATE_S3_PREFIX", '".."']),
+    ({"HOOKGATE_S3_PREFIX": "landing/./x"}, ["HOOKGATE_S3_PREFIX", '"." segment']),
 ])
 def test_invalid_settings_refused_naming_the_setting(env, over, names):
     res = env.run(cmd="run", timeout=20, **over)
