@@ -29,10 +29,14 @@ static int conf_set(rd_kafka_conf_t *conf, const char *name, const char *value,
                     const char *origin, char *errstr, size_t errstr_size)
 {
     char why[256];
-    if (rd_kafka_conf_set(conf, name, value, why, sizeof why) == RD_KAFKA_CONF_OK)
+    rd_kafka_conf_res_t r = rd_kafka_conf_set(conf, name, value, why, sizeof why);
+    if (r == RD_KAFKA_CONF_OK)
         return 0;
+    /* HOOKGATE_KAFKA_BROKER is the property "broker": say where brokers go. */
+    bool brokerish = r == RD_KAFKA_CONF_UNKNOWN && (strstr(name, "broker") || strstr(name, "bootstrap"));
     /* Never echo the value: it may be a SASL password. */
-    snprintf(errstr, errstr_size, "kafka property %s (%s): %s", name, origin, why);
+    snprintf(errstr, errstr_size, "kafka property %s (%s): %s%s", name, origin, why,
+             brokerish ? " (the brokers are set with HOOKGATE_KAFKA_BROKERS or its flag)" : "");
     return -1;
 }
 

@@ -221,11 +221,14 @@ static int on_stats(rd_kafka_t *rk, char *json, size_t json_len, void *opaque);
 static void batch_flush(struct gw_thread *t);
 static void on_flush(evutil_socket_t fd, short what, void *arg);
 
-/* Create t's producer and hook its queue to the delivery pipe. Returns 0,
- * or -1 with errstr (t->rk then NULL). */
-static int producer_open(struct gw_thread *t, char *errstr, size_t errstr_size)
+/* The configuration of producer idx (client.id hookgate-<idx>) on
+ * bootstraps (NULL: none, for a check before the embedded cluster starts):
+ * the built-in defaults, then --kafka, held to the delivery guarantees
+ * (warn: also log the timeout warnings). Returns the conf (the caller's)
+ * or NULL with errstr. */
+static rd_kafka_conf_t *producer_conf(const struct gw_config *cfg, const char *bootstraps,
+                                      unsigned idx, bool warn, char *errstr, size_t errstr_size)
 {
-    const struct gw_config *cfg = t->app->cfg;
     char client_id[64], timeout[32], maxmsg[32];
     /* Fail a record librdkafka could not send before we answer, so a 503
      * record does not turn up later (librdkafka checks timeouts about once a
@@ -234,7 +237,7 @@ static int producer_open(struct gw_thread *t, char *errstr, size_t errstr_size)
     long long mto = cfg->s.ack_timeout_ms - GW_KAFKA_TIMEOUT_SCAN_MS;
     if (mto < 100)
         mto = 100;
-    snprintf(client_id, sizeof client_id, "hookgate-%u", t->idx);
+    snprintf(client_id, sizeof client_id, "hookgate-%u", idx);
     snprintf(timeout, sizeof timeout, "%lld", mto);
     snprintf(maxmsg, sizeof maxmsg, "%lld", cfg->s.max_inflight);
     const char *defaults[] = {
@@ -244,13 +247,34 @@ static int producer_open(struct gw_thread *t, char *errstr, size_t errstr_size)
         GW_PRODUCER_DEFAULTS,
         NULL,
     };
-    rd_kafka_conf_t *conf = hg_kafka_conf_new(t->app->bootstraps, defaults, &cfg->kafka, errstr, errstr_size);
+    rd_kafka_conf_t *conf = hg_kafka_conf_new(bootstraps, defaults, &cfg->kafka, errstr, errstr_size);
+    if (!conf)
+        return NULL;
+    if (check_guarantees(conf, cfg, warn, errstr, errstr_size) != 0) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    return conf;
+}
+
+int gw_acks_check_config(const struct gw_config *cfg, char *errstr, size_t errstr_size)
+{
+    rd_kafka_conf_t *conf = producer_conf(cfg, NULL, 0, false, errstr, errstr_size);
     if (!conf)
         return -1;
-    if (check_guarantees(conf, cfg, t->idx == 0 && t->restarts == 0, errstr, errstr_size) != 0) {
-        rd_kafka_conf_destroy(conf);
+    rd_kafka_conf_destroy(conf);
+    return 0;
+}
+
+/* Create t's producer and hook its queue to the delivery pipe. Returns 0,
+ * or -1 with errstr (t->rk then NULL). */
+static int producer_open(struct gw_thread *t, char *errstr, size_t errstr_size)
+{
+    const struct gw_config *cfg = t->app->cfg;
+    rd_kafka_conf_t *conf = producer_conf(cfg, t->app->bootstraps, t->idx,
+                                          t->idx == 0 && t->restarts == 0, errstr, errstr_size);
+    if (!conf)
         return -1;
-    }
     if (cfg->s.sched_batch && hg_kafka_conf_batch_threads(conf, errstr, errstr_size) != 0) {
         rd_kafka_conf_destroy(conf);
         return -1;

@@ -12,6 +12,12 @@
 
 struct gw_pending;
 
+/* Build the producers' Kafka configuration once, without brokers, and
+ * drop it: a property librdkafka refuses or one that weakens the delivery
+ * guarantees (acks, idempotence) is refused at start, before the embedded
+ * cluster or any thread is up. Returns 0, or -1 with errstr naming it. */
+int gw_acks_check_config(const struct gw_config *cfg, char *errstr, size_t errstr_size);
+
 /* Create t's producer (idempotent, acks=all, message.timeout.ms below the
  * ack deadline, queue bounded by --max-inflight) and hook its delivery
  * reports into t->base. After a fatal producer error the loop replaces the

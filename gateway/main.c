@@ -6,6 +6,7 @@
 
 #include "common/aws/creds.h"
 #include "common/aws/msk_iam.h"
+#include "gateway/acks.h"
 #include "common/kafka.h"
 #include "common/log.h"
 #include "gateway/dedup.h"
@@ -48,6 +49,11 @@ int main(int argc, char **argv)
         goto out;
     }
     hg_log_setup("hookgate", level);
+    if (gw_acks_check_config(&cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "hookgate: %s\n", err);
+        hg_log_error("config_invalid", "reason", err);
+        goto out;
+    }
 
     if (!cfg.s.brokers || !*cfg.s.brokers) {
         mock = hg_kafka_mock_start((int)cfg.s.embedded_brokers, cfg.s.sched_batch, err, sizeof err);

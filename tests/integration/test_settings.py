@@ -88,10 +88,22 @@ def test_misspelt_broker_variable_refused_not_embedded(env):
     (name,) = env
     err = assert_refused(NO_BROKERS, [], env=env)
     assert name in err or name[len("HOOKGATE_KAFKA_"):].lower().replace("_", ".") in err, err
-    if name == "HOOKGATE_KAFKA_BROKER":   # librdkafka's own "no such property", once it is set up
-        return
     assert "HOOKGATE_KAFKA_BROKERS" in err, err
     assert "embedded_kafka" not in err, err   # refused before the embedded cluster started
+
+
+@pytest.mark.parametrize("prop,names", [
+    ("acks=1", ["acks", "must be all"]),
+    ("enable.idempotence=false", ["enable.idempotence"]),
+    ("no.such.property=1", ["no.such.property"]),
+    ("linger.ms=soon", ["linger.ms"]),
+])
+def test_bad_kafka_property_refused_before_the_embedded_cluster(prop, names):
+    """The producers' configuration is checked before anything starts: with
+    no brokers, a property that could never work was refused only once the
+    embedded cluster was up and had logged that it persists nothing."""
+    err = assert_refused(NO_BROKERS + ["--kafka", prop], names + ["config_invalid"])
+    assert "embedded_kafka" not in err and "NO BROKERS CONFIGURED" not in err, err
 
 
 @pytest.mark.parametrize("prop", ["bootstrap.servers", "metadata.broker.list"])
