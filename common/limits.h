@@ -114,6 +114,8 @@
 #define HGC_MAX_PARTITIONS            1024u             /* partitions backing off at once, each in a
                                                            retry slot; one more is retried in place */
 #define HGC_GLUE_CLAIM_LEASE_S        120               /* a Glue claim older than this is stale */
+#define HGC_GLUE_CLAIM_RENEW_S        30                /* our own claim older than this is renewed
+                                                           before StartJobRun */
 #define HGC_DOCTOR_MAX_TABLES         1000u             /* table configs doctor checks */
 #define HGC_DOCTOR_MAX_CHANNELS       64u               /* result channels doctor checks */
 

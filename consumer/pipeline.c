@@ -452,10 +452,10 @@ static int step_check_landed(struct job *j)
 
 /* ---- step: Glue StartJobRun --------------------------------------------- */
 
-/* Take the file's Glue claim. Returns 0 when this process holds it (now, or
- * from an earlier attempt here, or by taking over a stale one), -1 with a
- * transient glue_claimed error while another holds it (or took the stale
- * one over first, or it went while read), or on an S3 error.
+/* Take the file's Glue claim: this process holds it now, from an earlier
+ * attempt here, or by taking over a stale one; glue_claimed (transient)
+ * while another holds it (or took the stale one over first, or it went
+ * while read). Return values below.
  *
  * The claim names its process (owner) and when it was taken: the same
  * event handled by two processes at once (a replay while the worker has
@@ -466,7 +466,18 @@ static int step_check_landed(struct job *j)
  * takes): GetJobRuns, just before, found no run, so it may be started. Any
  * number of processes may find it stale at once: each replaces it with its
  * own claim only while it is still the stale object (If-Match on the ETag
- * read), so one takes it over and the others wait on the new claim. */
+ * read), so one takes it over and the others wait on the new claim.
+ *
+ * A claim of ours older than HGC_GLUE_CLAIM_RENEW_S (an earlier attempt
+ * took it, then StartJobRun failed and the retries waited) is renewed the
+ * same way before StartJobRun: started on a claim about to go stale, the
+ * run could be started a second time by a process finding the claim
+ * stale meanwhile. Renewed, the claim stays fresh for longer than one
+ * StartJobRun takes, so the run is there (GetJobRuns) before anyone can
+ * take the claim over. Returns 0 when the claim is ours, 2 when it is ours
+ * by taking a stale one over (look for a run again: its owner may have
+ * started one after our look), -1 with j->res->err (glue_claimed, or an S3
+ * error). */
 static int claim_glue(struct job *j)
 {
     const struct hgc_settings *s = j->p->settings;
@@ -495,18 +506,32 @@ static int claim_glue(struct job *j)
     snprintf(prev, sizeof prev, "%s", owner ? owner : "");
     snprintf(a, sizeof a, "%" PRId64, age == INT64_MAX ? -1 : age);
     yajl_tree_free(doc);
-    if (mine)
-        return 0;   /* an earlier attempt here claimed it and found no run */
-    const char *why = r == 1 ? "went while it was read (the next attempt claims it afresh)"
-                    : age <= HGC_GLUE_CLAIM_LEASE_S ? "is held by another process" : NULL;
-    if (!why) {
+    const char *why = NULL;
+    if (mine) {
+        /* an earlier attempt here claimed it and found no run */
+        if (age <= HGC_GLUE_CLAIM_RENEW_S)
+            return 0;
+        r = hgc_idem_replace(j->p->s3, s->s3_bucket, key, body, etag, &j->res->err);
+        if (r < 0)
+            return -1;
+        if (r == 0) {
+            hg_log_info("glue_claim_renewed", "event_id", j->event_id, "file_id", j->file_id,
+                        "age_s", a);
+            return 0;
+        }
+        why = "went stale and was taken over by another process";
+    } else if (r == 1) {
+        why = "went while it was read (the next attempt claims it afresh)";
+    } else if (age <= HGC_GLUE_CLAIM_LEASE_S) {
+        why = "is held by another process";
+    } else {
         r = hgc_idem_replace(j->p->s3, s->s3_bucket, key, body, etag, &j->res->err);
         if (r < 0)
             return -1;
         if (r == 0) {
             hg_log_warn("glue_claim_stale", "event_id", j->event_id, "file_id", j->file_id,
                         "age_s", a, "stale_owner", prev);
-            return 0;
+            return 2;
         }
         why = "was stale, and another process took it over first";
     }
@@ -540,24 +565,31 @@ static int step_glue_start(struct job *j)
         goto out;
     }
     /* A crash between StartJobRun and the marker below leaves a run
-     * without a marker: find it by its --hookgate_file_id argument. */
-    int f = hgc_glue_runs_find(j->p->glue, j->glue_job, "--hookgate_file_id", j->file_id,
-                               j->res->run_id, sizeof j->res->run_id, &j->res->err);
-    if (f < 0) {
-        reason_set(j, "Checking the Glue job \"%s\" for earlier runs failed (%s).", j->glue_job,
-                   j->res->err.code);
-        goto out;
+     * without a marker: find it by its --hookgate_file_id argument. Two
+     * events of one file (shared into two channels) may reach here at once
+     * on different partitions: the create-once claim lets one start the
+     * run; the other retries until the "glue" marker is there. A claim
+     * taken over from a stale owner: look once more. */
+    for (int look = 0;; look++) {
+        int f = hgc_glue_runs_find(j->p->glue, j->glue_job, "--hookgate_file_id", j->file_id,
+                                   j->res->run_id, sizeof j->res->run_id, &j->res->err);
+        if (f < 0) {
+            reason_set(j, "Checking the Glue job \"%s\" for earlier runs failed (%s).", j->glue_job,
+                       j->res->err.code);
+            goto out;
+        }
+        if (f == 1) {
+            hg_log_info("glue_run_found", "file_id", j->file_id, "run_id", j->res->run_id);
+            goto mark;
+        }
+        if (look)
+            break;
+        r = claim_glue(j);
+        if (r < 0)
+            goto out;
+        if (r != 2)
+            break;
     }
-    if (f == 1) {
-        hg_log_info("glue_run_found", "file_id", j->file_id, "run_id", j->res->run_id);
-        goto mark;
-    }
-    /* Two events of one file (shared into two channels) may reach here at
-     * once on different partitions: the create-once claim lets one start
-     * the run; the other retries until the "glue" marker is there. */
-    r = claim_glue(j);
-    if (r < 0)
-        goto out;
     snprintf(path, sizeof path, "s3://%s/%s", s->s3_bucket, j->res->s3_key);
     const char *args[] = {
         "--hookgate_file_id", j->file_id,

@@ -736,6 +736,84 @@ def test_three_takers_of_one_stale_claim_start_one_glue_run(env):
     env.stop(p)
 
 
+def test_stale_claim_taken_over_looks_again_for_a_run(env):
+    # The stale claim's owner may start its run after this process looked
+    # (GetJobRuns) and before it takes the claim over: after the takeover
+    # it looks once more, records that run and starts none.
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    event_id, rec = env.file_shared("F1")
+    claim = "%s/_hookgate/glue-claim/F1.json" % env.prefix
+    env.s3.put(claim, json.dumps({"event_id": event_id, "file_id": "F1", "owner": "slow-process",
+                                  "claimed_at": int(time.time()) - 600}).encode())
+    entered = env.s3proxy.gate("GET", "/_hookgate/glue-claim/F1")
+    env.produce(rec)
+    p = env.start(HOOKGATE_RETRY_BASE_MS=200, HOOKGATE_RETRY_MAX_MS=500)
+    assert entered.wait(30), "the worker never read the claim"
+    assert [r for r in env.glue.requests if r["op"] == "GetJobRuns"]   # it has looked: no run
+    with env.glue.lock:     # the slow owner's StartJobRun lands now
+        env.glue.runs.append(dict(JobName="mkt-campaign_tags-load", JobRunId="jr_slow",
+                                  Arguments={"--hookgate_file_id": "F1", "--hookgate_event_id": event_id}))
+    env.s3proxy.release_gate("GET", "/_hookgate/glue-claim/F1")
+    msgs = wait_messages(env, 1, timeout=60)
+    wait_committed(env, 1, timeout=60)
+    assert [r for r in env.glue.requests if r["op"] == "StartJobRun"] == []
+    assert len(env.glue.runs) == 1
+    assert msgs[0]["text"].startswith(":white_check_mark: PASS") and "jr_slow" in msgs[0]["text"], msgs
+    events = env.log_events(p)
+    assert [e["stale_owner"] for e in events if e.get("event") == "glue_claim_stale"] == ["slow-process"]
+    assert [e["run_id"] for e in events if e.get("event") == "glue_run_found"] == ["jr_slow"]
+    assert json.loads(env.s3.get("%s/_hookgate/glue/F1.json" % env.prefix))["run_id"] == "jr_slow"
+    env.stop(p)
+
+
+def test_own_claim_renewed_before_a_late_start(env):
+    # The worker's first StartJobRun fails (a 500: Glue may have acted, so
+    # it backs off and looks again) and its retries take long: its claim is
+    # nearly stale when it starts the run. Started on that claim, a replay
+    # finding it stale meanwhile would start the run again; renewed first,
+    # the replay finds it held and reports the worker's run.
+    import threading
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    event_id, rec = env.file_shared("F1")
+    claim = "%s/_hookgate/glue-claim/F1.json" % env.prefix
+    env.glue.fault("StartJobRun", "500")
+    env.glue.fault("GetJobRuns", "delay:0", "delay:3")     # the second look: time to age the claim
+    starts = lambda: [r for r in env.glue.requests if r["op"] == "StartJobRun"]
+    kw = dict(HOOKGATE_RETRY_BASE_MS=200, HOOKGATE_RETRY_MAX_MS=500)
+    env.produce(rec)
+    p = env.start(**kw)
+    wait_for(lambda: starts(), 30, what="the first StartJobRun")
+    held = env.glue.gate("StartJobRun")
+    doc = json.loads(env.s3.get(claim))        # the worker's own claim, as if 115 s of retries passed
+    aged = int(time.time()) - 115
+    doc["claimed_at"] = aged
+    env.s3.put(claim, json.dumps(doc).encode())
+    assert held.wait(30), "no second StartJobRun"
+    read = env.s3proxy.gate("GET", "/_hookgate/glue-claim/F1")
+    out = []
+    t = threading.Thread(target=lambda: out.append(
+        env.run("--partition", "0", "--from-offset", "0", "--to-offset", "0", cmd="replay",
+                timeout=120, **kw)))
+    t.start()
+    assert read.wait(60), "the replay never read the claim"
+    while time.time() < aged + 123:            # the claim as first written is stale by now
+        time.sleep(0.1)
+    env.s3proxy.release_gate("GET", "/_hookgate/glue-claim/F1")
+    time.sleep(1.5)                            # the replay decides on what it read
+    env.glue.release_gate("StartJobRun")
+    t.join(120)
+    wait_committed(env, 1, timeout=60)
+    assert out and out[0].returncode == 0, out and out[0].stderr[-2000:]
+    assert len(starts()) == 2 and len(env.glue.runs) == 1, env.glue.runs
+    assert "glue_claimed" in out[0].stderr and "glue_claim_stale" not in out[0].stderr
+    renewed = [e for e in env.log_events(p) if e.get("event") == "glue_claim_renewed"]
+    assert len(renewed) == 1 and int(renewed[0]["age_s"]) >= 115, renewed
+    assert json.loads(env.s3.get(claim))["claimed_at"] > aged + 100
+    msgs = [m for m in env.slack.messages if m["text"].startswith(":white_check_mark: PASS")]
+    assert msgs and all("jr_0001" in m["text"] for m in msgs), env.slack.messages
+    env.stop(p)
+
+
 def test_second_share_waits_for_the_claim_without_spending_attempts(env):
     # share A holds the claim while Glue refuses it for a while (concurrent
     # runs): share B waits for A's run, and is not set aside when its few
