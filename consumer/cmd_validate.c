@@ -147,16 +147,35 @@ int hgc_cmd_validate(int argc, char **argv)
         goto out;
     }
     if (output) {
-        size_t n = strlen(output) + 16;
+        /* The output is written beside OUT.csv under a name of its own and
+         * renamed over it only when the file is valid. OUT.csv must then be
+         * a regular file or new: renamed over, /dev/null or a FIFO would
+         * become a plain file. A fixed temporary name would also follow a
+         * symbolic link planted there. */
+        struct stat st;
+        if (stat(output, &st) == 0 && !S_ISREG(st.st_mode)) {
+            fprintf(stderr, "validate: --output %s is not a regular file (the normalised CSV is "
+                    "written beside it and renamed over it when the input is valid)\n", output);
+            goto out;
+        }
+        size_t n = strlen(output) + sizeof ".tmp-XXXXXX";
         tmp_path = malloc(n);
         if (!tmp_path) {
             fprintf(stderr, "validate: out of memory\n");
             goto out;
         }
-        snprintf(tmp_path, n, "%s.tmp", output);
-        of.fd = open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        snprintf(tmp_path, n, "%s.tmp-XXXXXX", output);
+        of.fd = mkostemp(tmp_path, O_CLOEXEC);
         of.path = tmp_path;
         if (of.fd < 0) {
+            fprintf(stderr, "validate: cannot create %s: %s\n", tmp_path, strerror(errno));
+            free(tmp_path);
+            tmp_path = NULL;    /* nothing of ours to unlink */
+            goto out;
+        }
+        mode_t um = umask(0);
+        umask(um);
+        if (fchmod(of.fd, 0644 & ~um) != 0) {
             fprintf(stderr, "validate: cannot create %s: %s\n", tmp_path, strerror(errno));
             goto out;
         }

@@ -4,6 +4,7 @@ or tests/consumer/validate_driver which dispatches the same way). Named *_check.
 so the worker's pytest run over tests/consumer/ does not collect it; meson passes
 it explicitly."""
 import os
+import stat
 import subprocess
 
 import pytest
@@ -46,7 +47,8 @@ def test_valid_file_exit_0_and_output(tmp_path, tables):
                   "normalised CSV in %s\n" % (csv.stat().st_size, out))
     assert se == ""
     assert out.read_text(encoding="utf-8") == "id,tag,price,day\n1,夏,1.5,2024-02-29\n1,冬,1.5,2024-02-29\n"
-    assert not (tmp_path / "out.csv.tmp").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["campaign_tags.csv", "out.csv", "tables"]
+    assert out.stat().st_mode & 0o777 == 0o644 & ~current_umask()
 
 
 def test_invalid_file_exit_1_lists_problems(tmp_path, tables):
@@ -62,7 +64,42 @@ def test_invalid_file_exit_1_lists_problems(tmp_path, tables):
     assert lines[4] == "  Row 3 (line 4), column 'id': '1' appears more than once (the index must be unique)"
     assert len(lines) == 5
     assert not out.exists(), "no output for an invalid file"
-    assert not (tmp_path / "out.csv.tmp").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["campaign_tags.csv", "tables"]
+
+
+def current_umask():
+    m = os.umask(0)
+    os.umask(m)
+    return m
+
+
+def test_output_that_is_no_regular_file_refused(tmp_path, tables):
+    # The output goes to a temporary file renamed over OUT.csv: renamed over
+    # a FIFO (or /dev/null, run as root) it turned that into a plain file.
+    csv = write_csv(tmp_path, "id,tag,price,day\n1,a,1.5,2024-02-29\n")
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    rc, so, se = run("--tables", str(tables), str(csv), "--output", str(fifo))
+    assert rc == 2 and so == "", (rc, so, se)
+    assert se == ("validate: --output %s is not a regular file (the normalised CSV is written "
+                  "beside it and renamed over it when the input is valid)\n" % fifo)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["campaign_tags.csv", "out.fifo", "tables"]
+
+
+def test_output_temporary_name_does_not_follow_a_planted_link(tmp_path, tables):
+    # A fixed temporary name (OUT.csv.tmp) was opened with O_TRUNC: a
+    # symbolic link planted there truncated and overwrote its target, and
+    # the link itself was then renamed to OUT.csv.
+    csv = write_csv(tmp_path, "id,tag,price,day\n1,a,1.5,2024-02-29\n")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    out = tmp_path / "out.csv"
+    os.symlink(victim, tmp_path / "out.csv.tmp")
+    rc, so, se = run("--tables", str(tables), str(csv), "--output", str(out))
+    assert rc == 0, se
+    assert victim.read_text() == "keep me\n"
+    assert not out.is_symlink() and out.read_text() == "id,tag,price,day\n1,a,1.5,2024-02-29\n"
 
 
 def test_max_problems(tmp_path, tables):
