@@ -13,6 +13,7 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include "common/aws/msk_iam.h"
+#include "common/file_atomic.h"
 #include "common/log.h"
 
 /* librdkafka log lines (syslog levels) into JSON-lines logging. Runs on
@@ -187,24 +188,17 @@ struct rd_kafka_mock_cluster_s *hg_kafka_mock_cluster(struct hg_kafka_mock *m)
 int hg_kafka_mock_write_bootstrap(const struct hg_kafka_mock *m, const char *path,
                                   char *errstr, size_t errstr_size)
 {
-    char tmp[4096];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp) {
-        snprintf(errstr, errstr_size, "bootstrap file path too long");
+    size_t n = strlen(m->bootstraps);
+    char *line = malloc(n + 1);
+    if (!line) {
+        snprintf(errstr, errstr_size, "out of memory");
         return -1;
     }
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        snprintf(errstr, errstr_size, "cannot write %s: %s", tmp, strerror(errno));
-        return -1;
-    }
-    int ok = fprintf(f, "%s\n", m->bootstraps) > 0;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        snprintf(errstr, errstr_size, "cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
+    memcpy(line, m->bootstraps, n);
+    line[n] = '\n';
+    int rc = hg_file_write_atomic(path, line, n + 1, errstr, errstr_size);
+    free(line);
+    return rc;
 }
 
 void hg_kafka_mock_stop(struct hg_kafka_mock *m)

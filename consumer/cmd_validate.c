@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/file_atomic.h"
 #include "common/limits.h"
 #include "consumer/commands.h"
 #include "consumer/csv_validate.h"
@@ -147,36 +148,13 @@ int hgc_cmd_validate(int argc, char **argv)
         goto out;
     }
     if (output) {
-        /* The output is written beside OUT.csv under a name of its own and
-         * renamed over it only when the file is valid. OUT.csv must then be
-         * a regular file or new: renamed over, /dev/null or a FIFO would
-         * become a plain file. A fixed temporary name would also follow a
-         * symbolic link planted there. */
-        struct stat st;
-        if (stat(output, &st) == 0 && !S_ISREG(st.st_mode)) {
-            fprintf(stderr, "validate: --output %s is not a regular file (the normalised CSV is "
-                    "written beside it and renamed over it when the input is valid)\n", output);
-            goto out;
-        }
-        size_t n = strlen(output) + sizeof ".tmp-XXXXXX";
-        tmp_path = malloc(n);
-        if (!tmp_path) {
-            fprintf(stderr, "validate: out of memory\n");
-            goto out;
-        }
-        snprintf(tmp_path, n, "%s.tmp-XXXXXX", output);
-        of.fd = mkostemp(tmp_path, O_CLOEXEC);
+        /* Written beside OUT.csv under a name of its own, renamed over it
+         * only when the file is valid (hg_file_tmp_beside refuses an
+         * OUT.csv that is no regular file: the rename would replace it). */
+        of.fd = hg_file_tmp_beside(output, &tmp_path, err, sizeof err);
         of.path = tmp_path;
         if (of.fd < 0) {
-            fprintf(stderr, "validate: cannot create %s: %s\n", tmp_path, strerror(errno));
-            free(tmp_path);
-            tmp_path = NULL;    /* nothing of ours to unlink */
-            goto out;
-        }
-        mode_t um = umask(0);
-        umask(um);
-        if (fchmod(of.fd, 0644 & ~um) != 0) {
-            fprintf(stderr, "validate: cannot create %s: %s\n", tmp_path, strerror(errno));
+            fprintf(stderr, "validate: --output %s\n", err);
             goto out;
         }
     }
@@ -214,19 +192,13 @@ int hgc_cmd_validate(int argc, char **argv)
     const struct hgc_csv_result *res = hgc_csv_validator_result(v);
     if (vr == 0) {
         if (output) {
-            if (fsync(of.fd) != 0 || close(of.fd) != 0) {
-                of.fd = -1;
-                fprintf(stderr, "validate: cannot write %s: %s\n", tmp_path, strerror(errno));
-                goto out;
-            }
+            int cr = hg_file_commit(of.fd, tmp_path, output, err, sizeof err);
             of.fd = -1;
-            if (rename(tmp_path, output) != 0) {
-                fprintf(stderr, "validate: cannot rename %s to %s: %s\n", tmp_path, output,
-                        strerror(errno));
+            tmp_path = NULL;     /* hg_file_commit took it */
+            if (cr != 0) {
+                fprintf(stderr, "validate: %s\n", err);
                 goto out;
             }
-            free(tmp_path);
-            tmp_path = NULL;
         }
         printf("%s: valid: %llu rows read, %llu written, %llu dropped, %llu bytes%s%s\n", base,
                (unsigned long long)res->rows_in, (unsigned long long)res->rows_out,

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/file_atomic.h"
 #include "common/kafka.h"
 #include "common/log.h"
 #include "gateway/acks.h"
@@ -255,19 +256,6 @@ static void thread_cleanup(struct gw_thread *t)
     t->sig_scratch = NULL;
 }
 
-static int write_port_file(const char *path, int port)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return -1;
-    fprintf(f, "%d\n", port);
-    if (fclose(f) != 0)
-        return -1;
-    return rename(tmp, path);
-}
-
 /* Every allowed connection needs a descriptor, and Kafka needs its
  * reserve beside them: raise the soft open-files limit towards the hard one
  * when --max-connections × threads plus the reserve asks for more, say so
@@ -356,8 +344,12 @@ int gw_server_run(struct gw_app *app)
     snprintf(portbuf, sizeof portbuf, "%d", port);
     char nthreads[16];
     snprintf(nthreads, sizeof nthreads, "%u", app->nthreads);
-    if (cfg->s.port_file && write_port_file(cfg->s.port_file, port) != 0)
-        hg_log_warn("port_file_failed", "path", cfg->s.port_file, "error", strerror(errno));
+    if (cfg->s.port_file) {
+        char line[16], why[512];
+        int n = snprintf(line, sizeof line, "%d\n", port);
+        if (hg_file_write_atomic(cfg->s.port_file, line, (size_t)n, why, sizeof why) != 0)
+            hg_log_warn("port_file_failed", "path", cfg->s.port_file, "error", why);
+    }
     hg_log_info("listening", "listen", cfg->s.listen, "port", portbuf, "threads", nthreads,
                 "topic", cfg->s.topic);
     if (cfg->s.sched_batch && hg_kafka_batch_refusals() > 0)

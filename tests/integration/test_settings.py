@@ -5,6 +5,7 @@
 # --bootstrap-file).
 import json
 import os
+import stat
 import subprocess
 import time
 
@@ -277,6 +278,34 @@ def test_embedded_default_cluster(tmp_path, brokers):
         assert found[0][1]["data"] == doc
     finally:
         assert gw.stop() == 0, gw.stderr()
+
+
+def test_bootstrap_and_port_files_never_replace_what_is_no_regular_file(tmp_path):
+    """Both are written beside the path and renamed over it: a FIFO (or
+    /dev/null, run as root) there became a plain file. The bootstrap file
+    is refused at start, the port file only warned about."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    err = assert_refused(NO_BROKERS + ["--bootstrap-file", str(fifo)], [str(fifo), "not a regular file"])
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fifo"]
+    proc = subprocess.Popen([HOOKGATE_BIN, "--listen", "127.0.0.1:0", "--brokers", "127.0.0.1:1",
+                             "--signing-secret", SECRET, "--port-file", str(fifo)],
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 20
+        lines = []
+        while time.time() < deadline:
+            line = proc.stderr.readline()
+            lines.append(line)
+            if '"port_file_failed"' in line or not line:
+                break
+        assert any('"port_file_failed"' in l and "not a regular file" in l for l in lines), lines
+    finally:
+        proc.terminate()
+        proc.wait(20)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fifo"]
 
 
 def thread_policies(pid):
