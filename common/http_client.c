@@ -527,6 +527,46 @@ static uint64_t rand64(void)
     return r;
 }
 
+int hg_http_url_host(const char *url, char *host, size_t size)
+{
+    const char *h;
+    if (strncasecmp(url, "https://", 8) == 0)
+        h = url + 8;
+    else if (strncasecmp(url, "http://", 7) == 0)
+        h = url + 7;
+    else
+        return -1;
+    size_t authority = strcspn(h, "/?#");
+    if (memchr(h, '@', authority))
+        return -1;
+    size_t n;
+    if (*h == '[') {
+        n = strcspn(h + 1, "]");
+        if (h[1 + n] != ']' || n >= size)
+            return -1;
+        memcpy(host, h + 1, n);
+    } else {
+        n = strcspn(h, ":/?#");
+        if (n >= size)
+            return -1;
+        memcpy(host, h, n);
+    }
+    host[n] = '\0';
+    return 0;
+}
+
+bool hg_http_url_loopback(const char *url)
+{
+    char host[256], tail;
+    unsigned a, b, c, d;
+    if (hg_http_url_host(url, host, sizeof host) != 0)
+        return false;
+    if (strcasecmp(host, "localhost") == 0 || strcmp(host, "::1") == 0)
+        return true;
+    return sscanf(host, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4 && a == 127 && b < 256 &&
+           c < 256 && d < 256;
+}
+
 long hg_retry_backoff_ms(const struct hg_retry_policy *p, int attempt, long retry_after_ms)
 {
     long base = p && p->base_ms > 0 ? p->base_ms : 100;

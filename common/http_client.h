@@ -135,6 +135,16 @@ long hg_retry_backoff_ms(const struct hg_retry_policy *p, int attempt, long retr
  * relative to now), or 0 when absent or unparseable. */
 long hg_http_retry_after_ms(const struct hg_http_response *r);
 
+/* The host of an http:// or https:// URL into host (IPv6 without its
+ * brackets). Returns 0, or -1 for another scheme, user info before the
+ * path ("http://127.0.0.1:1@elsewhere/": libcurl goes to the host after the
+ * '@'), an unterminated '[' or a host of size bytes or more. */
+int hg_http_url_host(const char *url, char *host, size_t size);
+
+/* Whether url is http(s) to this machine: localhost, 127.0.0.0/8 or ::1
+ * (hg_http_url_host). Plain http is safe to send a secret over there only. */
+bool hg_http_url_loopback(const char *url);
+
 /* Sleep ms milliseconds (restarting on EINTR). */
 void hg_sleep_ms(long ms);
 

@@ -7,6 +7,7 @@
 
 #include "common/limits.h"
 #include "consumer/commands.h"
+#include "consumer/slack_api.h"
 #include "consumer/tables.h"
 
 extern char **environ;
@@ -33,7 +34,7 @@ const struct hg_setting hgc_settings_table[] = {
     { "slack-bot-token-file", "HOOKGATE_SLACK_BOT_TOKEN_FILE", HG_SETTING_STR, S(slack_bot_token_file),
       NULL, 0, 0, 0, "File holding the Slack bot token." },
     { "slack-api-url", "HOOKGATE_SLACK_API_URL", HG_SETTING_STR, S(slack_api_url),
-      "https://slack.com/api", 0, 0, 0, "Base URL of the Slack Web API." },
+      "https://slack.com/api", 0, 0, 0, "Base URL of the Slack Web API (https; plain http only to a loopback host, since every call carries the bot token)." },
     { "slack-channel", "HOOKGATE_SLACK_CHANNEL", HG_SETTING_STR, S(slack_channel), NULL, 0, 0, 0,
       "Channel ID (C..., G... or D...) for result messages of tables without options.notify_channel (default: the file's channel)." },
     { "dlq-topic", "HOOKGATE_DLQ_TOPIC", HG_SETTING_STR, S(dlq_topic), NULL, 0, 0, 0,
@@ -182,6 +183,11 @@ int hgc_settings_load(struct hgc_settings *s, struct hg_kafka_props *props,
         size_t n = strlen(s->slack_api_url);
         while (n > 0 && s->slack_api_url[n - 1] == '/')
             s->slack_api_url[--n] = '\0';
+        if (!hgc_slack_url_may_carry_token(s->slack_api_url)) {
+            snprintf(errstr, errstr_size, "setting HOOKGATE_SLACK_API_URL (--slack-api-url): must be "
+                     "https (plain http only to a loopback host): every call carries the bot token");
+            goto out;
+        }
     }
     if (s->retry_base_ms > s->retry_max_ms) {
         snprintf(errstr, errstr_size, "setting HOOKGATE_RETRY_BASE_MS is larger than HOOKGATE_RETRY_MAX_MS");

@@ -288,6 +288,9 @@ static int step_download_validate(struct job *j)
         else if (!strcmp(c, "file_too_large"))
             reason_set(j, "\"%s\" is larger than the %" PRId64 " bytes hookgate accepts.",
                        file_label(j), (int64_t)j->p->settings->max_file_bytes);
+        else if (!strcmp(c, "slack_bad_url"))
+            reason_set(j, "\"%s\" was not downloaded: Slack gave a download address that is not "
+                       "https, and hookgate does not send its token in clear.", file_label(j));
         else
             reason_set(j, "\"%s\" could not be downloaded from Slack (%s).", file_label(j), c);
         goto out;

@@ -303,6 +303,14 @@ static int dl_write(void *ud, const char *data, size_t len)
     return 0;
 }
 
+bool hgc_slack_url_may_carry_token(const char *url)
+{
+    char host[256];
+    if (hg_http_url_host(url, host, sizeof host) != 0)
+        return false;
+    return strncasecmp(url, "https://", 8) == 0 || hg_http_url_loopback(url);
+}
+
 int hgc_slack_download(struct hgc_slack *s, const char *url, int64_t max_bytes,
                        hg_http_write_fn write_fn, void *ud, int64_t *bytes,
                        struct hgc_err *e)
@@ -323,8 +331,9 @@ int hgc_slack_download(struct hgc_slack *s, const char *url, int64_t max_bytes,
         .follow_redirects = true,
     };
     *bytes = 0;
-    if (strncmp(url, "https://", 8) && strncmp(url, "http://", 7)) {
-        hgc_err_set(e, HGC_PERMANENT, "slack_bad_url", "download URL is not http(s)");
+    if (!hgc_slack_url_may_carry_token(url)) {
+        hgc_err_set(e, HGC_PERMANENT, "slack_bad_url",
+                    "download URL is not https (the bot token would be sent in clear)");
         goto out;
     }
     enum hg_http_result r = hg_http_perform(s->http, &req, &resp, errbuf, sizeof errbuf);

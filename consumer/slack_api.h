@@ -37,13 +37,20 @@ void hgc_slack_file_cleanup(struct hgc_slack_file *f);
 int hgc_slack_files_info(struct hgc_slack *s, const char *file_id, struct hgc_slack_file *f,
                          struct hgc_err *e);
 
+/* May url carry the bot token? https always; plain http only to this
+ * machine (hg_http_url_loopback), where the
+ * tests' stand-ins run: files.info naming an http:// download elsewhere
+ * would have the token sent in clear. */
+bool hgc_slack_url_may_carry_token(const char *url);
+
 /* GET url with the Bearer token, streaming the body to write_fn (which may
  * abort with -1; the error is then whatever write_fn put in e, or
  * "download_aborted"). Refuses a file larger than max_bytes. An HTML page
  * instead of the file (Slack's answer to a token without access) is a
  * permanent "slack_download_html" error, detected before any byte reaches
- * write_fn. *bytes receives the bytes delivered. Returns 0 or -1 with e.
- * https://docs.slack.dev/reference/objects/file-object */
+ * write_fn. A url hgc_slack_url_may_carry_token refuses is a permanent
+ * "slack_bad_url", nothing sent. *bytes receives the bytes delivered.
+ * Returns 0 or -1 with e. https://docs.slack.dev/reference/objects/file-object */
 int hgc_slack_download(struct hgc_slack *s, const char *url, int64_t max_bytes,
                        hg_http_write_fn write_fn, void *ud, int64_t *bytes,
                        struct hgc_err *e);

@@ -90,41 +90,15 @@ void hg_aws_creds_wipe(struct hg_aws_creds *c)
  * http (loopback, ECS 169.254.170.2, EKS 169.254.170.23 / fd00:ec2::23)? */
 static bool container_host_ok(const char *url)
 {
+    char host[256];
+    if (hg_http_url_host(url, host, sizeof host) != 0)
+        return false;
     if (strncmp(url, "https://", 8) == 0)
         return true;
     if (strncmp(url, "http://", 7) != 0)
         return false;
-    const char *h = url + 7;
-    char host[256];
-    size_t n;
-    /* userinfo ("http://169.254.170.2:1@elsewhere/"): libcurl would go to
-     * the host after the '@'; refuse any before the path */
-    size_t authority = strcspn(h, "/?#");
-    if (memchr(h, '@', authority))
-        return false;
-    if (*h == '[') {
-        n = strcspn(h + 1, "]");
-        if (h[1 + n] != ']' || n >= sizeof host)
-            return false;
-        memcpy(host, h + 1, n);
-    } else {
-        n = strcspn(h, ":/?#");
-        if (n >= sizeof host)
-            return false;
-        memcpy(host, h, n);
-    }
-    host[n] = '\0';
-    if (strcmp(host, "localhost") == 0 || strcmp(host, "::1") == 0 ||
-        strcmp(host, "169.254.170.2") == 0 || strcmp(host, "169.254.170.23") == 0 ||
-        strcasecmp(host, "fd00:ec2::23") == 0)
-        return true;
-    /* 127.0.0.0/8 */
-    unsigned a, b, c, d;
-    char tail;
-    if (sscanf(host, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4 && a == 127 &&
-        b < 256 && c < 256 && d < 256)
-        return true;
-    return false;
+    return hg_http_url_loopback(url) || strcmp(host, "169.254.170.2") == 0 ||
+           strcmp(host, "169.254.170.23") == 0 || strcasecmp(host, "fd00:ec2::23") == 0;
 }
 
 struct hg_aws_creds_provider *hg_aws_creds_provider_from_env(char **envp,

@@ -25,12 +25,14 @@ class SlackStandin(StandinBase):
         super().__init__(self._handler())
 
     # --- test controls -------------------------------------------------
-    def add_file(self, file_id, name, content, filetype=None, channel="C0TEST", size=None):
-        """size: what files.info reports (default: the content's length)."""
+    def add_file(self, file_id, name, content, filetype=None, channel="C0TEST", size=None,
+                 download_url=None):
+        """size: what files.info reports (default: the content's length);
+        download_url: its url_private_download (default: this stand-in's)."""
         if filetype is None:
             filetype = "csv" if name.lower().endswith(".csv") else "text"
         self.files[file_id] = dict(name=name, filetype=filetype, content=content,
-                                   channel=channel, deleted=False,
+                                   channel=channel, deleted=False, download_url=download_url,
                                    size=len(content) if size is None else size)
 
     # Faults (see StandinBase.fault) per API: "files.info", "download",
@@ -158,7 +160,8 @@ class SlackStandin(StandinBase):
                     "filetype": f["filetype"], "mimetype": "text/csv",
                     "size": f["size"],
                     "url_private": "%s/files/%s/%s" % (standin.url, fid, f["name"]),
-                    "url_private_download": "%s/files/%s/download/%s" % (standin.url, fid, f["name"]),
+                    "url_private_download": f["download_url"] or
+                                            "%s/files/%s/download/%s" % (standin.url, fid, f["name"]),
                 }})
 
             def _api_chat_postMessage(self, rec, fault):

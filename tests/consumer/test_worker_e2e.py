@@ -182,6 +182,17 @@ def test_error_download_gives_login_page(env):
     _error_case(env, ["access token is invalid"])
 
 
+def test_error_download_address_not_https_gets_no_token(env):
+    # files.info naming a plain-http download elsewhere: the bot token would
+    # go there in clear. One ERROR; nothing is fetched.
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV,
+                       download_url="http://files.example.invalid/F1/campaign_tags.csv")
+    p, _ = _error_case(env, ["campaign_tags.csv", "not https", "does not send its token in clear"])
+    assert env.slack.calls("download") == []
+    done = [e for e in env.log_events(p) if e.get("event") == "record_done"]
+    assert done and all(e.get("code") == "slack_bad_url" for e in done[:1]), done
+
+
 def test_error_file_deleted_before_processing(env):
     # files.info still knows it, the download is gone.
     env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)

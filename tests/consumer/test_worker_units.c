@@ -262,6 +262,26 @@ static void test_settings(void)
     hgc_settings_cleanup(&s, &props);
     clear_env();
 
+    /* The bot token goes with every Slack call: https only, plain http to
+     * this machine (the tests' stand-ins). */
+    setenv("HOOKGATE_SLACK_API_URL", "http://slack-proxy.internal/api", 1);
+    CHECK_INT(hgc_settings_load(&s, &props, "run", 1, argv, 0, &pos, err, sizeof err), -1);
+    CHECK(strstr(err, "HOOKGATE_SLACK_API_URL") != NULL && strstr(err, "https") != NULL);
+    hgc_settings_cleanup(&s, &props);
+    setenv("HOOKGATE_SLACK_API_URL", "http://127.0.0.1:1@slack-proxy.internal/api", 1);
+    CHECK_INT(hgc_settings_load(&s, &props, "run", 1, argv, 0, &pos, err, sizeof err), -1);
+    hgc_settings_cleanup(&s, &props);
+    setenv("HOOKGATE_SLACK_API_URL", "https://slack.com/api/", 1);
+    CHECK_INT(hgc_settings_load(&s, &props, "run", 1, argv, 0, &pos, err, sizeof err), 0);
+    CHECK_STR(s.slack_api_url, "https://slack.com/api");
+    hgc_settings_cleanup(&s, &props);
+    clear_env();
+    CHECK(hgc_slack_url_may_carry_token("https://files.slack.com/files-pri/T1-F1/download/a.csv"));
+    CHECK(hgc_slack_url_may_carry_token("http://127.0.0.1:8080/files/F1"));
+    CHECK(!hgc_slack_url_may_carry_token("http://files.slack.com/files-pri/T1-F1/a.csv"));
+    CHECK(!hgc_slack_url_may_carry_token("ftp://files.slack.com/a.csv"));
+    CHECK(!hgc_slack_url_may_carry_token("http://127.0.0.1@evil.example/a.csv"));
+
     /* HOOKGATE_S3_PREFIX starts every data and marker key: one the key
      * builder cannot use failed every file at its S3 step, blamed on the
      * table config. Refused at start, naming the setting. */
