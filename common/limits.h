@@ -116,6 +116,7 @@
 #define HGC_GLUE_CLAIM_LEASE_S        120               /* a Glue claim older than this is stale */
 #define HGC_GLUE_CLAIM_RENEW_S        30                /* our own claim older than this is renewed
                                                            before StartJobRun */
+#define HGC_SPOOL_PATH_MAX            512u              /* HOOKGATE_TMP_DIR + "/hookgate-XXXXXX" */
 #define HGC_DOCTOR_MAX_TABLES         1000u             /* table configs doctor checks */
 #define HGC_DOCTOR_MAX_CHANNELS       64u               /* result channels doctor checks */
 

@@ -18,6 +18,7 @@
 #include "consumer/commands.h"
 #include "consumer/consumer_config.h"
 #include "consumer/glue_runs.h"
+#include "consumer/pipeline.h"
 #include "consumer/services.h"
 #include "consumer/tables.h"
 
@@ -406,6 +407,10 @@ int hgc_cmd_doctor(int argc, char **argv)
         bad |= report(false, "kafka", "not checked: the msk-iam set-up failed (see set-up)");
     else
         bad |= check_kafka(&s, &props);
+    char what[HGC_SPOOL_PATH_MAX + 32], why[HGC_SPOOL_PATH_MAX + 256];
+    snprintf(what, sizeof what, "tmp dir %s", s.tmp_dir);
+    int spool = hgc_pipeline_spool_check(s.tmp_dir, why, sizeof why);
+    bad |= report(spool == 0, what, spool ? why : "writable (downloads are spooled here)");
     if (!opened) {
         bad |= report(false, "set-up", errstr);
     } else {

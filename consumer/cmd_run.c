@@ -49,6 +49,10 @@ int hgc_cmd_run(int argc, char **argv)
         goto out;
     }
     hg_log_setup("hookgate-consumer", s.log_min);
+    if (hgc_pipeline_spool_check(s.tmp_dir, errstr, sizeof errstr)) {
+        fprintf(stderr, "hookgate-consumer run: setting HOOKGATE_TMP_DIR (--tmp-dir): %s\n", errstr);
+        goto out;
+    }
     if (hgc_services_open(&svc, &s, &props, HGC_SVC_SLACK | HGC_SVC_AWS, errstr, sizeof errstr)) {
         fprintf(stderr, "hookgate-consumer run: %s\n", errstr);
         goto out;

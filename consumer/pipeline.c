@@ -3,6 +3,7 @@
 #include "consumer/pipeline.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -233,17 +234,40 @@ static int download_feed(void *ud, const char *data, size_t len)
     return 0;
 }
 
+/* A new file in dir, already unlinked (gone when closed). Returns the
+ * descriptor, or -1 with errno (ENAMETOOLONG for a dir over the cap). */
+static int spool_create(const char *dir)
+{
+    char path[HGC_SPOOL_PATH_MAX];
+    int n = snprintf(path, sizeof path, "%s/hookgate-XXXXXX", dir);
+    if (n < 0 || (size_t)n >= sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int fd = mkostemp(path, O_CLOEXEC);
+    if (fd >= 0)
+        unlink(path);
+    return fd;
+}
+
+int hgc_pipeline_spool_check(const char *dir, char *errstr, size_t errstr_size)
+{
+    int fd = spool_create(dir);
+    if (fd < 0) {
+        snprintf(errstr, errstr_size, "cannot create a file in %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
 static int spool_open(struct job *j)
 {
-    char path[512];
-    int n = snprintf(path, sizeof path, "%s/hookgate-XXXXXX", j->p->settings->tmp_dir);
-    if (n < 0 || (size_t)n >= sizeof path)
-        return hgc_err_set(&j->res->err, HGC_PERMANENT, "spool_path", "HOOKGATE_TMP_DIR too long");
-    j->spool_fd = mkstemp(path);
+    j->spool_fd = spool_create(j->p->settings->tmp_dir);
     if (j->spool_fd < 0)
-        return hgc_err_set(&j->res->err, HGC_TRANSIENT, "spool_open", "cannot create a file in %s: %s",
+        return hgc_err_set(&j->res->err, errno == ENAMETOOLONG ? HGC_PERMANENT : HGC_TRANSIENT,
+                           "spool_open", "cannot create a file in %s: %s",
                            j->p->settings->tmp_dir, strerror(errno));
-    unlink(path);
     return 0;
 }
 

@@ -83,6 +83,13 @@ struct hgc_pipeline_result {
 void hgc_pipeline_process(struct hgc_pipeline *p, const char *payload, size_t len,
                           int attempt, bool final, struct hgc_pipeline_result *res);
 
+/* Can the normalised CSV be spooled in dir (HOOKGATE_TMP_DIR)? Creates
+ * and removes one file there, as every download does. Returns 0, or -1
+ * with errstr ("cannot create a file in DIR: why"). run and doctor ask
+ * at start: a missing or read-only directory failed every file, each
+ * after all its attempts. */
+int hgc_pipeline_spool_check(const char *dir, char *errstr, size_t errstr_size);
+
 /* The deterministic object key: template (NULL = the default
  * "{prefix}/{project}/{schema}/{table}/dt={dt}/{file_id}.csv") with the
  * placeholders replaced; empty segments from an empty prefix are removed.

@@ -104,6 +104,42 @@ def test_replay_usage_errors(env):
         assert res.returncode == 2 and "RFC 3339" in res.stderr, (t, res.stdout, res.stderr)
 
 
+def test_replay_inverted_range_is_a_usage_error(env):
+    # A range whose end is before its start selects nothing: exit 2 naming
+    # the flags, not "replayed 0 record(s)" and exit 0.
+    for i in range(3):
+        env.produce(env.record("com.slack.command", "cmd-%d" % i, {"command": "/x"}))
+    res = env.run("--partition", "0", "--from-offset", "2", "--to-offset", "1", "--dry-run", cmd="replay")
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "--to-offset 1 is before --from-offset 2" in res.stderr and "replayed" not in res.stdout
+    res = env.run("--from-time", "2026-11-22T08:00:00Z", "--to-time", "2026-11-22T07:00:00Z", "--dry-run",
+                  cmd="replay")
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "--to-time 2026-11-22T07:00:00Z is before --from-time 2026-11-22T08:00:00Z" in res.stderr
+    res = env.run("--partition", "0", "--from-offset", "2", "--to-offset", "2", "--dry-run", cmd="replay")
+    assert res.returncode == 0 and "partition 0 offset 2: skipped" in res.stdout, res.stdout + res.stderr
+
+
+def test_redrive_refuses_replay_flags(env):
+    # redrive starts at its group's committed offsets: --partition or
+    # --from-offset given to pick one record were ignored, and the first
+    # uncommitted record (any record, with no --limit) redriven instead.
+    for i in range(2):
+        env.producer.produce(env.topic + ".dlq", key=b"T0TEST:C0TEST",
+                             value=env.record("com.slack.command", "cmd-%d" % i, {"command": "/x"}),
+                             headers=[("hookgate-dlq-source-topic", env.topic.encode())])
+    assert env.producer.flush(10) == 0
+    for flags in (["--partition", "0", "--from-offset", "1"], ["--to-offset", "1"],
+                  ["--from-time", "2026-11-22T07:00:00Z"], ["--to-time", "1"]):
+        res = env.run(*flags, "--limit", "1", cmd="redrive")
+        assert res.returncode == 2, (flags, res.stdout + res.stderr)
+        assert flags[0] + " is a replay flag" in res.stderr, (flags, res.stderr)
+        assert "redrove" not in res.stdout, (flags, res.stdout)
+    assert env.read_topic(env.topic, 1, timeout=3) == []       # nothing was redriven
+    res = env.run("--dry-run", cmd="redrive")
+    assert res.returncode == 0 and "would redrive 2 record(s)" in res.stdout, res.stdout + res.stderr
+
+
 def dead_letter_then_clear(env, **start_over):
     """One file_shared record whose StartJobRun is throttled until retries run
     out: dead-lettered with a set-aside notice. Returns (event_id, worker,
@@ -288,6 +324,7 @@ def test_doctor_all_good_and_failures(env, tmp_path):
     assert "ok    slack auth.test: team \"Test Team\"" in out
     assert "ok    s3 write" in out and "ok    s3 read back" in out and "ok    s3 delete" in out
     assert "ok    table campaign_tags: valid; Glue job mkt-campaign_tags-load exists" in out
+    assert "ok    tmp dir " in out
     assert "all checks passed" in out
     # The probe object is gone again.
     assert [k for k in env.s3.keys(env.prefix + "/") if "doctor" in k] == []
@@ -445,6 +482,30 @@ def test_doctor_fails_when_the_bucket_ignores_conditional_writes(env, tmp_path):
                  "ok    s3 write refused for another ETag (If-Match)",
                  "ok    s3 write accepted for the object's ETag (If-Match)"):
         assert line in res.stdout, res.stdout
+
+
+def test_tmp_dir_that_cannot_hold_a_file_is_refused_at_start(env, tmp_path):
+    # Every download is spooled in HOOKGATE_TMP_DIR: a missing or read-only
+    # one failed every file (transient spool_open), each dead-lettered
+    # after all its attempts, while the worker looked healthy.
+    missing = str(tmp_path / "no-such-dir")
+    res = env.run(cmd="run", timeout=20, HOOKGATE_TMP_DIR=missing)
+    assert res.returncode == 2, res.stderr
+    assert ("setting HOOKGATE_TMP_DIR (--tmp-dir): cannot create a file in %s: "
+            "No such file or directory" % missing) in res.stderr, res.stderr
+    good = tmp_path / "good_tables"
+    good.mkdir()
+    shutil.copy(os.path.join(str(env.tables), "campaign_tags.json"), good / "campaign_tags.json")
+    res = env.run(cmd="doctor", HOOKGATE_TABLES=good, HOOKGATE_TMP_DIR=missing)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert ("FAIL  tmp dir %s: cannot create a file in %s: No such file or directory"
+            % (missing, missing)) in res.stdout, res.stdout
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    res = env.run(cmd="doctor", HOOKGATE_TABLES=good, HOOKGATE_TMP_DIR=str(spool))
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "ok    tmp dir %s: writable" % spool in res.stdout
+    assert list(spool.iterdir()) == []          # the probe file is gone
 
 
 def test_doctor_checks_that_the_glue_job_runs_can_be_read(env, tmp_path):
