@@ -126,6 +126,18 @@ int hgc_cmd_replay(int argc, char **argv)
                         "[--to-offset], or --from-time [--to-time] [--partition]\n");
         goto out;
     }
+    /* An inverted range selects nothing: say so rather than "replayed 0". */
+    if (by_offset && to_off >= 0 && to_off < from_off) {
+        fprintf(stderr, "hookgate-consumer replay: --to-offset %" PRId64 " is before --from-offset %" PRId64
+                        " (the range is inclusive: --from-offset A --to-offset B with A <= B)\n",
+                to_off, from_off);
+        goto out;
+    }
+    if (by_time && to_ms >= 0 && to_ms < from_ms) {
+        fprintf(stderr, "hookgate-consumer replay: --to-time %s is before --from-time %s\n", s.to_time,
+                s.from_time);
+        goto out;
+    }
     if (!s.dry_run && !s.s3_bucket) {
         fprintf(stderr, "hookgate-consumer replay: setting HOOKGATE_S3_BUCKET (--s3-bucket) is required "
                         "(or use --dry-run)\n");
