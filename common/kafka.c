@@ -14,6 +14,7 @@
 
 #include "common/aws/msk_iam.h"
 #include "common/file_atomic.h"
+#include "common/limits.h"
 #include "common/log.h"
 
 /* librdkafka log lines (syslog levels) into JSON-lines logging. Runs on
@@ -39,6 +40,14 @@ static int conf_set(rd_kafka_conf_t *conf, const char *name, const char *value,
     snprintf(errstr, errstr_size, "kafka property %s (%s): %s%s", name, origin, why,
              brokerish ? " (the brokers are set with HOOKGATE_KAFKA_BROKERS or its flag)" : "");
     return -1;
+}
+
+bool hg_kafka_topic_name_ok(const char *t)
+{
+    size_t n = t ? strlen(t) : 0;
+    if (n == 0 || n > HG_KAFKA_TOPIC_MAX || !strcmp(t, ".") || !strcmp(t, ".."))
+        return false;
+    return strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
 }
 
 rd_kafka_conf_t *hg_kafka_conf_new(const char *brokers,

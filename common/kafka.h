@@ -16,6 +16,10 @@
  * channel's other records are on. */
 #define HG_KAFKA_PARTITIONER "murmur2_random"
 
+/* Is t a topic name Kafka accepts: 1-249 bytes of [A-Za-z0-9._-], not "."
+ * or ".."? (Kafka's Topic.validate.) */
+bool hg_kafka_topic_name_ok(const char *t);
+
 /* Build a configuration: bootstrap.servers = brokers, then defaults (a
  * NULL-terminated list of name, value pairs) and then the user's props, so a
  * user's property wins; then props->msk_iam's authentication when set.

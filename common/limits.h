@@ -53,6 +53,7 @@
 #define HG_AWS_CREDS_FILE_MAX         (1024u * 1024u)   /* ~/.aws/credentials and config */
 #define HG_AWS_WEB_TOKEN_MAX          (64u * 1024u)     /* web identity token file */
 #define HG_AWS_CREDS_REFRESH_S        300               /* refresh temporary creds this early */
+#define HG_KAFKA_TOPIC_MAX            249u              /* Kafka's own limit on topic names */
 #define HG_S3_KEY_MAX                 1024u             /* S3's own limit on key bytes */
 #define HG_S3_ETAG_MAX                128u
 #define HG_S3_PART_SIZE_DEFAULT       (8u * 1024u * 1024u)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/kafka.h"
 #include "common/limits.h"
 #include "consumer/commands.h"
 #include "consumer/slack_api.h"
@@ -38,7 +39,7 @@ const struct hg_setting hgc_settings_table[] = {
     { "slack-channel", "HOOKGATE_SLACK_CHANNEL", HG_SETTING_STR, S(slack_channel), NULL, 0, 0, 0,
       "Channel ID (C..., G... or D...) for result messages of tables without options.notify_channel (default: the file's channel)." },
     { "dlq-topic", "HOOKGATE_DLQ_TOPIC", HG_SETTING_STR, S(dlq_topic), NULL, 0, 0, 0,
-      "Dead-letter topic (default <topic>.dlq)." },
+      "Dead-letter topic (default <topic>.dlq); must differ from the topic." },
     { "admin-listen", "HOOKGATE_ADMIN_LISTEN", HG_SETTING_STR, S(admin_listen), "", 0, 0, 0,
       "host:port for /healthz and /metrics; empty disables it." },
     { "log-level", "HOOKGATE_LOG_LEVEL", HG_SETTING_STR, S(log_level), "info", 0, 0, 0,
@@ -158,7 +159,8 @@ int hgc_settings_load(struct hgc_settings *s, struct hg_kafka_props *props,
             goto out;
         }
     }
-    if (!s->dlq_topic || !*s->dlq_topic) {
+    bool dlq_derived = !s->dlq_topic || !*s->dlq_topic;
+    if (dlq_derived) {
         size_t n = strlen(s->topic) + sizeof ".dlq";
         char *d = malloc(n);
         if (!d) {
@@ -168,6 +170,25 @@ int hgc_settings_load(struct hgc_settings *s, struct hg_kafka_props *props,
         snprintf(d, n, "%s.dlq", s->topic);
         free(s->dlq_topic);
         s->dlq_topic = d;
+    }
+    /* Kafka refuses other names, and a dead-letter topic that is the topic
+     * itself would feed every dead letter back to the worker. */
+    if (!hg_kafka_topic_name_ok(s->topic)) {
+        snprintf(errstr, errstr_size, "setting HOOKGATE_TOPIC (--topic): must be 1-%u letters, digits, "
+                 "'.', '_' or '-' (a name Kafka accepts)", HG_KAFKA_TOPIC_MAX);
+        goto out;
+    }
+    if (!hg_kafka_topic_name_ok(s->dlq_topic)) {
+        snprintf(errstr, errstr_size, "setting HOOKGATE_DLQ_TOPIC (--dlq-topic): %s must be 1-%u "
+                 "letters, digits, '.', '_' or '-' (a name Kafka accepts)%s",
+                 dlq_derived ? "the default <topic>.dlq" : "the name", HG_KAFKA_TOPIC_MAX,
+                 dlq_derived ? "; the topic is too long for it: set the dead-letter topic" : "");
+        goto out;
+    }
+    if (!strcmp(s->topic, s->dlq_topic)) {
+        snprintf(errstr, errstr_size, "setting HOOKGATE_DLQ_TOPIC (--dlq-topic): must differ from "
+                 "HOOKGATE_TOPIC (every dead letter would come back to the worker)");
+        goto out;
     }
     if (s->s3_prefix) {
         strip_slashes(s->s3_prefix);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/kafka.h"
 #include "common/limits.h"
 
 #define S(field) offsetof(struct gw_settings, field)
@@ -78,14 +79,6 @@ const size_t gw_settings_count = sizeof gw_settings_table / sizeof gw_settings_t
 /* Kafka's topic names: 1-249 of [a-zA-Z0-9._-], not "." or "..". Another
  * name (a space or stray character from an environment file) starts fine
  * and then has every record refused by the brokers. */
-static bool topic_name_ok(const char *t)
-{
-    size_t n = t ? strlen(t) : 0;
-    if (n == 0 || n > 249 || !strcmp(t, ".") || !strcmp(t, ".."))
-        return false;
-    return strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
-}
-
 /* With no brokers set the gateway starts its embedded cluster, which
  * persists nothing: a misspelt broker variable (HOOKGATE_BROKERS,
  * HOOKGATE_BOOTSTRAP_SERVERS) would have every acknowledged record lost.
@@ -166,7 +159,7 @@ int gw_config_load(struct gw_config *c, int argc, char **argv, char **envp,
                  "no Slack signing secret: set --signing-secret / HOOKGATE_SIGNING_SECRETS or --signing-secrets-file");
         return -1;
     }
-    if (!topic_name_ok(c->s.topic)) {
+    if (!hg_kafka_topic_name_ok(c->s.topic)) {
         snprintf(errstr, errstr_size,
                  "setting --topic / HOOKGATE_TOPIC: must be 1-249 letters, digits, '.', '_' or '-' "
                  "(a name Kafka accepts)");

@@ -419,9 +419,13 @@ def test_doctor_checks_the_history_scope(env, tmp_path):
     ({"HOOKGATE_SLACK_CHANNEL": "#x"}, ["HOOKGATE_SLACK_CHANNEL", "channel ID", "C0123ABCD"]),
     # every key starts with it: one the key builder refuses failed every file
     ({"HOOKGATE_S3_PREFIX": "landing/../x"}, ["HOOKGATE_S3_PREFIX", '".."']),
+    # a dead-letter topic that is the topic: every dead letter comes back
+    ({"HOOKGATE_DLQ_TOPIC": "__TOPIC__"}, ["HOOKGATE_DLQ_TOPIC", "must differ from HOOKGATE_TOPIC"]),
+    ({"HOOKGATE_TOPIC": "slack events"}, ["HOOKGATE_TOPIC", "a name Kafka accepts"]),
     ({"HOOKGATE_S3_PREFIX": "landing/./x"}, ["HOOKGATE_S3_PREFIX", '"." segment']),
 ])
 def test_invalid_settings_refused_naming_the_setting(env, over, names):
+    over = {k: env.topic if v == "__TOPIC__" else v for k, v in over.items()}
     res = env.run(cmd="run", timeout=20, **over)
     assert res.returncode != 0, res.stderr
     for n in names:

@@ -8,6 +8,7 @@
 
 #include "consumer/consumer_config.h"
 #include "common/json.h"
+#include "common/kafka.h"
 #include "consumer/glue_runs.h"
 #include "consumer/idempotency.h"
 #include "consumer/pipeline.h"
@@ -192,7 +193,8 @@ static void clear_env(void)
         "HOOKGATE_KAFKA_BROKERS", "HOOKGATE_TOPIC", "HOOKGATE_GROUP", "HOOKGATE_TABLES",
         "HOOKGATE_S3_BUCKET", "HOOKGATE_S3_PREFIX", "HOOKGATE_SLACK_BOT_TOKEN",
         "HOOKGATE_SLACK_BOT_TOKEN_FILE", "HOOKGATE_DLQ_TOPIC", "HOOKGATE_RETRY_BASE_MS",
-        "HOOKGATE_RETRY_MAX_MS", "HOOKGATE_LOG_LEVEL", "HOOKGATE_SLACK_API_URL",
+        "HOOKGATE_RETRY_MAX_MS", "HOOKGATE_LOG_LEVEL", "HOOKGATE_SLACK_API_URL", "HOOKGATE_TOPIC",
+        "HOOKGATE_TMP_DIR",
     };
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
         unsetenv(vars[i]);
@@ -261,6 +263,33 @@ static void test_settings(void)
     CHECK(strstr(err, "HOOKGATE_LOG_LEVEL") != NULL);
     hgc_settings_cleanup(&s, &props);
     clear_env();
+
+    /* Topic names Kafka accepts; the dead-letter topic not the topic itself
+     * (every dead letter would come back) and not over Kafka's 249 bytes
+     * when derived (every dead letter would be refused). */
+    char long_topic[248];
+    memset(long_topic, 't', 247);
+    long_topic[247] = '\0';
+    setenv("HOOKGATE_TOPIC", long_topic, 1);
+    CHECK_INT(hgc_settings_load(&s, &props, "run", 1, argv, 0, &pos, err, sizeof err), -1);
+    CHECK(strstr(err, "the default <topic>.dlq") != NULL && strstr(err, "HOOKGATE_DLQ_TOPIC") != NULL);
+    hgc_settings_cleanup(&s, &props);
+    setenv("HOOKGATE_DLQ_TOPIC", "dead", 1);
+    CHECK_INT(hgc_settings_load(&s, &props, "run", 1, argv, 0, &pos, err, sizeof err), 0);
+    hgc_settings_cleanup(&s, &props);
+    setenv("HOOKGATE_TOPIC", "dead", 1);
+    CHECK_INT(hgc_settings_load(&s, &props, "run", 1, argv, 0, &pos, err, sizeof err), -1);
+    CHECK(strstr(err, "must differ from HOOKGATE_TOPIC") != NULL);
+    hgc_settings_cleanup(&s, &props);
+    setenv("HOOKGATE_TOPIC", "slack events", 1);
+    CHECK_INT(hgc_settings_load(&s, &props, "run", 1, argv, 0, &pos, err, sizeof err), -1);
+    CHECK(strstr(err, "HOOKGATE_TOPIC") != NULL);
+    hgc_settings_cleanup(&s, &props);
+    clear_env();
+    CHECK(hg_kafka_topic_name_ok("slack.events_v1-x"));
+    CHECK(!hg_kafka_topic_name_ok("."));
+    CHECK(!hg_kafka_topic_name_ok(""));
+    CHECK(!hg_kafka_topic_name_ok("a/b"));
 
     /* The bot token goes with every Slack call: https only, plain http to
      * this machine (the tests' stand-ins). */
