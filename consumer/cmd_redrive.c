@@ -60,25 +60,6 @@ static rd_kafka_headers_t *redrive_headers(rd_kafka_headers_t *h, const rd_kafka
     return out;
 }
 
-/* The replay flags that choose records (--partition, --from-offset, ...):
- * redrive always starts at the redrive group's committed offsets, so one
- * given here would be ignored, and every uncommitted record redriven
- * instead of the one it named. Returns the first one given, or NULL. */
-static const char *redrive_replay_flag(const struct hgc_settings *s)
-{
-    if (s->partition != -1)
-        return "--partition";
-    if (s->from_offset)
-        return "--from-offset";
-    if (s->to_offset)
-        return "--to-offset";
-    if (s->from_time)
-        return "--from-time";
-    if (s->to_time)
-        return "--to-time";
-    return NULL;
-}
-
 int hgc_cmd_redrive(int argc, char **argv)
 {
     int rc = 2;
@@ -102,13 +83,6 @@ int hgc_cmd_redrive(int argc, char **argv)
     }
     if (r != 0 || pos < argc) {
         fprintf(stderr, "hookgate-consumer redrive: %s\n", r ? errstr : "unexpected argument");
-        goto out;
-    }
-    const char *flag = redrive_replay_flag(&s);
-    if (flag) {
-        fprintf(stderr, "hookgate-consumer redrive: %s is a replay flag; redrive takes every record "
-                        "after the %s.redrive group's committed offsets (narrow it with --limit N; "
-                        "see it first with --dry-run)\n", flag, s.group);
         goto out;
     }
     hg_log_setup("hookgate-consumer", s.log_min);

@@ -94,6 +94,40 @@ static void strip_slashes(char *p)
         p[--n] = '\0';
 }
 
+/* The flags only some commands read (they have no variable): given to
+ * another command they were ignored — "run --dry-run" ran a real worker,
+ * "redrive --from-offset 7" redrove whatever came first. Returns 0, or -1
+ * with errstr naming the flag, its commands and what cmd does instead. */
+static int command_flags_check(const struct hgc_settings *s, const char *cmd, char *errstr,
+                               size_t errstr_size)
+{
+    const struct { const char *flag, *owner; bool given; } f[] = {
+        { "--partition", "replay", s->partition != -1 },
+        { "--from-offset", "replay", s->from_offset != NULL },
+        { "--to-offset", "replay", s->to_offset != NULL },
+        { "--from-time", "replay", s->from_time != NULL },
+        { "--to-time", "replay", s->to_time != NULL },
+        { "--limit", "replay and redrive", s->limit != 0 },
+        { "--dry-run", "replay and redrive", s->dry_run },
+    };
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        if (!f[i].given || !strcmp(cmd, "replay") ||
+            (!strcmp(cmd, "redrive") && strstr(f[i].owner, "redrive")))
+            continue;
+        const char *instead =
+            !strcmp(cmd, "redrive") ? "redrive takes every record after the group's committed "
+                                      "offsets (<group>.redrive; narrow it with --limit N; see it "
+                                      "first with --dry-run)"
+            : !strcmp(cmd, "run") ? "run processes the topic from the group's committed offsets, "
+                                    "with every side effect (use replay for a range, or replay "
+                                    "--dry-run to look first)"
+            : "it would be ignored";
+        snprintf(errstr, errstr_size, "%s is a %s flag; %s", f[i].flag, f[i].owner, instead);
+        return -1;
+    }
+    return 0;
+}
+
 int hgc_settings_load(struct hgc_settings *s, struct hg_kafka_props *props,
                       const char *cmd, int argc, char **argv, unsigned need,
                       int *positional, char *errstr, size_t errstr_size)
@@ -111,7 +145,7 @@ int hgc_settings_load(struct hgc_settings *s, struct hg_kafka_props *props,
         rc = 1;
         goto out;
     }
-    if (r != 0)
+    if (r != 0 || command_flags_check(s, cmd, errstr, errstr_size) != 0)
         goto out;
 
     if (hg_log_level_parse(s->log_level, &s->log_min) != 0) {

@@ -140,6 +140,21 @@ def test_redrive_refuses_replay_flags(env):
     assert res.returncode == 0 and "would redrive 2 record(s)" in res.stdout, res.stdout + res.stderr
 
 
+def test_run_and_doctor_refuse_replay_flags(env):
+    # "run --dry-run" ran a real worker with every side effect; the other
+    # replay-only flags were ignored the same way.
+    env.slack.add_file("F1", "campaign_tags.csv", GOOD_CSV)
+    env.produce(env.file_shared("F1")[1])
+    res = env.run("--dry-run", cmd="run", timeout=20)
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "--dry-run is a replay and redrive flag; run processes the topic" in res.stderr, res.stderr
+    assert env.slack.messages == [] and env.glue.runs == [] and env.data_keys() == []
+    for flags in (["--partition", "0"], ["--from-offset", "1"], ["--limit", "3"]):
+        res = env.run(*flags, cmd="doctor")
+        assert res.returncode == 2 and flags[0] + " is a replay" in res.stderr, (flags, res.stderr)
+        assert "checks" not in res.stdout
+
+
 def dead_letter_then_clear(env, **start_over):
     """One file_shared record whose StartJobRun is throttled until retries run
     out: dead-lettered with a set-aside notice. Returns (event_id, worker,
