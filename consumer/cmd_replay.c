@@ -143,6 +143,10 @@ int hgc_cmd_replay(int argc, char **argv)
                         "(or use --dry-run)\n");
         goto out;
     }
+    if (hgc_pipeline_spool_check(s.tmp_dir, errstr, sizeof errstr)) {
+        fprintf(stderr, "hookgate-consumer replay: setting HOOKGATE_TMP_DIR (--tmp-dir): %s\n", errstr);
+        goto out;
+    }
     hg_log_setup("hookgate-consumer", s.log_min);
     if (hgc_services_open(&svc, &s, &props, HGC_SVC_SLACK | HGC_SVC_AWS, errstr, sizeof errstr)) {
         fprintf(stderr, "hookgate-consumer replay: %s\n", errstr);

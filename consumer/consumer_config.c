@@ -45,7 +45,7 @@ const struct hg_setting hgc_settings_table[] = {
     { "log-level", "HOOKGATE_LOG_LEVEL", HG_SETTING_STR, S(log_level), "info", 0, 0, 0,
       "debug, info, warn or error." },
     { "tmp-dir", "HOOKGATE_TMP_DIR", HG_SETTING_STR, S(tmp_dir), "/tmp", 0, 0, 0,
-      "Directory for the normalised CSV while it is uploaded (run and doctor check at start that a file can be created there)." },
+      "Directory for the normalised CSV while it is uploaded (run, replay and doctor check at start that a file can be created there)." },
     { "retry-max-attempts", "HOOKGATE_RETRY_MAX_ATTEMPTS", HG_SETTING_INT, S(retry_max_attempts),
       "8", 1, 1000, 0, "Attempts of a transiently failing record before it is dead-lettered." },
     { "retry-base-ms", "HOOKGATE_RETRY_BASE_MS", HG_SETTING_INT, S(retry_base_ms),

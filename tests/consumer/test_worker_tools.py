@@ -508,10 +508,11 @@ def test_tmp_dir_that_cannot_hold_a_file_is_refused_at_start(env, tmp_path):
     # one failed every file (transient spool_open), each dead-lettered
     # after all its attempts, while the worker looked healthy.
     missing = str(tmp_path / "no-such-dir")
-    res = env.run(cmd="run", timeout=20, HOOKGATE_TMP_DIR=missing)
-    assert res.returncode == 2, res.stderr
-    assert ("setting HOOKGATE_TMP_DIR (--tmp-dir): cannot create a file in %s: "
-            "No such file or directory" % missing) in res.stderr, res.stderr
+    for cmd, args in (("run", []), ("replay", ["--partition", "0", "--from-offset", "0", "--dry-run"])):
+        res = env.run(*args, cmd=cmd, timeout=20, HOOKGATE_TMP_DIR=missing)
+        assert res.returncode == 2, (cmd, res.stdout + res.stderr)
+        assert ("hookgate-consumer %s: setting HOOKGATE_TMP_DIR (--tmp-dir): cannot create a file in %s: "
+                "No such file or directory" % (cmd, missing)) in res.stderr, res.stderr
     good = tmp_path / "good_tables"
     good.mkdir()
     shutil.copy(os.path.join(str(env.tables), "campaign_tags.json"), good / "campaign_tags.json")
