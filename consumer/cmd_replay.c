@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,31 +40,81 @@ static int parse_i64(const char *s, int64_t *out)
     return 0;
 }
 
-/* Epoch milliseconds, or RFC 3339 "YYYY-MM-DDTHH:MM:SS[.fff]Z". */
-static int parse_time_ms(const char *s, int64_t *out)
+/* n decimal digits at s, into *v. */
+static bool digits(const char *s, int n, int *v)
 {
-    struct tm tm;
-    if (parse_i64(s, out) == 0)
-        return 0;
-    memset(&tm, 0, sizeof tm);
-    const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (!p)
-        return -1;
+    *v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        *v = *v * 10 + (s[i] - '0');
+    }
+    return true;
+}
+
+/* Epoch milliseconds, or an RFC 3339 date-time "YYYY-MM-DDTHH:MM:SS[.f...]"
+ * with "Z" or a numeric offset ("+09:00"), T and Z in either case
+ * (https://www.rfc-editor.org/rfc/rfc3339#section-5.6), from 1970 on.
+ * Returns NULL with *out set, or why not: a date that does not exist
+ * (2026-02-31) is refused, not rolled over into March, and an epoch value
+ * in seconds (under 10^11, before 1973 as milliseconds) is refused rather
+ * than read as a moment in January 1970, which would replay everything. */
+static const char *parse_time_ms(const char *s, int64_t *out)
+{
+    static const char *const rfc3339 = "must be RFC 3339 (2026-11-22T07:00:00Z) or epoch milliseconds";
+    static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    int64_t v;
+    if (parse_i64(s, &v) == 0) {
+        if (v > 0 && v < 100000000000LL)
+            return "looks like epoch seconds (as milliseconds it is January 1970): give "
+                   "milliseconds or RFC 3339";
+        *out = v;
+        return NULL;
+    }
+    int y, mo, d, h, mi, sec;
+    if (strlen(s) < 20 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
+        s[7] != '-' || !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') ||
+        !digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' ||
+        !digits(s + 17, 2, &sec))
+        return rfc3339;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] + (mo == 2 && leap) ||
+        h > 23 || mi > 59 || sec > 60)
+        return "is not a date and time that exists (RFC 3339, from 1970 on)";
+    const char *p = s + 19;
     int64_t ms = 0;
     if (*p == '.') {
-        int digits = 0;
-        for (p++; *p >= '0' && *p <= '9'; p++, digits++)
-            if (digits < 3)
+        int n = 0;
+        for (p++; *p >= '0' && *p <= '9'; p++, n++)
+            if (n < 3)
                 ms = ms * 10 + (*p - '0');
-        for (; digits < 3; digits++)
+        if (n == 0)
+            return rfc3339;
+        for (; n < 3; n++)
             ms *= 10;
     }
-    if (strcmp(p, "Z") && strcmp(p, "+00:00"))
-        return -1;
-    if (tm.tm_year < 70 || tm.tm_year > 9999 - 1900)   /* RFC 3339 years, from the epoch on */
-        return -1;
-    *out = (int64_t)timegm(&tm) * 1000 + ms;
-    return 0;
+    int offset_min = 0, oh, om;
+    if ((p[0] == 'Z' || p[0] == 'z') && p[1] == '\0') {
+        /* UTC */
+    } else if ((p[0] == '+' || p[0] == '-') && digits(p + 1, 2, &oh) && p[3] == ':' &&
+               digits(p + 4, 2, &om) && p[6] == '\0' && oh <= 23 && om <= 59) {
+        offset_min = (p[0] == '+' ? 1 : -1) * (oh * 60 + om);
+    } else {
+        return rfc3339;
+    }
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = sec;
+    int64_t t = (int64_t)timegm(&tm) - (int64_t)offset_min * 60;
+    if (t < 0)
+        return "is before 1970";
+    *out = t * 1000 + ms;
+    return NULL;
 }
 
 /* One partition's range: [start, end] offsets, end_ms bounds the time. */
@@ -113,10 +164,14 @@ int hgc_cmd_replay(int argc, char **argv)
         fprintf(stderr, "hookgate-consumer replay: --from-offset/--to-offset must be offsets (0, 1, ...)\n");
         goto out;
     }
-    if ((s.from_time && parse_time_ms(s.from_time, &from_ms)) ||
-        (s.to_time && parse_time_ms(s.to_time, &to_ms))) {
-        fprintf(stderr, "hookgate-consumer replay: --from-time/--to-time must be RFC 3339 "
-                        "(2026-11-22T07:00:00Z) or epoch milliseconds\n");
+    const char *why = NULL, *bad = NULL;
+    if (s.from_time && (why = parse_time_ms(s.from_time, &from_ms)))
+        bad = "--from-time";
+    else if (s.to_time && (why = parse_time_ms(s.to_time, &to_ms)))
+        bad = "--to-time";
+    if (bad) {
+        fprintf(stderr, "hookgate-consumer replay: %s %s %s\n", bad,
+                !strcmp(bad, "--from-time") ? s.from_time : s.to_time, why);
         goto out;
     }
     bool by_offset = from_off >= 0, by_time = from_ms >= 0;

@@ -65,7 +65,7 @@ const struct hg_setting hgc_settings_table[] = {
     { "to-offset", NULL, HG_SETTING_STR, S(to_offset), NULL, 0, 0, 0,
       "replay: last offset to reprocess (inclusive; default: the end)." },
     { "from-time", NULL, HG_SETTING_STR, S(from_time), NULL, 0, 0, 0,
-      "replay: reprocess records from this time (RFC 3339 or epoch ms)." },
+      "replay: reprocess records from this time (RFC 3339 with Z or an offset, or epoch ms)." },
     { "to-time", NULL, HG_SETTING_STR, S(to_time), NULL, 0, 0, 0,
       "replay: ... up to this time (default: the end)." },
     { "limit", NULL, HG_SETTING_INT, S(limit), "0", 0, 100000000, 0,

@@ -102,6 +102,37 @@ def test_replay_usage_errors(env):
     for t in ("300000000-01-01T00:00:00Z", "1969-12-31T23:59:59Z"):   # timegm would overflow / negative
         res = env.run("--from-time", t, cmd="replay")
         assert res.returncode == 2 and "RFC 3339" in res.stderr, (t, res.stdout, res.stderr)
+    # a date that does not exist was rolled over (2026-02-31 became March 3);
+    # single digits and a missing zone were taken too
+    for t, why in (("2026-02-31T07:00:00Z", "is not a date and time that exists"),
+                   ("2026-11-22T24:00:00Z", "is not a date and time that exists"),
+                   ("2026-1-2T07:00:00Z", "must be RFC 3339"),
+                   ("2026-11-22T07:00:00", "must be RFC 3339"),
+                   ("2026-11-22T07:00:00.Z", "must be RFC 3339")):
+        res = env.run("--from-time", t, "--dry-run", cmd="replay")
+        assert res.returncode == 2, (t, res.stdout + res.stderr)
+        assert "--from-time %s %s" % (t, why) in res.stderr, (t, res.stderr)
+    # epoch seconds read as milliseconds were a moment in January 1970: the
+    # whole partition replayed
+    res = env.run("--from-time", "1764000000", "--dry-run", cmd="replay")
+    assert res.returncode == 2 and "looks like epoch seconds" in res.stderr, res.stderr
+    assert "replayed" not in res.stdout
+
+
+def test_replay_time_with_an_offset_or_lower_case(env):
+    # RFC 3339 allows a numeric offset and a lower-case t and z: 09:00+09:00
+    # is 00:00Z, the same records as the UTC form
+    base = int(time.time()) // 60 * 60 - 3600
+    for i in range(2):
+        env.produce(env.record("com.slack.command", "cmd-%d" % i, {"command": "/x"}))
+    utc = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(base))
+    tokyo = time.strftime("%Y-%m-%dt%H:%M:%S+09:00", time.gmtime(base + 9 * 3600))
+    outs = []
+    for t in (utc, tokyo, utc.lower()):
+        res = env.run("--from-time", t, "--dry-run", cmd="replay")
+        assert res.returncode == 0, (t, res.stdout + res.stderr)
+        outs.append(res.stdout)
+    assert outs[0] == outs[1] == outs[2] and "replayed 2 record(s)" in outs[0], outs
 
 
 def test_replay_inverted_range_is_a_usage_error(env):
