@@ -253,6 +253,14 @@ int hgc_cmd_replay(int argc, char **argv)
         g->end = hi - 1;
         if (by_offset && to_off >= 0 && to_off < g->end)
             g->end = to_off;
+        /* Say what the log no longer (or not yet) holds: "replayed 0" alone
+         * reads like a range replayed. */
+        if (by_offset && g->start < lo)
+            fprintf(stderr, "hookgate-consumer replay: note: partition %d starts at offset %" PRId64
+                    " (offsets before it are gone: retention); replaying from there\n", p, lo);
+        if (by_offset && from_off >= hi)
+            fprintf(stderr, "hookgate-consumer replay: note: partition %d holds offsets up to %" PRId64
+                    " only: nothing at --from-offset %" PRId64 " yet\n", p, hi - 1, from_off);
         if (by_offset && g->start < lo)
             g->start = lo;
         nranges++;

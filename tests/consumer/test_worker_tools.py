@@ -135,6 +135,16 @@ def test_replay_time_with_an_offset_or_lower_case(env):
     assert outs[0] == outs[1] == outs[2] and "replayed 2 record(s)" in outs[0], outs
 
 
+def test_replay_past_the_end_says_so(env):
+    # "replayed 0 record(s)" alone read like a range replayed
+    for i in range(2):
+        env.produce(env.record("com.slack.command", "cmd-%d" % i, {"command": "/x"}), partition=0)
+    res = env.run("--partition", "0", "--from-offset", "5", "--dry-run", cmd="replay")
+    assert res.returncode == 0 and "replayed 0 record(s)" in res.stdout, res.stdout + res.stderr
+    assert ("note: partition 0 holds offsets up to 1 only: nothing at --from-offset 5 yet"
+            in res.stderr), res.stderr
+
+
 def test_replay_inverted_range_is_a_usage_error(env):
     # A range whose end is before its start selects nothing: exit 2 naming
     # the flags, not "replayed 0 record(s)" and exit 0.
