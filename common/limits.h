@@ -21,6 +21,7 @@
 /* Signature checks. */
 #define HG_SLACK_MAX_SECRETS          8u
 #define HG_SLACK_SECRET_MAX_LEN       256u
+#define HG_SLACK_ACK_DEADLINE_MS      3000              /* Slack retries a request not answered by then */
 
 /* Records. */
 #define HG_RECORD_ID_MAX              128u

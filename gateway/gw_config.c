@@ -35,7 +35,7 @@ const struct hg_setting gw_settings_table[] = {
       HG_HTTP_MAX_BODY_CEILING, 0,
       "Largest request body accepted, in bytes (413 above it)." },
     { "ack-timeout-ms", "HOOKGATE_ACK_TIMEOUT_MS", HG_SETTING_INT, S(ack_timeout_ms), "2500", 200, 60000, 0,
-      "Longest wait for Kafka's delivery report before answering 503 (keep it under Slack's 3 s)." },
+      "Longest wait for Kafka's delivery report before answering 503 (keep it under Slack's 3 s: 3000 or more is warned about at start)." },
     { "request-timeout-ms", "HOOKGATE_REQUEST_TIMEOUT_MS", HG_SETTING_INT, S(request_timeout_ms), "10000",
       100, 600000, 0,
       "Time a client has to send a whole request once it started one (slow clients are cut off)." },

@@ -8,6 +8,7 @@
 #include "common/aws/msk_iam.h"
 #include "gateway/acks.h"
 #include "common/kafka.h"
+#include "common/limits.h"
 #include "common/log.h"
 #include "gateway/dedup.h"
 #include "gateway/gateway.h"
@@ -53,6 +54,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "hookgate: %s\n", err);
         hg_log_error("config_invalid", "reason", err);
         goto out;
+    }
+    if (cfg.s.ack_timeout_ms >= HG_SLACK_ACK_DEADLINE_MS) {
+        /* Slack waits 3 s for any 2xx: events are retried, interactions and
+         * commands are not (protocols.md §1, https://docs.slack.dev/apis/events-api/) */
+        char ms[24];
+        snprintf(ms, sizeof ms, "%lld", cfg.s.ack_timeout_ms);
+        hg_log_warn("ack_timeout_over_slack_deadline", "ack_timeout_ms", ms,
+                    "warning", "Slack gives up on a request after 3 s: an event is then sent "
+                    "again (one acknowledged late reaches the topic twice; consumers dedupe by "
+                    "id), an interaction or slash command shows the user a timeout");
     }
 
     if (!cfg.s.brokers || !*cfg.s.brokers) {

@@ -308,6 +308,21 @@ def test_bootstrap_and_port_files_never_replace_what_is_no_regular_file(tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fifo"]
 
 
+@pytest.mark.parametrize("ms,warned", [("3000", True), ("2999", False)])
+def test_ack_timeout_past_slacks_deadline_is_warned(cluster, ms, warned):
+    """Slack waits 3 s: a longer --ack-timeout-ms answers requests Slack has
+    given up on. Allowed (replays, other senders), but said at start."""
+    gw = Gateway(gateway_args(cluster.bootstrap) + ["--ack-timeout-ms", ms])
+    try:
+        w = [e for e in gw.log_events() if e.get("event") == "ack_timeout_over_slack_deadline"]
+        assert bool(w) == warned, gw.stderr()
+        if warned:
+            assert w[0]["level"] == "warn" and w[0]["ack_timeout_ms"] == ms
+        assert post_event(gw.port, event_callback()).status == 200
+    finally:
+        assert gw.stop() == 0, gw.stderr()
+
+
 def thread_policies(pid):
     """{thread name: scheduling policy} from /proc (stat field 41: 0 normal, 3 batch)."""
     out = {}
