@@ -364,10 +364,40 @@ static void on_kafka_error(rd_kafka_t *rk, int err, const char *reason, void *op
         event_active(t->ev_restart, EV_TIMEOUT, 0);
 }
 
+/* With a broker up: does the cluster know the topic? librdkafka lists a
+ * topic's partitions under "topics" → NAME → "partitions", with "-1" for
+ * the records not yet given one: only "-1" (or no entry) means its
+ * metadata names no partition — the topic is missing (a typo, deleted, a
+ * cluster without auto-creation) or not readable. Said after two
+ * statistics in a row, so the first one, before any metadata, does not.
+ * Every request would get 503 while /readyz said 200. */
+static void topic_check(struct gw_thread *t, yajl_val root)
+{
+    const char *topic = t->app->cfg->s.topic;
+    yajl_val parts = hg_json_get(root, "topics", topic, "partitions", (const char *)NULL);
+    bool known = false;
+    for (size_t i = 0; parts && YAJL_IS_OBJECT(parts) && i < parts->u.object.len; i++)
+        if (strcmp(parts->u.object.keys[i], "-1") != 0)
+            known = true;
+    t->topic_missing_seen = known ? 0 : t->topic_missing_seen + 1;
+    bool missing = t->topic_missing_seen >= 2;
+    if (atomic_exchange(&t->topic_missing, missing) == missing)
+        return;
+    char idx[16];
+    snprintf(idx, sizeof idx, "%u", t->idx);
+    if (missing)
+        hg_log_error("kafka_topic_missing", "thread", idx, "topic", topic,
+                     "detail", "the cluster has no partition of the topic (missing, or auto-creation "
+                               "off); /readyz answers 503");
+    else
+        hg_log_info("kafka_topic_found", "thread", idx, "topic", topic);
+}
+
 /* Runs inside rd_kafka_poll() on the loop thread, every
- * statistics.interval.ms: is any broker connection of this producer up?
- * (librdkafka's statistics: "brokers" → { "state": "UP", "source":
- * "configured" | "learned" | "internal" }, STATISTICS.md @ v2.0.2.) */
+ * statistics.interval.ms: is any broker connection of this producer up,
+ * and does the cluster know the topic (topic_check)? (librdkafka's
+ * statistics: "brokers" → { "state": "UP", "source": "configured" |
+ * "learned" | "internal" }, STATISTICS.md @ v2.0.2.) */
 static int on_stats(rd_kafka_t *rk, char *json, size_t json_len, void *opaque)
 {
     struct gw_thread *t = opaque;
@@ -386,6 +416,8 @@ static int on_stats(rd_kafka_t *rk, char *json, size_t json_len, void *opaque)
         if (state && !strcmp(state, "UP") && !(source && !strcmp(source, "internal")))
             up++;
     }
+    if (up)
+        topic_check(t, root);
     yajl_tree_free(root);
     int now = up ? GW_KAFKA_UP : GW_KAFKA_DOWN;
     int was = atomic_exchange(&t->kafka_state, now);

@@ -202,6 +202,14 @@ static bool kafka_down(const struct gw_app *app)
     return false;
 }
 
+static bool topic_missing(const struct gw_app *app)
+{
+    for (unsigned i = 0; i < app->nthreads; i++)
+        if (atomic_load(&app->threads[i].topic_missing))
+            return true;
+    return false;
+}
+
 void gw_routes_dispatch(struct gw_conn *c)
 {
     const struct gw_request *q = &c->req;
@@ -226,6 +234,10 @@ void gw_routes_dispatch(struct gw_conn *c)
         else if (kafka_down(c->t->app))
             gw_conn_reply_error(c, 503, "kafka_unreachable",
                                 "no connection to a Kafka broker is up; records cannot be acknowledged", 0);
+        else if (topic_missing(c->t->app))
+            gw_conn_reply_error(c, 503, "kafka_topic_missing",
+                                "the Kafka cluster has no partition of the topic (missing, or "
+                                "auto-creation off); records cannot be written", 0);
         else
             gw_conn_reply(c, 200, "text/plain", "ready\n", 6, 0);
         return;

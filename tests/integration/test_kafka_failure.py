@@ -113,6 +113,40 @@ def test_readyz_follows_the_broker_connections(faulty):
     assert retry_until_200(gw.port, event_callback()).status == 200
 
 
+def test_readyz_says_when_the_cluster_has_no_such_topic():
+    # brokers up, the topic missing (a typo, deleted, MSK's auto-creation
+    # off): every request got 503 while /readyz said 200. From librdkafka's
+    # statistics, without a request; back to 200 once the topic is there.
+    mc = MockCluster()
+    topic = "it.topic.missing"
+    mc.cmd(f"topic-error {topic} 3")   # 3 = UNKNOWN_TOPIC_OR_PART in Metadata answers
+    gw = Gateway(gateway_args(mc.bootstrap, "--topic", topic, *FAST_RECONNECT, threads=1))
+    try:
+        r = wait_readyz(gw.port, 503)
+        body = json.loads(r.body)
+        assert body["error"] == "kafka_topic_missing" and "auto-creation" in body["message"], body
+        missing = [e for e in gw.log_events() if e.get("event") == "kafka_topic_missing"]
+        assert len(missing) == 1 and missing[0]["topic"] == topic and missing[0]["level"] == "error"
+        mc.cmd(f"topic-error {topic} 0")   # the mock then creates it, as auto-creation would
+        wait_readyz(gw.port, 200)
+        assert any(e.get("event") == "kafka_topic_found" for e in gw.log_events())
+        assert retry_until_200(gw.port, event_callback()).status == 200
+    finally:
+        rc = gw.stop()
+        mc.stop()
+    assert rc == 0, gw.stderr()[-2000:]
+
+
+def test_readyz_stays_200_for_a_topic_that_exists(faulty):
+    # the topic check must not flap: with the topic there, every statistics
+    # tick over a few seconds leaves /readyz at 200 and logs nothing
+    mc, gw, rd = faulty
+    for _ in range(15):
+        assert request(gw.port, "GET", "/readyz").status == 200
+        time.sleep(0.2)
+    assert not [e for e in gw.log_events() if e.get("event") == "kafka_topic_missing"]
+
+
 def test_produce_errors_503_then_200_after_clearing(faulty):
     mc, gw, rd = faulty
     assert post_event(gw.port, event_callback()).status == 200
