@@ -46,6 +46,9 @@ struct gw_batch {
 /* librdkafka scans for timed-out messages about once a second: the margin
  * message.timeout.ms keeps under the ack deadline. */
 #define GW_KAFKA_TIMEOUT_SCAN_MS 1000
+/* How long the cluster must name no partition of the topic before /readyz
+ * says kafka_topic_missing (topic_check). */
+#define GW_TOPIC_MISSING_AFTER_US (2 * 1000 * 1000)
 #define GW_REFUSED_LOG_EVERY_US (10 * 1000000)   /* kafka_produce_refused and
                                                   * kafka_delivery_failed: a line a thread at most */
 
@@ -368,8 +371,9 @@ static void on_kafka_error(rd_kafka_t *rk, int err, const char *reason, void *op
  * topic's partitions under "topics" → NAME → "partitions", with "-1" for
  * the records not yet given one: only "-1" (or no entry) means its
  * metadata names no partition — the topic is missing (a typo, deleted, a
- * cluster without auto-creation) or not readable. Said after two
- * statistics in a row, so the first one, before any metadata, does not.
+ * cluster without auto-creation) or not readable. Said once it has been
+ * so for GW_TOPIC_MISSING_AFTER_US, so statistics before the first
+ * metadata answer do not count.
  * Every request would get 503 while /readyz said 200. */
 static void topic_check(struct gw_thread *t, yajl_val root)
 {
@@ -379,8 +383,10 @@ static void topic_check(struct gw_thread *t, yajl_val root)
     for (size_t i = 0; parts && YAJL_IS_OBJECT(parts) && i < parts->u.object.len; i++)
         if (strcmp(parts->u.object.keys[i], "-1") != 0)
             known = true;
-    t->topic_missing_seen = known ? 0 : t->topic_missing_seen + 1;
-    bool missing = t->topic_missing_seen >= 2;
+    int64_t now = hg_clock_mono_us();
+    if (known || !t->topic_missing_since_us)
+        t->topic_missing_since_us = known ? 0 : now;
+    bool missing = t->topic_missing_since_us && now - t->topic_missing_since_us >= GW_TOPIC_MISSING_AFTER_US;
     if (atomic_exchange(&t->topic_missing, missing) == missing)
         return;
     char idx[16];

@@ -91,7 +91,7 @@ struct gw_thread {
     struct gw_batch    *batch;        /* records of this loop pass, not yet produced */
     atomic_int          kafka_state;  /* enum gw_kafka_state, from librdkafka's statistics */
     atomic_bool         topic_missing; /* the cluster answers but has no partition of the topic */
-    unsigned            topic_missing_seen; /* statistics in a row that said so (loop thread) */
+    int64_t             topic_missing_since_us; /* first statistics that said so (0: none; loop thread) */
     unsigned            restarts;
     int64_t             refused_logged_us; /* last kafka_produce_refused line (0: none yet) */
     unsigned long       refused_unlogged;  /* refusals since it */
