@@ -371,7 +371,8 @@ static void on_kafka_error(rd_kafka_t *rk, int err, const char *reason, void *op
  * topic's partitions under "topics" → NAME → "partitions", with "-1" for
  * the records not yet given one: only "-1" (or no entry) means its
  * metadata names no partition — the topic is missing (a typo, deleted, a
- * cluster without auto-creation) or not readable. Said once it has been
+ * cluster without auto-creation) or not authorized (an ACL or IAM policy
+ * without it answers TOPIC_AUTHORIZATION_FAILED). Said once it has been
  * so for GW_TOPIC_MISSING_AFTER_US, so statistics before the first
  * metadata answer do not count.
  * Every request would get 503 while /readyz said 200. */
@@ -391,10 +392,11 @@ static void topic_check(struct gw_thread *t, yajl_val root)
         return;
     char idx[16];
     snprintf(idx, sizeof idx, "%u", t->idx);
+    hg_gauge_add(t->app->metrics.topic_missing, missing ? 1 : -1);
     if (missing)
         hg_log_error("kafka_topic_missing", "thread", idx, "topic", topic,
-                     "detail", "the cluster has no partition of the topic (missing, or auto-creation "
-                               "off); /readyz answers 503");
+                     "detail", "the cluster has no partition of the topic (missing, auto-creation "
+                               "off, or not authorized); /readyz answers 503");
     else
         hg_log_info("kafka_topic_found", "thread", idx, "topic", topic);
 }

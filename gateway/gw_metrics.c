@@ -72,6 +72,9 @@ int gw_metrics_init(struct gw_metrics *m)
     m->kafka_down = hg_metrics_gauge(m->reg, "hookgate_kafka_producers_down",
         "Producers (one a thread) with no broker connection up in their last statistics; "
         "/readyz answers 503 while there is one.", NULL);
+    m->topic_missing = hg_metrics_gauge(m->reg, "hookgate_kafka_topic_missing",
+        "Producers whose cluster answers but names no partition of the topic (missing, "
+        "auto-creation off, or not authorized); /readyz answers 503 while there is one.", NULL);
     m->buffered = hg_metrics_gauge(m->reg, "hookgate_buffered_bytes",
         "Bytes held in request bodies being received and records waiting for Kafka "
         "(of --max-buffered-bytes).", NULL);
@@ -80,7 +83,7 @@ int gw_metrics_init(struct gw_metrics *m)
         latency_bounds, sizeof latency_bounds / sizeof latency_bounds[0]);
     if (!m->duplicates || !m->records || !m->delivery_failures || !m->ack_timeouts ||
         !m->late_acks || !m->queue_full || !m->produce_refused || !m->handshakes || !m->conn_rejected || !m->accept_paused || !m->producer_restarts || !m->buffer_full || !m->buffered ||
-        !m->inflight || !m->connections || !m->kafka_down || !m->ack_latency)
+        !m->inflight || !m->connections || !m->kafka_down || !m->topic_missing || !m->ack_latency)
         return -1;
     return 0;
 }

@@ -28,6 +28,7 @@ struct gw_metrics {
     struct hg_gauge     *inflight;
     struct hg_gauge     *connections;
     struct hg_gauge     *kafka_down;
+    struct hg_gauge     *topic_missing;       /* producers whose cluster names no partition of the topic */
     struct hg_histogram *ack_latency;         /* request received → delivery report */
 };
 

@@ -236,8 +236,8 @@ void gw_routes_dispatch(struct gw_conn *c)
                                 "no connection to a Kafka broker is up; records cannot be acknowledged", 0);
         else if (topic_missing(c->t->app))
             gw_conn_reply_error(c, 503, "kafka_topic_missing",
-                                "the Kafka cluster has no partition of the topic (missing, or "
-                                "auto-creation off); records cannot be written", 0);
+                                "the Kafka cluster has no partition of the topic (missing, "
+                                "auto-creation off, or not authorized); records cannot be written", 0);
         else
             gw_conn_reply(c, 200, "text/plain", "ready\n", 6, 0);
         return;

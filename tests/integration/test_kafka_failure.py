@@ -127,9 +127,11 @@ def test_readyz_says_when_the_cluster_has_no_such_topic():
         assert body["error"] == "kafka_topic_missing" and "auto-creation" in body["message"], body
         missing = [e for e in gw.log_events() if e.get("event") == "kafka_topic_missing"]
         assert len(missing) == 1 and missing[0]["topic"] == topic and missing[0]["level"] == "error"
+        assert metric(gw.port, "hookgate_kafka_topic_missing") == 1
         mc.cmd(f"topic-error {topic} 0")   # the mock then creates it, as auto-creation would
         wait_readyz(gw.port, 200)
         assert any(e.get("event") == "kafka_topic_found" for e in gw.log_events())
+        assert metric(gw.port, "hookgate_kafka_topic_missing") == 0
         assert retry_until_200(gw.port, event_callback()).status == 200
     finally:
         rc = gw.stop()
