@@ -9,6 +9,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+void hg_file_abandon(int fd, char *tmp_path)
+{
+    if (fd >= 0)
+        close(fd);
+    if (tmp_path)
+        unlink(tmp_path);
+    free(tmp_path);
+}
+
 int hg_file_tmp_beside(const char *path, char **tmp_path, char *errstr, size_t errstr_size)
 {
     static const char suffix[] = ".tmp-XXXXXX";
@@ -36,9 +45,7 @@ int hg_file_tmp_beside(const char *path, char **tmp_path, char *errstr, size_t e
     umask(um);
     if (fchmod(fd, 0644 & ~um) != 0) {
         snprintf(errstr, errstr_size, "cannot create %s: %s", tmp, strerror(errno));
-        close(fd);
-        unlink(tmp);
-        free(tmp);
+        hg_file_abandon(fd, tmp);
         return -1;
     }
     *tmp_path = tmp;
@@ -47,26 +54,23 @@ int hg_file_tmp_beside(const char *path, char **tmp_path, char *errstr, size_t e
 
 int hg_file_commit(int fd, char *tmp_path, const char *path, char *errstr, size_t errstr_size)
 {
-    int rc = -1;
     if (fsync(fd) != 0) {
         snprintf(errstr, errstr_size, "cannot write %s: %s", tmp_path, strerror(errno));
-        close(fd);
-        goto out;
+        hg_file_abandon(fd, tmp_path);
+        return -1;
     }
     if (close(fd) != 0) {
         snprintf(errstr, errstr_size, "cannot write %s: %s", tmp_path, strerror(errno));
-        goto out;
+        hg_file_abandon(-1, tmp_path);
+        return -1;
     }
     if (rename(tmp_path, path) != 0) {
         snprintf(errstr, errstr_size, "cannot rename %s to %s: %s", tmp_path, path, strerror(errno));
-        goto out;
+        hg_file_abandon(-1, tmp_path);
+        return -1;
     }
-    rc = 0;
-out:
-    if (rc != 0)
-        unlink(tmp_path);
     free(tmp_path);
-    return rc;
+    return 0;
 }
 
 int hg_file_write_atomic(const char *path, const void *data, size_t len,
@@ -82,9 +86,7 @@ int hg_file_write_atomic(const char *path, const void *data, size_t len,
             continue;
         if (w < 0) {
             snprintf(errstr, errstr_size, "cannot write %s: %s", tmp, strerror(errno));
-            close(fd);
-            unlink(tmp);
-            free(tmp);
+            hg_file_abandon(fd, tmp);
             return -1;
         }
         p += w;

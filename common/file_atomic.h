@@ -21,6 +21,10 @@ int hg_file_tmp_beside(const char *path, char **tmp_path, char *errstr, size_t e
  * -1 with errstr. */
 int hg_file_commit(int fd, char *tmp_path, const char *path, char *errstr, size_t errstr_size);
 
+/* Give the temporary file up: close fd (when >= 0), unlink and free
+ * tmp_path (when not NULL). The one failure path of the three above. */
+void hg_file_abandon(int fd, char *tmp_path);
+
 /* Replace path with data[0..len) (hg_file_tmp_beside, write,
  * hg_file_commit). Returns 0, or -1 with errstr. */
 int hg_file_write_atomic(const char *path, const void *data, size_t len,

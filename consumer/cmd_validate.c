@@ -221,11 +221,7 @@ int hgc_cmd_validate(int argc, char **argv)
                (unsigned long long)(res->problem_count - res->nproblems));
     rc = EXIT_INVALID;
 out:
-    if (of.fd >= 0)
-        close(of.fd);
-    if (tmp_path)
-        unlink(tmp_path);
-    free(tmp_path);
+    hg_file_abandon(of.fd, tmp_path);   /* what hg_file_commit did not take */
     free(chunk);
     hgc_csv_validator_destroy(v);
     if (fd >= 0)
